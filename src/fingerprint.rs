@@ -1,0 +1,1 @@
+//! Body fingerprints that see through mail-merge personalisation.

@@ -1,0 +1,57 @@
+//! Commercial or transactional: CASL's unsubscribe and identification duties and Gmail's
+//! one-click rule apply to commercial mail only.
+
+use crate::draft::Draft;
+use crate::phrases;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Commercial,
+    Transactional,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Commercial => "commercial",
+            Kind::Transactional => "transactional",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct KindChoice {
+    pub kind: Kind,
+    pub reason: String,
+}
+
+/// A message is commercial unless told otherwise or clearly transactional by its subject or
+/// opening text (a password reset, a receipt, …): a linter that flags every password-reset
+/// template is a linter people switch off.
+pub fn classify(explicit: Option<Kind>, draft: &Draft) -> KindChoice {
+    if let Some(kind) = explicit {
+        return KindChoice {
+            kind,
+            reason: "set with --kind".into(),
+        };
+    }
+    let subject = draft.header_value("Subject").unwrap_or_default();
+    if let Some(p) = phrases::find_transactional(subject) {
+        return KindChoice {
+            kind: Kind::Transactional,
+            reason: format!("the subject says \"{p}\""),
+        };
+    }
+    let opening: String = draft.visible_text().chars().take(600).collect();
+    if let Some(p) = phrases::find_transactional(&opening) {
+        return KindChoice {
+            kind: Kind::Transactional,
+            reason: format!("the message opens with \"{p}\""),
+        };
+    }
+    KindChoice {
+        kind: Kind::Commercial,
+        reason: "no transactional signal (receipt, password reset, …); assumed commercial".into(),
+    }
+}

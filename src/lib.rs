@@ -1,0 +1,23 @@
+//! bulklint: a pre-send linter for bulk mail. It loads a draft and its recipients, judges the
+//! send against the provider's limits and the anti-spam laws, and returns findings.
+//!
+//! The library computes and never prints; the `bulklint` binary renders and sets exit codes.
+
+pub mod address;
+pub mod charset;
+pub mod checks;
+pub mod draft;
+pub mod error;
+pub mod finding;
+pub mod fingerprint;
+pub mod kind;
+pub mod phrases;
+pub mod provider;
+pub mod recipients;
+pub mod rules;
+pub mod send;
+pub mod source;
+
+pub use error::InputError;
+pub use finding::{Finding, Label, Severity};
+pub use send::Send;

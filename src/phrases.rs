@@ -1,0 +1,70 @@
+//! Phrase lists (`rules/phrases.toml`), English and French: unsubscribe wording,
+//! transactional signals, greetings.
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Phrases {
+    pub unsubscribe: Vec<String>,
+    pub transactional: Vec<String>,
+    pub greetings: Vec<String>,
+}
+
+pub fn get() -> &'static Phrases {
+    static PHRASES: OnceLock<Phrases> = OnceLock::new();
+    PHRASES.get_or_init(|| {
+        let mut p: Phrases = toml::from_str(include_str!("../rules/phrases.toml"))
+            .unwrap_or_else(|e| panic!("rules/phrases.toml does not parse: {e}"));
+        for list in [&mut p.unsubscribe, &mut p.transactional, &mut p.greetings] {
+            for s in list.iter_mut() {
+                *s = s.to_lowercase();
+            }
+        }
+        p
+    })
+}
+
+fn find<'a>(list: &'a [String], text: &str) -> Option<&'a str> {
+    let lower = text.to_lowercase();
+    list.iter().find(|p| contains_phrase(&lower, p)).map(String::as_str)
+}
+
+/// Whole-word containment, so "reset" does not match "preset".
+fn contains_phrase(haystack: &str, phrase: &str) -> bool {
+    haystack.match_indices(phrase).any(|(i, m)| {
+        let before = haystack[..i].chars().next_back();
+        let after = haystack[i + m.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// The unsubscribe phrase in `text`, if any (also matches inside URLs such as `/unsubscribe?`).
+pub fn find_unsubscribe(text: &str) -> Option<&'static str> {
+    let lower = text.to_lowercase();
+    get()
+        .unsubscribe
+        .iter()
+        .find(|p| lower.contains(p.as_str()) || lower.contains(&p.replace(' ', "-")) || lower.contains(&p.replace(' ', "_")) || lower.contains(&p.replace(' ', "")))
+        .map(String::as_str)
+}
+
+pub fn find_transactional(text: &str) -> Option<&'static str> {
+    find(&get().transactional, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_whole_words_and_url_forms() {
+        assert!(find_unsubscribe("https://x.example/Unsubscribe?id=1").is_some());
+        assert!(find_unsubscribe("Se désabonner").is_some());
+        assert!(find_unsubscribe("manage-preferences").is_some());
+        assert!(find_transactional("Reset your password").is_some());
+        assert!(find_transactional("Our preset receipts-free offer").is_none());
+    }
+}

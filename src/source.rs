@@ -1,0 +1,119 @@
+//! Named source texts that findings point into, with byte-offset to line/column mapping.
+
+use std::ops::Range;
+
+/// Index of a source in [`Sources`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct SourceId(pub usize);
+
+/// One input text (a draft file, a decoded MIME part, a recipient list).
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub name: String,
+    pub text: String,
+    /// Byte offset of the start of each line; computed once so every reporter agrees.
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<String>, text: String) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        SourceFile {
+            name: name.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset, clamped into the text.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = self.clamp(offset);
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[line];
+        let col = self.text[start..offset].chars().count() + 1;
+        (line + 1, col)
+    }
+
+    /// Byte range of a 1-based line, without its line terminator.
+    pub fn line_span(&self, line: usize) -> Range<usize> {
+        let idx = line.saturating_sub(1).min(self.line_starts.len() - 1);
+        let start = self.line_starts[idx];
+        let end = self
+            .line_starts
+            .get(idx + 1)
+            .map_or(self.text.len(), |&next| next - 1);
+        let end = if end > start && self.text.as_bytes()[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        };
+        start..end
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// Moves an offset down onto a char boundary inside the text.
+    pub fn clamp(&self, offset: usize) -> usize {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        offset
+    }
+
+    /// A span made safe to slice: inside the text and on char boundaries.
+    pub fn clamp_span(&self, span: Range<usize>) -> Range<usize> {
+        let start = self.clamp(span.start);
+        let end = self.clamp(span.end.max(start));
+        start..end
+    }
+}
+
+/// Every source the run read, so findings can carry small ids instead of copies of text.
+#[derive(Debug, Default, Clone)]
+pub struct Sources {
+    files: Vec<SourceFile>,
+}
+
+impl Sources {
+    pub fn add(&mut self, name: impl Into<String>, text: String) -> SourceId {
+        self.files.push(SourceFile::new(name, text));
+        SourceId(self.files.len() - 1)
+    }
+
+    pub fn get(&self, id: SourceId) -> &SourceFile {
+        &self.files[id.0]
+    }
+
+    pub fn by_name(&self, name: &str) -> Option<&SourceFile> {
+        self.files.iter().find(|f| f.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_chars_and_lines() {
+        let f = SourceFile::new("x", "ab\r\nçd\nlast".to_string());
+        assert_eq!(f.line_col(0), (1, 1));
+        assert_eq!(f.line_col(4), (2, 1));
+        assert_eq!(f.line_col(6), (2, 2));
+        assert_eq!(f.line_col(9), (3, 1));
+        assert_eq!(f.line_span(1), 0..2);
+        assert_eq!(f.line_span(2), 4..8);
+        assert_eq!(f.line_span(3), 9..13);
+        assert_eq!(f.line_col(999), (3, 5));
+    }
+
+    #[test]
+    fn clamp_never_splits_a_char() {
+        let f = SourceFile::new("x", "é".to_string());
+        assert_eq!(f.clamp(1), 0);
+        assert_eq!(f.clamp_span(1..5), 0..2);
+    }
+}
