@@ -103,10 +103,10 @@ mod tests {
         assert_eq!(f.line_col(0), (1, 1));
         assert_eq!(f.line_col(4), (2, 1));
         assert_eq!(f.line_col(6), (2, 2));
-        assert_eq!(f.line_col(9), (3, 1));
+        assert_eq!(f.line_col(8), (3, 1));
         assert_eq!(f.line_span(1), 0..2);
-        assert_eq!(f.line_span(2), 4..8);
-        assert_eq!(f.line_span(3), 9..13);
+        assert_eq!(f.line_span(2), 4..7);
+        assert_eq!(f.line_span(3), 8..12);
         assert_eq!(f.line_col(999), (3, 5));
     }
 
