@@ -5,19 +5,27 @@
 
 pub mod address;
 pub mod charset;
+pub mod check;
+pub mod cli;
 pub mod checks;
 pub mod draft;
 pub mod error;
 pub mod finding;
 pub mod fingerprint;
 pub mod kind;
+pub mod merge_tags;
 pub mod phrases;
 pub mod provider;
 pub mod recipients;
+pub mod report;
 pub mod rules;
 pub mod send;
 pub mod source;
+pub mod unsubscribe;
+pub mod verdict;
 
 pub use error::InputError;
 pub use finding::{Finding, Label, Severity};
+pub use kind::Kind;
 pub use send::Send;
+pub use check::{check, Input, Level, Options, Outcome};

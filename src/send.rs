@@ -37,3 +37,37 @@ impl Send {
         is_internal(domain, &self.org_domains)
     }
 }
+
+impl Send {
+    /// A label on where the recipients came from: the address column of the first list, else
+    /// its first entry, else the draft's To header.
+    pub fn recipients_label(&self, text: impl Into<String>) -> Option<crate::finding::Label> {
+        let text = text.into();
+        if let Some(list) = self.recipients.lists.first() {
+            if let Some(col) = &list.column {
+                return Some(crate::finding::Label {
+                    source: list.source,
+                    span: col.span.clone(),
+                    text,
+                });
+            }
+            if let Some(entry) = list.entries.first() {
+                return Some(crate::finding::Label {
+                    source: list.source,
+                    span: entry.origin.span.clone(),
+                    text,
+                });
+            }
+        }
+        ["To", "Cc", "Bcc"]
+            .iter()
+            .find_map(|h| self.draft.header_label(h, text.clone()))
+    }
+
+    /// Where a recipient entry stands, as `file:line` (or the header it came from).
+    pub fn origin_text(&self, origin: &crate::recipients::Origin) -> String {
+        let file = self.sources.get(origin.source);
+        let (line, _) = file.line_col(origin.span.start);
+        format!("{}:{}", file.name, line)
+    }
+}

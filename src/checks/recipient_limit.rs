@@ -1,9 +1,44 @@
-//! `recipient-limit`: TODO.
+//! `recipient-limit`: more recipients than the provider accepts in one message or one day.
 
 use crate::finding::Finding;
+use crate::provider::ProviderKind;
 use crate::rules::Rule;
 use crate::send::Send;
 
 pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
-    let _ = (send, rule, out);
+    let profile = send.provider.profile;
+    if profile.kind != ProviderKind::Mailbox {
+        return;
+    }
+    let n = send.recipient_count() as u64;
+    if let Some(limit) = profile.limit("per-message") {
+        if n > limit.value {
+            out.push(
+                rule.finding(format!(
+                    "{n} recipients in one message; {} accepts at most {}",
+                    profile.name, limit.value
+                ))
+                .with_label(send.recipients_label(format!("{n} unique addresses in this send")))
+                .help(format!(
+                    "{} rejects the whole message above {} ({}; {}). Split it only if every part is a genuine conversation; a newsletter belongs in a bulk-mail service.",
+                    profile.name, limit.value, limit.note, limit.source
+                )),
+            );
+        }
+    }
+    if let Some(limit) = profile.limit("per-day") {
+        if n > limit.value {
+            out.push(
+                rule.finding(format!(
+                    "{n} recipients in one send; {} allows {} per day",
+                    profile.name, limit.value
+                ))
+                .with_label(send.recipients_label(format!("{n} unique addresses in this send")))
+                .help(format!(
+                    "Above {} ({}; {}) the mailbox stops sending until the window clears.",
+                    limit.value, limit.note, limit.source
+                )),
+            );
+        }
+    }
 }

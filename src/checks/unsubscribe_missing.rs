@@ -1,9 +1,32 @@
-//! `unsubscribe-missing`: TODO.
+//! `unsubscribe-missing`: a commercial message with no way to unsubscribe.
 
 use crate::finding::Finding;
-use crate::rules::Rule;
+use crate::kind::Kind;
+use crate::rules::{self, Rule};
 use crate::send::Send;
+use crate::unsubscribe;
 
 pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
-    let _ = (send, rule, out);
+    if send.kind.kind != Kind::Commercial {
+        return;
+    }
+    let Some(placeholder_rule) = rules::get("unsubscribe-placeholder") else {
+        return;
+    };
+    let analysis = unsubscribe::analyze(send, placeholder_rule);
+    // A dead unsubscribe link is reported by `unsubscribe-placeholder`, at the link.
+    if analysis.has_working() || !analysis.placeholders.is_empty() {
+        return;
+    }
+    out.push(
+        rule.finding("no way to unsubscribe (CASL s. 6(2)(c))")
+            .with_label(send.draft.body_end_label(
+                &send.sources,
+                "the message ends here without an unsubscribe link",
+            ))
+            .help(format!(
+                "Add a working unsubscribe link (or your ESP's unsubscribe merge tag) to the footer; CASL requires one in every commercial message, honoured within 10 business days, and Gmail and Yahoo expect it honoured within 2 days. Treated as commercial because {}; pass --kind transactional if it is a receipt, password reset or similar.",
+                send.kind.reason
+            )),
+    );
 }

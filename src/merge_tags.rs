@@ -1,0 +1,278 @@
+//! Merge tags: the ESP table and delimiter dialects of `rules/merge-tags.toml`, and a scanner
+//! that finds tags of any dialect in a body with their byte spans.
+
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Esp {
+    pub id: String,
+    pub name: String,
+    pub dialect: String,
+    pub unsubscribe: Vec<String>,
+    pub address: Vec<String>,
+    pub adds_footer: bool,
+    pub grade: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Dialect {
+    pub id: String,
+    pub name: String,
+    pub open: String,
+    pub close: String,
+    pub example: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MergeTagsFile {
+    esp: Vec<Esp>,
+    dialect: Vec<Dialect>,
+}
+
+/// The loaded table, with dialects ordered longest opener first so `%%x%%` is read as one
+/// SFMC tag rather than two percent tags.
+pub struct Table {
+    pub esps: Vec<Esp>,
+    pub dialects: Vec<Dialect>,
+}
+
+pub fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let file: MergeTagsFile = toml::from_str(include_str!("../rules/merge-tags.toml"))
+            .unwrap_or_else(|e| panic!("rules/merge-tags.toml does not parse: {e}"));
+        let mut dialects = file.dialect;
+        dialects.sort_by_key(|d| std::cmp::Reverse(d.open.len()));
+        Table {
+            esps: file.esp,
+            dialects,
+        }
+    })
+}
+
+/// A merge tag found in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag<'t> {
+    pub dialect: &'t str,
+    /// Byte range of the whole tag, delimiters included.
+    pub span: Range<usize>,
+    /// The tag's name: delimiters, braces and case removed, inner whitespace folded.
+    pub key: String,
+}
+
+/// Longest a tag may be; beyond that an opener is prose, not a tag.
+const MAX_TAG_LEN: usize = 200;
+
+/// Every merge tag in `text`, in order, without overlaps.
+pub fn find(text: &str) -> Vec<Tag<'static>> {
+    let table = table();
+    let mut tags: Vec<Tag<'static>> = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    'scan: while i < bytes.len() {
+        for d in &table.dialects {
+            if bytes[i..].starts_with(d.open.as_bytes()) {
+                if let Some(tag) = tag_at(text, i, d) {
+                    i = tag.span.end;
+                    tags.push(tag);
+                    continue 'scan;
+                }
+            }
+        }
+        i += text[i..].chars().next().map_or(1, char::len_utf8);
+    }
+    tags
+}
+
+fn tag_at(text: &str, start: usize, d: &'static Dialect) -> Option<Tag<'static>> {
+    let after_open = start + d.open.len();
+    let window_end = text.len().min(after_open + MAX_TAG_LEN);
+    let window = text.get(after_open..window_end).or_else(|| text.get(after_open..))?;
+    let close_at = window.find(d.close.as_str())?;
+    let inner = &window[..close_at];
+    let end = after_open + close_at + d.close.len();
+    // Triple-brace handlebars: swallow the third closing brace into the tag.
+    let end = if d.open == "{{" && inner.starts_with('{') && text[end..].starts_with('}') {
+        end + 1
+    } else {
+        end
+    };
+    if !plausible(d, inner) {
+        return None;
+    }
+    Some(Tag {
+        dialect: d.id.as_str(),
+        span: start..end,
+        key: key_of(d, inner),
+    })
+}
+
+/// Rejects openers that are prose: "50% off and 20%" is not a percent tag, and a tag never
+/// spans lines.
+fn plausible(d: &Dialect, inner: &str) -> bool {
+    let trimmed = inner.trim_matches(|c: char| c == '{' || c == '}' || c.is_whitespace());
+    if trimmed.is_empty() || inner.contains('\n') {
+        return false;
+    }
+    if d.open.starts_with('<') {
+        return true;
+    }
+    if d.open == "%" || d.open == "[[" {
+        return trimmed.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && trimmed
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-'));
+    }
+    true
+}
+
+/// The comparable name of a tag body: lower-case, whitespace folded, braces trimmed.
+fn key_of(d: &Dialect, inner: &str) -> String {
+    if d.open.starts_with('<') && d.open.len() > 2 {
+        // An element dialect such as Campaign Monitor's <unsubscribe>…</unsubscribe>.
+        return d.open.trim_start_matches('<').to_ascii_lowercase();
+    }
+    inner
+        .trim_matches(|c: char| c == '{' || c == '}' || c.is_whitespace())
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// The key of a tag as the table spells it (`*|UNSUB|*` → `unsub`).
+fn key_of_written(tag: &str) -> Option<String> {
+    table()
+        .dialects
+        .iter()
+        .find(|d| tag.starts_with(d.open.as_str()))
+        .and_then(|d| tag_at(tag, 0, d))
+        .map(|t| t.key)
+}
+
+fn matches_key(found: &str, wanted: &str) -> bool {
+    found == wanted || found.strip_prefix(wanted).is_some_and(|rest| rest.starts_with(' '))
+}
+
+/// An ESP's unsubscribe tag, or any tag whose name says unsubscribe (an ESP not in the table
+/// uses the same words), found in `text`.
+pub fn find_unsubscribe_tag(text: &str) -> Option<(Tag<'static>, Option<&'static Esp>)> {
+    let wanted: Vec<(String, &Esp)> = table()
+        .esps
+        .iter()
+        .flat_map(|e| e.unsubscribe.iter().filter_map(move |t| key_of_written(t).map(|k| (k, e))))
+        .collect();
+    find(text).into_iter().find_map(|tag| {
+        if let Some((_, esp)) = wanted.iter().find(|(k, _)| matches_key(&tag.key, k)) {
+            return Some((tag, Some(*esp)));
+        }
+        (tag.key.contains("unsub")).then_some((tag, None))
+    })
+}
+
+/// An ESP's sender-address tag found in `text`.
+pub fn find_address_tag(text: &str) -> Option<(Tag<'static>, &'static Esp)> {
+    let wanted: Vec<(String, &Esp)> = table()
+        .esps
+        .iter()
+        .flat_map(|e| e.address.iter().filter_map(move |t| key_of_written(t).map(|k| (k, e))))
+        .collect();
+    find(text).into_iter().find_map(|tag| {
+        wanted
+            .iter()
+            .find(|(k, _)| matches_key(&tag.key, k))
+            .map(|(_, esp)| (tag, *esp))
+    })
+}
+
+/// The text with every merge tag removed (for fingerprints).
+pub fn strip(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for tag in find(text) {
+        out.push_str(&text[last..tag.span.start]);
+        last = tag.span.end;
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+/// Decodes `%XX` escapes so tags written inside `href`s (`%7B%7Bunsubscribe%7D%7D`) are seen.
+pub fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
+            if let Some(b) = hex {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_tags_of_every_dialect() {
+        let text = "Hi *|FNAME|*, {{ first_name }} {{{unsubscribe}}} %recipient.name% «FirstName» %%Member_Addr%% [[UNSUB_LINK_EN]] {$unsubscribe} <%asm_group_unsubscribe_raw_url%>";
+        let keys: Vec<String> = find(text).into_iter().map(|t| t.key).collect();
+        assert_eq!(
+            keys,
+            [
+                "fname",
+                "first_name",
+                "unsubscribe",
+                "recipient.name",
+                "firstname",
+                "member_addr",
+                "unsub_link_en",
+                "unsubscribe",
+                "asm_group_unsubscribe_raw_url"
+            ]
+        );
+    }
+
+    #[test]
+    fn prose_percent_is_not_a_tag() {
+        assert!(find("Save 50% off and 20% more").is_empty());
+        assert!(find("100%").is_empty());
+    }
+
+    #[test]
+    fn spans_cover_whole_tags() {
+        let text = "x {{{ pm:unsubscribe }}} y";
+        let tag = &find(text)[0];
+        assert_eq!(&text[tag.span.clone()], "{{{ pm:unsubscribe }}}");
+    }
+
+    #[test]
+    fn recognises_esp_unsubscribe_tags() {
+        let (tag, esp) = find_unsubscribe_tag("<a href=\"*|UNSUB|*\">Unsubscribe</a>").unwrap();
+        assert_eq!(tag.key, "unsub");
+        assert_eq!(esp.unwrap().id, "mailchimp");
+        assert!(find_unsubscribe_tag("{% unsubscribe 'Opt out' %}").is_some());
+        assert!(find_unsubscribe_tag(&percent_decode("https://x/%7B%7Bunsubscribe_url%7D%7D")).is_some());
+        assert!(find_unsubscribe_tag("Hello {{ name }}").is_none());
+    }
+
+    #[test]
+    fn strip_removes_tags() {
+        assert_eq!(strip("Hi *|FNAME|*, welcome"), "Hi , welcome");
+    }
+}

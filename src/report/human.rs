@@ -1,0 +1,185 @@
+//! Human output: miette diagnostics with source snippets, then the verdict.
+
+use std::fmt::{self, Write};
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
+};
+
+use crate::check::Outcome;
+use crate::finding::{Finding, Severity};
+use crate::report::Style;
+use crate::source::{SourceFile, Sources};
+use crate::verdict::Verdict;
+
+pub fn render(outcome: &Outcome, style: Style) -> String {
+    let mut out = render_findings(&outcome.findings, &outcome.send.sources, style);
+    out.push_str(&verdict_text(&outcome.verdict, style.width));
+    out
+}
+
+/// The findings alone, without the verdict.
+pub fn render_findings(findings: &[Finding], sources: &Sources, style: Style) -> String {
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false);
+    let mut out = String::new();
+    for finding in findings {
+        let diag = Diag::new(finding, sources);
+        // Writing into a String cannot fail.
+        let _ = handler.render_report(&mut out, &diag);
+        out.push('\n');
+    }
+    out
+}
+
+fn verdict_text(v: &Verdict, width: usize) -> String {
+    let who = if v.recipients == 0 {
+        "no recipients given (pass --recipients to check volume)".to_string()
+    } else {
+        format!(
+            "{} recipient{} ({} external, {} internal)",
+            v.recipients,
+            if v.recipients == 1 { "" } else { "s" },
+            v.external,
+            v.internal
+        )
+    };
+    let counts = format!(
+        "{} error{}, {} warning{}",
+        v.errors,
+        plural(v.errors),
+        v.warnings,
+        plural(v.warnings)
+    );
+    let text = format!(
+        "{} block risk — {who} via {} ({}); {} message ({}); {counts}. {}",
+        v.block_risk.as_str(),
+        v.provider,
+        v.provider_reason,
+        v.kind,
+        v.kind_reason,
+        v.advice
+    );
+    let mut out = String::new();
+    let mut line = String::from("verdict:");
+    for word in text.split(' ') {
+        if line.chars().count() + 1 + word.chars().count() > width && line.len() > 9 {
+            let _ = writeln!(out, "{line}");
+            line = String::from("        ");
+        }
+        line.push(' ');
+        line.push_str(word);
+    }
+    let _ = writeln!(out, "{line}");
+    out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// A finding as a miette diagnostic; labels in other sources than the first are dropped
+/// from the snippet (miette shows one source per diagnostic) but kept in machine formats.
+struct Diag<'a> {
+    finding: &'a Finding,
+    source: Option<Named<'a>>,
+    labels: Vec<LabeledSpan>,
+}
+
+impl<'a> Diag<'a> {
+    fn new(finding: &'a Finding, sources: &'a Sources) -> Self {
+        let first = finding.labels.first();
+        let source = first.map(|l| Named(sources.get(l.source)));
+        let labels = finding
+            .labels
+            .iter()
+            .filter(|l| Some(l.source) == first.map(|f| f.source))
+            .map(|l| {
+                let file = sources.get(l.source);
+                let span = file.clamp_span(l.span.clone());
+                LabeledSpan::new(Some(l.text.clone()), span.start, span.len())
+            })
+            .collect();
+        Diag {
+            finding,
+            source,
+            labels,
+        }
+    }
+}
+
+impl fmt::Display for Diag<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.finding.rule, self.finding.message)
+    }
+}
+
+impl fmt::Debug for Diag<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::error::Error for Diag<'_> {}
+
+impl Diagnostic for Diag<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.finding
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+}
+
+/// A source file as miette reads it, with its name in the snippet header.
+struct Named<'a>(&'a SourceFile);
+
+impl SourceCode for Named<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let inner = self.0.text.as_str().read_span(span, before, after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.0.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
