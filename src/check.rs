@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::date::Date;
 use crate::draft;
 use crate::error::InputError;
 use crate::finding::{Finding, Severity};
@@ -45,6 +46,8 @@ pub struct Options {
     pub kind: Option<Kind>,
     /// Per-rule levels that replace the defaults.
     pub levels: BTreeMap<String, Level>,
+    /// "Today" for consent windows; the library never reads the clock.
+    pub as_of: Option<Date>,
 }
 
 /// The result of a check: the send as understood, what was found, and the verdict.
@@ -109,6 +112,7 @@ pub fn load(draft_input: Input, lists: Vec<Input>, options: &Options) -> Result<
         provider,
         org_domains,
         kind,
+        as_of: options.as_of,
     })
 }
 

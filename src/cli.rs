@@ -47,6 +47,9 @@ pub struct CheckArgs {
     /// Whether the message is commercial or transactional; detected from the content when absent.
     #[arg(long, value_enum)]
     pub kind: Option<Kind>,
+    /// The day the send is judged on, for consent windows (YYYY-MM-DD); defaults to today.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<crate::date::Date>,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Human)]
     pub format: Format,

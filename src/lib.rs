@@ -5,9 +5,11 @@
 
 pub mod address;
 pub mod charset;
+pub mod consent;
 pub mod check;
 pub mod cli;
 pub mod checks;
+pub mod date;
 pub mod draft;
 pub mod error;
 pub mod finding;

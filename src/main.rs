@@ -8,6 +8,7 @@ use clap::Parser;
 
 use bulklint::cli::{CheckArgs, Cli, Color, Command, Deny};
 use bulklint::report::{self, Style};
+use bulklint::date::Date;
 use bulklint::{rules, Input, InputError, Options, Severity};
 
 /// Exit codes: documented in the README.
@@ -47,6 +48,7 @@ fn check(args: CheckArgs) -> Result<u8, InputError> {
         column: args.column,
         kind: args.kind,
         levels: Default::default(),
+        as_of: Some(args.as_of.unwrap_or_else(today)),
     };
     let outcome = bulklint::check(draft, lists, &options)?;
     let stdout = std::io::stdout();
@@ -68,6 +70,14 @@ fn check(args: CheckArgs) -> Result<u8, InputError> {
             || (args.deny == Some(Deny::Warnings) && f.severity == Severity::Warning)
     });
     Ok(if failing { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+/// Today's date (UTC) from the system clock: the binary reads the clock so the library never does.
+fn today() -> Date {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    Date::from_days(i64::try_from(secs / 86_400).unwrap_or(0))
 }
 
 fn read_input(path: &Path) -> Result<Input, InputError> {

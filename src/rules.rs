@@ -109,6 +109,12 @@ registry! {
     "unsubscribe-placeholder" => checks::unsubscribe_placeholder::check,
     "recipient-invalid" => checks::recipient_invalid::check,
     "recipient-duplicate" => checks::recipient_duplicate::check,
+    "sender-identification" => checks::sender_identification::check,
+    "list-unsubscribe-header" => checks::list_unsubscribe_header::check,
+    "unrendered-merge-tag" => checks::unrendered_merge_tag::check,
+    "merge-tag-syntax" => checks::merge_tag_syntax::check,
+    "consent-missing" => checks::consent_missing::check,
+    "consent-expired" => checks::consent_expired::check,
     "input-problem" => checks::input_problem::check,
 }
 

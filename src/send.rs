@@ -18,6 +18,8 @@ pub struct Send {
     pub org_domains: Vec<String>,
     /// Commercial or transactional, and why.
     pub kind: KindChoice,
+    /// The day the send is judged on (consent windows); `None` skips date-based checks.
+    pub as_of: Option<crate::date::Date>,
 }
 
 impl Send {

@@ -17,6 +17,7 @@ struct CaseOptions {
     org_domains: Vec<String>,
     kind: Option<Kind>,
     column: Option<String>,
+    as_of: Option<String>,
 }
 
 fn fixtures() -> PathBuf {
@@ -56,6 +57,7 @@ fn run_case(dir: &Path) -> bulklint::Outcome {
         column: options.column,
         kind: options.kind,
         levels: BTreeMap::new(),
+        as_of: options.as_of.map(|d| d.parse().unwrap()),
     };
     check(draft.expect("case has a draft"), lists, &options).unwrap()
 }

@@ -95,26 +95,39 @@ struct Diag<'a> {
     finding: &'a Finding,
     source: Option<Named<'a>>,
     labels: Vec<LabeledSpan>,
+    help: Option<String>,
 }
+
+/// Findings about many recipients carry a label per recipient; a terminal shows the first few.
+const MAX_LABELS_SHOWN: usize = 10;
 
 impl<'a> Diag<'a> {
     fn new(finding: &'a Finding, sources: &'a Sources) -> Self {
         let first = finding.labels.first();
         let source = first.map(|l| Named(sources.get(l.source)));
-        let labels = finding
+        let labels: Vec<LabeledSpan> = finding
             .labels
             .iter()
             .filter(|l| Some(l.source) == first.map(|f| f.source))
+            .take(MAX_LABELS_SHOWN)
             .map(|l| {
                 let file = sources.get(l.source);
                 let span = file.clamp_span(l.span.clone());
                 LabeledSpan::new(Some(l.text.clone()), span.start, span.len())
             })
             .collect();
+        let hidden = finding.labels.len() - labels.len();
+        let more = (hidden > 0)
+            .then(|| format!("{hidden} more places not shown here; --format json lists every one."));
+        let help = match (&finding.help, more) {
+            (Some(h), Some(m)) => Some(format!("{h}\n{m}")),
+            (h, m) => h.clone().or(m),
+        };
         Diag {
             finding,
             source,
             labels,
+            help,
         }
     }
 }
@@ -143,8 +156,7 @@ impl Diagnostic for Diag<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.finding
-            .help
+        self.help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }

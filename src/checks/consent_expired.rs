@@ -1,0 +1,42 @@
+//! `consent-expired`: implied consent past its CASL window on the day of the send.
+
+use crate::consent::{self, Status};
+use crate::finding::{Finding, Label};
+use crate::kind::Kind;
+use crate::rules::Rule;
+use crate::send::Send;
+
+pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
+    let Some(as_of) = send.as_of else {
+        return;
+    };
+    if send.kind.kind != Kind::Commercial {
+        return;
+    }
+    let mut labels = Vec::new();
+    for r in &send.recipients.unique {
+        if let Status::Expired { basis, given, lapsed } = consent::assess(r.consent.as_ref(), as_of, rule) {
+            labels.push(Label {
+                source: r.origin.source,
+                span: r.origin.span.clone(),
+                text: format!("{} on {given}, lapsed {lapsed}", basis.describe()),
+            });
+        }
+    }
+    if labels.is_empty() {
+        return;
+    }
+    let n = labels.len();
+    let mut finding = rule
+        .finding(format!(
+            "{n} recipient{} whose implied consent has expired as of {as_of} (CASL s. 10(10))",
+            if n == 1 { "" } else { "s" }
+        ))
+        .help(format!(
+            "Implied consent lasts {} months after a purchase and {} months after an inquiry. Ask these people for express consent by another channel, or leave them out: a message asking for consent is itself a commercial message.",
+            rule.param_u64("purchase-months"),
+            rule.param_u64("inquiry-months")
+        ));
+    finding.labels = labels;
+    out.push(finding);
+}

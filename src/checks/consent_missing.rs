@@ -1,0 +1,44 @@
+//! `consent-missing`: recipients with no usable consent record in a list that records consent.
+
+use crate::consent::{self, Status};
+use crate::finding::{Finding, Label};
+use crate::kind::Kind;
+use crate::rules::{self, Rule};
+use crate::send::Send;
+
+pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
+    let (Some(as_of), Some(windows)) = (send.as_of, rules::get("consent-expired")) else {
+        return;
+    };
+    if send.kind.kind != Kind::Commercial {
+        return;
+    }
+    let mut labels = Vec::new();
+    for r in &send.recipients.unique {
+        let Some(list) = r.list.map(|i| &send.recipients.lists[i]) else {
+            continue;
+        };
+        if !list.has_consent_columns {
+            continue;
+        }
+        if let Status::Missing(why) = consent::assess(r.consent.as_ref(), as_of, windows) {
+            labels.push(Label {
+                source: r.origin.source,
+                span: r.origin.span.clone(),
+                text: why,
+            });
+        }
+    }
+    if labels.is_empty() {
+        return;
+    }
+    let n = labels.len();
+    let mut finding = rule
+        .finding(format!(
+            "{n} recipient{} with no consent on record (CASL s. 6(1))",
+            if n == 1 { "" } else { "s" }
+        ))
+        .help("CASL puts the burden of proving consent on the sender. Record express consent (or the purchase or inquiry that implies it, with its date) before mailing these people, or leave them out.");
+    finding.labels = labels;
+    out.push(finding);
+}
