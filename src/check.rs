@@ -89,7 +89,7 @@ pub fn load(draft_input: Input, lists: Vec<Input>, options: &Options) -> Result<
         )?);
     }
     let recipients = RecipientSet::build(Some(&draft), loaded);
-    let provider = provider::choose(explicit, &draft);
+    let provider = provider::choose(explicit, &draft, &sources);
     let kind = kind::classify(options.kind, &draft);
     let org_domains = if options.org_domains.is_empty() {
         draft

@@ -5,7 +5,9 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::draft::Draft;
+use crate::draft::{Draft, DraftFormat};
+use crate::merge_tags;
+use crate::source::Sources;
 use crate::finding::Label;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -91,6 +93,8 @@ pub struct Choice {
     pub reason: String,
     /// The header that gave it away, when detected.
     pub label: Option<Label>,
+    /// Whether the user named the provider (flag or config) rather than it being inferred.
+    pub explicit: bool,
 }
 
 /// The profile used when nothing in the draft names one: Microsoft 365, the commonest
@@ -98,18 +102,22 @@ pub struct Choice {
 pub const DEFAULT_PROFILE: &str = "microsoft365";
 
 /// Picks the profile: an explicit choice wins; otherwise the draft's headers and body decide.
-pub fn choose(explicit: Option<&'static Profile>, draft: &Draft) -> Choice {
+pub fn choose(explicit: Option<&'static Profile>, draft: &Draft, sources: &Sources) -> Choice {
     if let Some(profile) = explicit {
         return Choice {
             profile,
             reason: "set with --provider".into(),
             label: None,
+            explicit: true,
         };
     }
-    detect(draft).unwrap_or_else(|| Choice {
+    detect(draft)
+        .or_else(|| detect_template_esp(draft, sources))
+        .unwrap_or_else(|| Choice {
         profile: profile(DEFAULT_PROFILE).expect("default profile exists"),
         reason: "nothing in the draft names a provider; assumed (set --provider)".into(),
         label: None,
+        explicit: false,
     })
 }
 
@@ -119,6 +127,7 @@ fn detect(draft: &Draft) -> Option<Choice> {
         profile: p,
         reason: why,
         label: draft.header_label(header, format!("sent with {}", p.name)),
+        explicit: false,
     };
     // ESP signals first: an ESP's own headers on a message that also passed through a mailbox
     // provider still mean the ESP sent it.
@@ -170,6 +179,7 @@ fn detect(draft: &Draft) -> Option<Choice> {
                         span: h.span.clone(),
                         text: format!("relayed by {}", p.name),
                     }),
+                    explicit: false,
                 });
             }
         }
@@ -178,6 +188,36 @@ fn detect(draft: &Draft) -> Option<Choice> {
     all.iter()
         .find(|p| p.from_domains.iter().any(|d| domain_matches(&from_domain, d)))
         .map(|p| found(p, "From", "detected from the From domain".into()))
+}
+
+/// A bare template written in an ESP's merge-tag language is headed for that ESP: the tags
+/// only make sense there.
+fn detect_template_esp(draft: &Draft, sources: &Sources) -> Option<Choice> {
+    if draft.format == DraftFormat::Message {
+        return None;
+    }
+    let text = &sources.get(draft.source).text;
+    let esp = profile("esp")?;
+    let named = merge_tags::find_unsubscribe_tag(text)
+        .and_then(|(tag, esp)| esp.map(|e| (tag, e.name.clone())))
+        .or_else(|| merge_tags::find_address_tag(text).map(|(tag, e)| (tag, e.name.clone())));
+    let (tag, reason) = match named {
+        Some((tag, name)) => (tag, format!("detected from {name} merge tags")),
+        None => {
+            let tag = merge_tags::find(text).into_iter().next()?;
+            (tag, "detected from the template's merge tags".to_string())
+        }
+    };
+    Some(Choice {
+        profile: esp,
+        reason,
+        label: Some(Label {
+            source: draft.source,
+            span: tag.span,
+            text: "an ESP merge tag".into(),
+        }),
+        explicit: false,
+    })
 }
 
 fn is_gmail(domain: &str) -> bool {
