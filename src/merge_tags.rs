@@ -27,6 +27,16 @@ pub struct Dialect {
     pub open: String,
     pub close: String,
     pub example: String,
+    /// Dialects of one family mix in the same template (SendGrid's `{{ }}` and `<% %>`,
+    /// HubSpot's `{{ }}` and `{% %}`); defaults to the dialect's own id.
+    #[serde(default)]
+    pub family: Option<String>,
+}
+
+impl Dialect {
+    pub fn family(&self) -> &str {
+        self.family.as_deref().unwrap_or(&self.id)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -190,6 +200,49 @@ pub fn find_address_tag(text: &str) -> Option<(Tag<'static>, &'static Esp)> {
             .find(|(k, _)| matches_key(&tag.key, k))
             .map(|(_, esp)| (tag, *esp))
     })
+}
+
+pub fn dialect(id: &str) -> Option<&'static Dialect> {
+    table().dialects.iter().find(|d| d.id == id)
+}
+
+/// A tag of `dialect` written wrong: an opener with no closer on its line, or braces that do
+/// not balance (`{{{unsubscribe}}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed {
+    pub span: Range<usize>,
+    pub why: String,
+}
+
+pub fn malformed(text: &str, dialect: &Dialect) -> Vec<Malformed> {
+    let tags = find(text);
+    let mut out = Vec::new();
+    for tag in tags.iter().filter(|t| t.dialect == dialect.id) {
+        let raw = &text[tag.span.clone()];
+        let opens = raw.chars().take_while(|&c| c == '{').count();
+        let closes = raw.chars().rev().take_while(|&c| c == '}').count();
+        if opens != closes {
+            out.push(Malformed {
+                span: tag.span.clone(),
+                why: format!("`{raw}` opens with {opens} braces and closes with {closes}"),
+            });
+        }
+    }
+    let inside = |i: usize| tags.iter().any(|t| t.span.contains(&i));
+    for (i, _) in text.match_indices(dialect.open.as_str()) {
+        if inside(i) {
+            continue;
+        }
+        let line_end = text[i..].find('\n').map_or(text.len(), |n| i + n);
+        let end = line_end.min(i + dialect.open.len() + 40);
+        let end = (i..=end).rev().find(|&e| text.is_char_boundary(e)).unwrap_or(i);
+        out.push(Malformed {
+            span: i..end,
+            why: format!("`{}` is opened but never closed with `{}`", dialect.open, dialect.close),
+        });
+    }
+    out.sort_by_key(|m| m.span.start);
+    out
 }
 
 /// The text with every merge tag removed (for fingerprints).

@@ -87,11 +87,7 @@ pub fn analyze(send: &Send, placeholder: &Rule) -> Analysis {
     }
 
     // ESP merge tags anywhere in the draft's sources (raw HTML, text part, headers).
-    let mut seen_sources = vec![draft.source];
-    seen_sources.extend(draft.html.as_ref().map(|h| h.source));
-    seen_sources.extend(draft.text.as_ref().map(|t| t.source));
-    seen_sources.dedup();
-    for id in seen_sources {
+    for id in draft.body_sources() {
         let text = &send.sources.get(id).text;
         let decoded;
         let haystack = if text.contains("%7B") || text.contains("%7b") || text.contains("%7C") || text.contains("%7c") {

@@ -1,9 +1,79 @@
-//! `merge-tag-syntax`: TODO.
+//! `merge-tag-syntax`: in a template for an ESP, tags written wrong for that ESP's dialect, or
+//! written in another ESP's dialect, which the ESP will not replace.
 
-use crate::finding::Finding;
+use std::collections::BTreeMap;
+
+use crate::finding::{Finding, Label};
+use crate::merge_tags::{self, Dialect};
+use crate::provider::ProviderKind;
 use crate::rules::Rule;
 use crate::send::Send;
 
 pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
-    let _ = (send, rule, out);
+    if send.provider.profile.kind != ProviderKind::Esp {
+        return;
+    }
+    for source in send.draft.body_sources() {
+        let text = &send.sources.get(source).text;
+        let tags = merge_tags::find(text);
+        let Some(main) = main_dialect(text, &tags) else {
+            continue;
+        };
+        // Percent signs are too common in prose to call a lone one an unclosed tag.
+        if main.open != "%" {
+            for m in merge_tags::malformed(text, main) {
+                out.push(
+                    rule.finding(format!("malformed {} tag: {}", main.name, m.why))
+                        .with_label(Some(Label {
+                            source,
+                            span: m.span,
+                            text: "this tag".into(),
+                        }))
+                        .help(format!("{} tags look like `{}`.", main.name, main.example)),
+                );
+            }
+        }
+        for tag in &tags {
+            let Some(d) = merge_tags::dialect(tag.dialect) else {
+                continue;
+            };
+            if d.family() == main.family() || d.open.starts_with('<') && d.open.len() > 2 {
+                continue;
+            }
+            out.push(
+                rule.finding(format!(
+                    "`{}` is {} syntax in a template written in {}",
+                    &text[tag.span.clone()],
+                    d.name,
+                    main.name
+                ))
+                .with_label(Some(Label {
+                    source,
+                    span: tag.span.clone(),
+                    text: "the ESP will not replace this".into(),
+                }))
+                .help(format!(
+                    "Write it as the template's other tags are written (like `{}`), or recipients will see it literally.",
+                    main.example
+                )),
+            );
+        }
+    }
+}
+
+/// The dialect the template is written in: the ESP named by its unsubscribe or address tag,
+/// else the dialect most of its tags use.
+fn main_dialect(text: &str, tags: &[merge_tags::Tag<'static>]) -> Option<&'static Dialect> {
+    let named = merge_tags::find_unsubscribe_tag(text)
+        .and_then(|(_, esp)| esp)
+        .or_else(|| merge_tags::find_address_tag(text).map(|(_, e)| e));
+    if let Some(d) = named.and_then(|e| merge_tags::dialect(&e.dialect)) {
+        return Some(d);
+    }
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for t in tags {
+        *counts.entry(t.dialect).or_default() += 1;
+    }
+    let (id, _) = counts.into_iter().max_by_key(|&(id, n)| (n, std::cmp::Reverse(id)))?;
+    merge_tags::dialect(id)
 }

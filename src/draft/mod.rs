@@ -170,6 +170,18 @@ impl Draft {
         })
     }
 
+    /// The sources holding the draft's headers and bodies, each once: the file itself, and a
+    /// decoded part where it had to be decoded into a source of its own.
+    pub fn body_sources(&self) -> Vec<SourceId> {
+        let mut ids = vec![self.source];
+        for id in self.html.as_ref().map(|h| h.source).into_iter().chain(self.text.as_ref().map(|t| t.source)) {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        ids
+    }
+
     /// The body as the reader sees it: the HTML part's visible text, else the text part.
     pub fn visible_text(&self) -> &str {
         match (&self.html, &self.text) {
