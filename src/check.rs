@@ -48,6 +48,8 @@ pub struct Options {
     pub levels: BTreeMap<String, Level>,
     /// "Today" for consent windows; the library never reads the clock.
     pub as_of: Option<Date>,
+    /// Provider figures the organisation overrides (`per-message`, `external-per-hour`, …).
+    pub limits: BTreeMap<String, u64>,
 }
 
 /// The result of a check: the send as understood, what was found, and the verdict.
@@ -89,7 +91,10 @@ pub fn load(draft_input: Input, lists: Vec<Input>, options: &Options) -> Result<
         )?);
     }
     let recipients = RecipientSet::build(Some(&draft), loaded);
-    let provider = provider::choose(explicit, &draft, &sources);
+    let mut provider = provider::choose(explicit, &draft, &sources);
+    for (key, value) in &options.limits {
+        provider.profile.override_limit(key, *value, "bulklint.toml [limits]");
+    }
     let kind = kind::classify(options.kind, &draft);
     let org_domains = if options.org_domains.is_empty() {
         draft

@@ -50,6 +50,12 @@ pub struct CheckArgs {
     /// The day the send is judged on, for consent windows (YYYY-MM-DD); defaults to today.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<crate::date::Date>,
+    /// Read settings from this file instead of discovering `bulklint.toml` above the draft.
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+    /// Ignore every configuration file.
+    #[arg(long)]
+    pub isolated: bool,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Human)]
     pub format: Format,

@@ -8,6 +8,7 @@ pub mod charset;
 pub mod consent;
 pub mod check;
 pub mod cli;
+pub mod config;
 pub mod checks;
 pub mod date;
 pub mod draft;

@@ -9,7 +9,8 @@ use clap::Parser;
 use bulklint::cli::{CheckArgs, Cli, Color, Command, Deny};
 use bulklint::report::{self, Style};
 use bulklint::date::Date;
-use bulklint::{rules, Input, InputError, Options, Severity};
+use bulklint::config::{self, Config};
+use bulklint::{rules, Input, InputError, Severity};
 
 /// Exit codes: documented in the README.
 const EXIT_CLEAN: u8 = 0;
@@ -42,14 +43,31 @@ fn check(args: CheckArgs) -> Result<u8, InputError> {
         .iter()
         .map(|p| read_input(p))
         .collect::<Result<Vec<_>, _>>()?;
-    let options = Options {
-        provider: args.provider,
-        org_domains: args.org_domains,
-        column: args.column,
-        kind: args.kind,
-        levels: Default::default(),
-        as_of: Some(args.as_of.unwrap_or_else(today)),
+    let config = if args.isolated {
+        None
+    } else {
+        match &args.config {
+            Some(path) => Some(Config::load(path)?),
+            None => config::discover(if args.draft.as_os_str() == "-" { Path::new(".") } else { &args.draft })
+                .map(|p| Config::load(&p))
+                .transpose()?,
+        }
     };
+    let mut options = config.map(|c| c.options_for(&args.draft)).unwrap_or_default();
+    // Flags win over the file.
+    if args.provider.is_some() {
+        options.provider = args.provider;
+    }
+    if !args.org_domains.is_empty() {
+        options.org_domains = args.org_domains;
+    }
+    if args.column.is_some() {
+        options.column = args.column;
+    }
+    if args.kind.is_some() {
+        options.kind = args.kind;
+    }
+    options.as_of = Some(args.as_of.unwrap_or_else(today));
     let outcome = bulklint::check(draft, lists, &options)?;
     let stdout = std::io::stdout();
     let color = match args.color {

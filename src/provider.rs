@@ -54,6 +54,18 @@ pub struct Profile {
 }
 
 impl Profile {
+    /// Replaces a figure with the organisation's own (from its outbound spam policy).
+    pub fn override_limit(&mut self, key: &str, value: u64, source: &str) {
+        self.limits.insert(
+            key.to_string(),
+            Limit {
+                value,
+                note: "your organisation's setting".into(),
+                source: source.to_string(),
+            },
+        );
+    }
+
     /// A named limit: `per-message`, `per-day`, `external-per-hour`, `external-per-day`,
     /// `smtp-messages-per-minute`.
     pub fn limit(&self, key: &str) -> Option<&Limit> {
@@ -88,7 +100,8 @@ pub fn ids() -> Vec<&'static str> {
 /// The profile a send is judged against, and why.
 #[derive(Debug, Clone)]
 pub struct Choice {
-    pub profile: &'static Profile,
+    /// The profile, with any limits the organisation overrides.
+    pub profile: Profile,
     /// Human words for the reason: "set with --provider", "detected from X-Mailer", …
     pub reason: String,
     /// The header that gave it away, when detected.
@@ -105,7 +118,7 @@ pub const DEFAULT_PROFILE: &str = "microsoft365";
 pub fn choose(explicit: Option<&'static Profile>, draft: &Draft, sources: &Sources) -> Choice {
     if let Some(profile) = explicit {
         return Choice {
-            profile,
+            profile: profile.clone(),
             reason: "set with --provider".into(),
             label: None,
             explicit: true,
@@ -114,7 +127,7 @@ pub fn choose(explicit: Option<&'static Profile>, draft: &Draft, sources: &Sourc
     detect(draft)
         .or_else(|| detect_template_esp(draft, sources))
         .unwrap_or_else(|| Choice {
-        profile: profile(DEFAULT_PROFILE).expect("default profile exists"),
+        profile: profile(DEFAULT_PROFILE).expect("default profile exists").clone(),
         reason: "nothing in the draft names a provider; assumed (set --provider)".into(),
         label: None,
         explicit: false,
@@ -124,7 +137,7 @@ pub fn choose(explicit: Option<&'static Profile>, draft: &Draft, sources: &Sourc
 fn detect(draft: &Draft) -> Option<Choice> {
     let all = profiles();
     let found = |p: &'static Profile, header: &str, why: String| Choice {
-        profile: p,
+        profile: p.clone(),
         reason: why,
         label: draft.header_label(header, format!("sent with {}", p.name)),
         explicit: false,
@@ -172,7 +185,7 @@ fn detect(draft: &Draft) -> Option<Choice> {
             let lv = h.value.to_ascii_lowercase();
             if p.received_domains.iter().any(|d| lv.contains(d.as_str())) {
                 return Some(Choice {
-                    profile: p,
+                    profile: p.clone(),
                     reason: "detected from a Received header".into(),
                     label: Some(Label {
                         source: draft.source,
@@ -209,7 +222,7 @@ fn detect_template_esp(draft: &Draft, sources: &Sources) -> Option<Choice> {
         }
     };
     Some(Choice {
-        profile: esp,
+        profile: esp.clone(),
         reason,
         label: Some(Label {
             source: draft.source,

@@ -58,6 +58,7 @@ fn run_case(dir: &Path) -> bulklint::Outcome {
         kind: options.kind,
         levels: BTreeMap::new(),
         as_of: options.as_of.map(|d| d.parse().unwrap()),
+        limits: BTreeMap::new(),
     };
     check(draft.expect("case has a draft"), lists, &options).unwrap()
 }

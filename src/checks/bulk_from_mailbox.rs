@@ -8,7 +8,7 @@ use crate::send::Send;
 use crate::unsubscribe;
 
 pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
-    let profile = send.provider.profile;
+    let profile = &send.provider.profile;
     if profile.kind != ProviderKind::Mailbox {
         return;
     }

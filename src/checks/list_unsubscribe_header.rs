@@ -13,7 +13,7 @@ pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
         return;
     }
     let draft = &send.draft;
-    let profile = send.provider.profile;
+    let profile = &send.provider.profile;
     match draft.header("List-Unsubscribe") {
         Some(header) => {
             let label = draft.header_label("List-Unsubscribe", "here");

@@ -6,7 +6,7 @@ use crate::rules::Rule;
 use crate::send::Send;
 
 pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
-    let profile = send.provider.profile;
+    let profile = &send.provider.profile;
     if profile.kind != ProviderKind::Mailbox {
         return;
     }

@@ -1,0 +1,227 @@
+//! `bulklint.toml`: discovery (walking up from the draft), strict parsing, and validation with
+//! errors that name the file and line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::check::{Level, Options};
+use crate::date::Date;
+use crate::error::InputError;
+use crate::kind::Kind;
+use crate::provider;
+use crate::rules;
+
+/// File names looked for in each directory, in order.
+pub const FILE_NAMES: &[&str] = &["bulklint.toml", ".bulklint.toml"];
+
+/// Provider figures an organisation may override (its outbound spam policy).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Limits {
+    pub per_message: Option<u64>,
+    pub per_day: Option<u64>,
+    pub external_per_hour: Option<u64>,
+    pub external_per_day: Option<u64>,
+    pub smtp_messages_per_minute: Option<u64>,
+}
+
+impl Limits {
+    /// The overrides as (limit key, value) pairs, in the names `rules/providers.toml` uses.
+    pub fn entries(&self) -> Vec<(&'static str, u64)> {
+        [
+            ("per-message", self.per_message),
+            ("per-day", self.per_day),
+            ("external-per-hour", self.external_per_hour),
+            ("external-per-day", self.external_per_day),
+            ("smtp-messages-per-minute", self.smtp_messages_per_minute),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect()
+    }
+}
+
+/// Settings for drafts whose path matches `paths` (globs relative to the config file).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Override {
+    pub paths: Vec<String>,
+    pub kind: Option<Kind>,
+    pub provider: Option<Spanned<String>>,
+    #[serde(default)]
+    pub rules: BTreeMap<Spanned<String>, Level>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    pub provider: Option<Spanned<String>>,
+    #[serde(default)]
+    pub org_domains: Vec<String>,
+    pub kind: Option<Kind>,
+    pub column: Option<String>,
+    #[serde(default)]
+    pub limits: Limits,
+    #[serde(default)]
+    pub rules: BTreeMap<Spanned<String>, Level>,
+    #[serde(default)]
+    pub overrides: Vec<Override>,
+    /// Where the file was read from; globs in overrides are relative to its directory.
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+impl Config {
+    /// Parses and validates a config text; errors carry the file and line.
+    pub fn parse(path: &Path, text: &str) -> Result<Config, InputError> {
+        let name = path.display().to_string();
+        let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+        let mut config: Config = toml::from_str(text).map_err(|e| {
+            let err = InputError::new(&name, e.message().to_string());
+            match e.span() {
+                Some(span) => err.at_line(line_of(span.start)),
+                None => err,
+            }
+        })?;
+        config.path = path.to_path_buf();
+        let check_provider = |p: &Spanned<String>| -> Result<(), InputError> {
+            if provider::profile(p.get_ref()).is_none() {
+                return Err(InputError::new(
+                    &name,
+                    format!("unknown provider `{}`; known: {}", p.get_ref(), provider::ids().join(", ")),
+                )
+                .at_line(line_of(p.span().start)));
+            }
+            Ok(())
+        };
+        let check_rules = |rules_table: &BTreeMap<Spanned<String>, Level>| -> Result<(), InputError> {
+            for id in rules_table.keys() {
+                if rules::get(id.get_ref()).is_none() {
+                    return Err(InputError::new(
+                        &name,
+                        format!("unknown rule `{}`; known: {}", id.get_ref(), rules::ids().join(", ")),
+                    )
+                    .at_line(line_of(id.span().start)));
+                }
+            }
+            Ok(())
+        };
+        if let Some(p) = &config.provider {
+            check_provider(p)?;
+        }
+        check_rules(&config.rules)?;
+        for o in &config.overrides {
+            if let Some(p) = &o.provider {
+                check_provider(p)?;
+            }
+            check_rules(&o.rules)?;
+            for glob in &o.paths {
+                globset::Glob::new(glob).map_err(|e| {
+                    InputError::new(&name, format!("bad glob `{glob}` in overrides: {e}"))
+                        .at_line(text.find(glob.as_str()).map_or(1, line_of))
+                })?;
+            }
+        }
+        Ok(config)
+    }
+
+    pub fn load(path: &Path) -> Result<Config, InputError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| InputError::new(path.display().to_string(), format!("cannot read: {e}")))?;
+        Config::parse(path, &text)
+    }
+
+    /// The options for one draft: the file's settings, then the overrides whose paths match.
+    pub fn options_for(&self, draft: &Path) -> Options {
+        let mut options = Options {
+            provider: self.provider.as_ref().map(|p| p.get_ref().clone()),
+            org_domains: self.org_domains.clone(),
+            column: self.column.clone(),
+            kind: self.kind,
+            levels: self.rules.iter().map(|(k, v)| (k.get_ref().clone(), *v)).collect(),
+            as_of: None::<Date>,
+            limits: self.limits.entries().into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        };
+        let base = self.path.parent().unwrap_or(Path::new(""));
+        let relative = draft.strip_prefix(base).unwrap_or(draft);
+        for o in &self.overrides {
+            let matches = o.paths.iter().any(|g| {
+                globset::Glob::new(g)
+                    .map(|g| g.compile_matcher().is_match(relative))
+                    .unwrap_or(false)
+            });
+            if !matches {
+                continue;
+            }
+            if let Some(kind) = o.kind {
+                options.kind = Some(kind);
+            }
+            if let Some(p) = &o.provider {
+                options.provider = Some(p.get_ref().clone());
+            }
+            for (id, level) in &o.rules {
+                options.levels.insert(id.get_ref().clone(), *level);
+            }
+        }
+        options
+    }
+}
+
+/// The nearest config file at or above `start` (a file's directory, or a directory).
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    let start = if start.is_dir() { start } else { start.parent()? };
+    let start = if start.as_os_str().is_empty() { Path::new(".") } else { start };
+    let absolute = std::fs::canonicalize(start).ok()?;
+    absolute.ancestors().find_map(|dir| {
+        FILE_NAMES
+            .iter()
+            .map(|n| dir.join(n))
+            .find(|p| p.is_file())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, InputError> {
+        Config::parse(Path::new("bulklint.toml"), text)
+    }
+
+    #[test]
+    fn unknown_keys_rules_and_providers_name_the_line() {
+        let e = parse("provider = \"microsoft365\"\nfrobnicate = 1\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        let e = parse("[rules]\nvisible-recipients = \"error\"\nno-such-rule = \"off\"\n").unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+        assert!(e.message.contains("no-such-rule"));
+        let e = parse("\nprovider = \"hotmale\"\n").unwrap_err();
+        assert_eq!(e.line, Some(2));
+        let e = parse("[rules]\nvisible-recipients = \"loud\"\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+    }
+
+    #[test]
+    fn overrides_apply_by_path() {
+        let c = Config::parse(
+            Path::new("/repo/bulklint.toml"),
+            "kind = \"commercial\"\n[rules]\nidentical-body = \"off\"\n[[overrides]]\npaths = [\"transactional/**\"]\nkind = \"transactional\"\n[overrides.rules]\nvisible-recipients = \"error\"\n",
+        )
+        .unwrap();
+        let o = c.options_for(Path::new("/repo/transactional/receipt.html"));
+        assert_eq!(o.kind, Some(Kind::Transactional));
+        assert_eq!(o.levels.get("visible-recipients"), Some(&Level::Error));
+        assert_eq!(o.levels.get("identical-body"), Some(&Level::Off));
+        let o = c.options_for(Path::new("/repo/news/spring.html"));
+        assert_eq!(o.kind, Some(Kind::Commercial));
+    }
+
+    #[test]
+    fn limits_override_provider_figures() {
+        let c = parse("[limits]\nexternal-per-hour = 400\n").unwrap();
+        assert_eq!(c.limits.entries(), vec![("external-per-hour", 400)]);
+    }
+}
