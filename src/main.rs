@@ -53,7 +53,8 @@ fn check(args: CheckArgs) -> Result<u8, InputError> {
                 .transpose()?,
         }
     };
-    let mut options = config.map(|c| c.options_for(&args.draft)).unwrap_or_default();
+    let draft_path = std::fs::canonicalize(&args.draft).unwrap_or_else(|_| args.draft.clone());
+    let mut options = config.map(|c| c.options_for(&draft_path)).unwrap_or_default();
     // Flags win over the file.
     if args.provider.is_some() {
         options.provider = args.provider;
