@@ -80,7 +80,7 @@ fn check(args: CheckArgs) -> Result<u8, InputError> {
         color,
         ..Style::default()
     };
-    let text = report::render(&outcome, args.format, style);
+    let text = report::render(std::slice::from_ref(&outcome), args.format, style);
     let mut lock = stdout.lock();
     // A closed pipe (`bulklint … | head`) is not an error worth a panic.
     let _ = lock.write_all(text.as_bytes());

@@ -9,7 +9,13 @@ pub struct SourceId(pub usize);
 /// One input text (a draft file, a decoded MIME part, a recipient list).
 #[derive(Debug, Clone)]
 pub struct SourceFile {
+    /// The name shown to users: the path, or the path and the MIME part it was decoded from.
     pub name: String,
+    /// The file on disk (or `<stdin>`) this text came from.
+    pub file: String,
+    /// Whether offsets in this text are offsets in `file` (false for decoded MIME parts), so
+    /// machine formats know when a line number means a line of the file.
+    pub in_file: bool,
     pub text: String,
     /// Byte offset of the start of each line; computed once so every reporter agrees.
     line_starts: Vec<usize>,
@@ -17,10 +23,13 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: String) -> Self {
+        let name = name.into();
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         SourceFile {
-            name: name.into(),
+            file: name.clone(),
+            name,
+            in_file: true,
             text,
             line_starts,
         }
@@ -81,6 +90,15 @@ pub struct Sources {
 impl Sources {
     pub fn add(&mut self, name: impl Into<String>, text: String) -> SourceId {
         self.files.push(SourceFile::new(name, text));
+        SourceId(self.files.len() - 1)
+    }
+
+    /// A text decoded from part of `file` (a quoted-printable or base64 MIME part).
+    pub fn add_part(&mut self, name: impl Into<String>, file: &str, text: String) -> SourceId {
+        let mut source = SourceFile::new(name, text);
+        source.file = file.to_string();
+        source.in_file = false;
+        self.files.push(source);
         SourceId(self.files.len() - 1)
     }
 

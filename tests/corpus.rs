@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use bulklint::report::Format;
 use bulklint::{check, Input, Options};
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -47,8 +48,10 @@ fn check_all(files: &[PathBuf]) -> (usize, usize) {
                         assert!(src.text.is_char_boundary(l.span.start) && src.text.is_char_boundary(l.span.end));
                     }
                 }
-                let _ = bulklint::report::render(&outcome, bulklint::report::Format::Human, Default::default());
-                let _ = bulklint::report::render(&outcome, bulklint::report::Format::Json, Default::default());
+                let one = std::slice::from_ref(&outcome);
+                for format in [Format::Human, Format::Json, Format::Sarif, Format::Github, Format::Junit] {
+                    let _ = bulklint::report::render(one, format, Default::default());
+                }
             }
             Err(e) => {
                 assert!(e.file.contains(&*path.display().to_string()), "{e}");

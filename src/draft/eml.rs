@@ -172,7 +172,7 @@ fn place_part(
             return (message_source, start);
         }
     }
-    let src = sources.add(format!("{name} ({kind} part)"), content.to_string());
+    let src = sources.add_part(format!("{name} ({kind} part)"), name, content.to_string());
     (src, 0)
 }
 

@@ -13,10 +13,30 @@ use crate::report::Style;
 use crate::source::{SourceFile, Sources};
 use crate::verdict::Verdict;
 
-pub fn render(outcome: &Outcome, style: Style) -> String {
-    let mut out = render_findings(&outcome.findings, &outcome.send.sources, style);
-    out.push_str(&verdict_text(&outcome.verdict, style.width));
+pub fn render(outcomes: &[Outcome], style: Style) -> String {
+    let mut out = String::new();
+    for outcome in outcomes {
+        out.push_str(&render_findings(&outcome.findings, &outcome.send.sources, style));
+    }
+    match outcomes {
+        [one] => out.push_str(&verdict_text(&one.verdict, style.width)),
+        // A tree of templates gets one summary line rather than a verdict per file.
+        many => out.push_str(&summary_text(many)),
+    }
     out
+}
+
+fn summary_text(outcomes: &[Outcome]) -> String {
+    let errors: usize = outcomes.iter().map(|o| o.verdict.errors).sum();
+    let warnings: usize = outcomes.iter().map(|o| o.verdict.warnings).sum();
+    let flagged = outcomes.iter().filter(|o| !o.findings.is_empty()).count();
+    format!(
+        "checked {} drafts: {errors} error{}, {warnings} warning{} in {flagged} draft{}\n",
+        outcomes.len(),
+        plural(errors),
+        plural(warnings),
+        plural(flagged)
+    )
 }
 
 /// The findings alone, without the verdict.

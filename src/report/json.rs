@@ -1,10 +1,10 @@
-//! JSON output: a stable document with every finding's locations (line, column and byte
-//! offsets) and the verdict. Schema: `docs/json-schema.md`.
+//! JSON output: a stable document (schema in `docs/json-output.md`) with one object per
+//! finding, every label's line, column and byte offsets, each draft's verdict and a summary.
 
 use serde::Serialize;
 
 use crate::check::Outcome;
-use crate::source::Sources;
+use crate::report::{draft_file, locate, Location};
 use crate::verdict::Verdict;
 
 /// Bumped when a field changes meaning or disappears; additions keep the version.
@@ -14,64 +14,69 @@ pub const SCHEMA_VERSION: u32 = 1;
 struct Document<'a> {
     version: u32,
     findings: Vec<JsonFinding<'a>>,
-    verdict: &'a Verdict,
+    verdicts: Vec<JsonVerdict<'a>>,
+    summary: Summary,
 }
 
 #[derive(Serialize)]
 struct JsonFinding<'a> {
+    draft: &'a str,
     rule: &'a str,
     severity: &'a str,
     message: &'a str,
     help: Option<&'a str>,
-    labels: Vec<JsonLabel<'a>>,
+    labels: Vec<Location<'a>>,
 }
 
 #[derive(Serialize)]
-struct JsonLabel<'a> {
-    file: &'a str,
-    line: usize,
-    column: usize,
-    end_line: usize,
-    end_column: usize,
-    offset: usize,
-    length: usize,
-    text: &'a str,
+struct JsonVerdict<'a> {
+    draft: &'a str,
+    #[serde(flatten)]
+    verdict: &'a Verdict,
 }
 
-pub fn render(outcome: &Outcome) -> String {
-    let doc = Document {
-        version: SCHEMA_VERSION,
-        findings: outcome
-            .findings
-            .iter()
-            .map(|f| JsonFinding {
+#[derive(Serialize)]
+struct Summary {
+    drafts: usize,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+}
+
+pub fn render(outcomes: &[Outcome]) -> String {
+    let mut findings = Vec::new();
+    for o in outcomes {
+        for f in &o.findings {
+            findings.push(JsonFinding {
+                draft: draft_file(o),
                 rule: f.rule,
                 severity: f.severity.as_str(),
                 message: &f.message,
                 help: f.help.as_deref(),
-                labels: f.labels.iter().map(|l| label(&outcome.send.sources, l)).collect(),
+                labels: f.labels.iter().map(|l| locate(&o.send.sources, l)).collect(),
+            });
+        }
+    }
+    let sum = |get: fn(&Verdict) -> usize| outcomes.iter().map(|o| get(&o.verdict)).sum();
+    let doc = Document {
+        version: SCHEMA_VERSION,
+        findings,
+        verdicts: outcomes
+            .iter()
+            .map(|o| JsonVerdict {
+                draft: draft_file(o),
+                verdict: &o.verdict,
             })
             .collect(),
-        verdict: &outcome.verdict,
+        summary: Summary {
+            drafts: outcomes.len(),
+            errors: sum(|v| v.errors),
+            warnings: sum(|v| v.warnings),
+            infos: sum(|v| v.infos),
+        },
     };
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    // Serialising plain structs of strings and numbers cannot fail.
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     text.push('\n');
     text
-}
-
-fn label<'a>(sources: &'a Sources, l: &'a crate::finding::Label) -> JsonLabel<'a> {
-    let file = sources.get(l.source);
-    let span = file.clamp_span(l.span.clone());
-    let (line, column) = file.line_col(span.start);
-    let (end_line, end_column) = file.line_col(span.end);
-    JsonLabel {
-        file: &file.name,
-        line,
-        column,
-        end_line,
-        end_column,
-        offset: span.start,
-        length: span.len(),
-        text: &l.text,
-    }
 }

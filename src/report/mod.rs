@@ -1,17 +1,28 @@
-//! Reporters: every output format is a view of the same findings and verdict.
+//! Reporters: every output format is a view of the same findings and verdicts.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use crate::check::Outcome;
+use crate::finding::Label;
+use crate::source::Sources;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// Diagnostics with source snippets and a closing verdict.
     Human,
-    /// One JSON document: findings with locations, and the verdict.
+    /// One JSON document: findings with locations, verdicts and a summary.
     Json,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations on the pull request).
+    Github,
+    /// JUnit XML, for GitLab, Jenkins and other CI test reports.
+    Junit,
 }
 
 /// How the human format should look.
@@ -31,9 +42,56 @@ impl Default for Style {
     }
 }
 
-pub fn render(outcome: &Outcome, format: Format, style: Style) -> String {
+/// Renders the outcomes of one run (one per draft, in input order).
+pub fn render(outcomes: &[Outcome], format: Format, style: Style) -> String {
     match format {
-        Format::Human => human::render(outcome, style),
-        Format::Json => json::render(outcome),
+        Format::Human => human::render(outcomes, style),
+        Format::Json => json::render(outcomes),
+        Format::Sarif => sarif::render(outcomes),
+        Format::Github => github::render(outcomes),
+        Format::Junit => junit::render(outcomes),
     }
+}
+
+/// A label resolved to file coordinates, computed once for every machine format.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Location<'a> {
+    /// The source's display name (a decoded MIME part says which).
+    pub source: &'a str,
+    /// The file on disk.
+    pub file: &'a str,
+    /// Whether line and column are positions in `file` (false inside a decoded MIME part,
+    /// where they are positions in the decoded text).
+    pub in_file: bool,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub offset: usize,
+    pub length: usize,
+    pub text: &'a str,
+}
+
+pub fn locate<'a>(sources: &'a Sources, label: &'a Label) -> Location<'a> {
+    let src = sources.get(label.source);
+    let span = src.clamp_span(label.span.clone());
+    let (line, column) = src.line_col(span.start);
+    let (end_line, end_column) = src.line_col(span.end);
+    Location {
+        source: &src.name,
+        file: &src.file,
+        in_file: src.in_file,
+        line,
+        column,
+        end_line,
+        end_column,
+        offset: span.start,
+        length: span.len(),
+        text: &label.text,
+    }
+}
+
+/// The draft's file name, for findings that need one even without a label.
+pub fn draft_file(outcome: &Outcome) -> &str {
+    &outcome.send.sources.get(outcome.send.draft.source).file
 }

@@ -1,0 +1,68 @@
+//! JUnit XML: one test case per draft and rule that fired (failed), or one passing case for a
+//! clean draft, for CI systems that show test reports (GitLab, Jenkins).
+
+use std::fmt::Write;
+
+use crate::check::Outcome;
+use crate::finding::Severity;
+use crate::report::{draft_file, locate};
+
+pub fn render(outcomes: &[Outcome]) -> String {
+    let mut cases = String::new();
+    let mut tests = 0;
+    let mut failures = 0;
+    for o in outcomes {
+        let file = draft_file(o);
+        if o.findings.is_empty() {
+            tests += 1;
+            let _ = writeln!(cases, "    <testcase classname=\"{}\" name=\"bulklint\"/>", xml(file));
+            continue;
+        }
+        for f in &o.findings {
+            tests += 1;
+            let location = f
+                .labels
+                .first()
+                .map(|l| {
+                    let loc = locate(&o.send.sources, l);
+                    format!("{}:{}:{}", loc.source, loc.line, loc.column)
+                })
+                .unwrap_or_else(|| file.to_string());
+            let body = format!("{location}: {}{}", f.message, f.help.as_deref().map(|h| format!("\n{h}")).unwrap_or_default());
+            let _ = write!(
+                cases,
+                "    <testcase classname=\"{}\" name=\"{}\">",
+                xml(file),
+                xml(f.rule)
+            );
+            if f.severity == Severity::Error {
+                failures += 1;
+                let _ = write!(cases, "<failure type=\"error\" message=\"{}\">{}</failure>", xml(&f.message), xml(&body));
+            } else {
+                let _ = write!(cases, "<system-out>{}: {}</system-out>", f.severity, xml(&body));
+            }
+            cases.push_str("</testcase>\n");
+        }
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"bulklint\" tests=\"{tests}\" failures=\"{failures}\">\n  <testsuite name=\"bulklint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n{cases}  </testsuite>\n</testsuites>\n"
+    )
+}
+
+/// Escapes text for XML content and attributes; drops characters XML 1.0 forbids.
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
