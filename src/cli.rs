@@ -26,12 +26,20 @@ pub enum Command {
         /// The rule id, e.g. `bulk-from-mailbox`.
         rule: String,
     },
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
 }
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The draft: .eml, .html, .txt, or `-` for standard input.
-    pub draft: PathBuf,
+    /// Drafts: .eml, .html, .txt files, directories, globs, or `-` for standard input.
+    #[arg(required = true, value_name = "DRAFT")]
+    pub drafts: Vec<PathBuf>,
     /// A recipient list: CSV export (Mailchimp, Outlook, Google), .vcf, or one address per line.
     #[arg(short, long = "recipients", value_name = "FILE")]
     pub recipients: Vec<PathBuf>,

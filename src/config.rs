@@ -69,6 +69,8 @@ pub struct Config {
     pub rules: BTreeMap<Spanned<String>, Level>,
     #[serde(default)]
     pub overrides: Vec<Override>,
+    /// Extensions that count as drafts when a directory is checked.
+    pub draft_extensions: Option<Vec<String>>,
     /// Where the file was read from; globs in overrides are relative to its directory.
     #[serde(skip)]
     pub path: PathBuf,

@@ -1,21 +1,25 @@
 //! The `bulklint` binary: parses flags, reads inputs, renders, sets the exit code.
 
 use std::io::{IsTerminal, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
+use rayon::prelude::*;
 
 use bulklint::cli::{CheckArgs, Cli, Color, Command, Deny};
-use bulklint::report::{self, Style};
-use bulklint::date::Date;
 use bulklint::config::{self, Config};
-use bulklint::{rules, Input, InputError, Severity};
+use bulklint::date::Date;
+use bulklint::report::{self, Format, Style};
+use bulklint::{inputs, rules, Input, InputError, Options, Outcome, Severity};
 
 /// Exit codes: documented in the README.
 const EXIT_CLEAN: u8 = 0;
 const EXIT_FINDINGS: u8 = 1;
 const EXIT_USAGE: u8 = 2;
+
+/// From this many drafts on, an interactive run shows a progress bar.
+const PROGRESS_FROM: usize = 20;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -26,6 +30,20 @@ fn main() -> ExitCode {
             Ok(EXIT_CLEAN)
         }
         Command::Explain { rule } => explain(&rule),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "bulklint", &mut std::io::stdout());
+            Ok(EXIT_CLEAN)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut out) {
+                Ok(()) => {
+                    let _ = std::io::stdout().write_all(&out);
+                    Ok(EXIT_CLEAN)
+                }
+                Err(e) => Err(InputError::new("man", e.to_string())),
+            }
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -37,39 +55,53 @@ fn main() -> ExitCode {
 }
 
 fn check(args: CheckArgs) -> Result<u8, InputError> {
-    let draft = read_input(&args.draft)?;
+    let stdin = args.drafts.len() == 1 && args.drafts[0].as_os_str() == "-";
+    let explicit_config = match &args.config {
+        Some(path) if !args.isolated => Some(Config::load(path)?),
+        _ => None,
+    };
+    let drafts = if stdin {
+        vec![PathBuf::from("-")]
+    } else {
+        let first = config_for(&args, explicit_config.as_ref(), &args.drafts[0])?;
+        let extensions = first
+            .and_then(|c| c.draft_extensions)
+            .unwrap_or_else(|| inputs::DEFAULT_EXTENSIONS.iter().map(|s| s.to_string()).collect());
+        inputs::expand(&args.drafts, &extensions)?
+    };
     let lists = args
         .recipients
         .iter()
         .map(|p| read_input(p))
         .collect::<Result<Vec<_>, _>>()?;
-    let config = if args.isolated {
-        None
-    } else {
-        match &args.config {
-            Some(path) => Some(Config::load(path)?),
-            None => config::discover(if args.draft.as_os_str() == "-" { Path::new(".") } else { &args.draft })
-                .map(|p| Config::load(&p))
-                .transpose()?,
+    let today = args.as_of.unwrap_or_else(today);
+
+    let progress = progress_bar(&args, drafts.len());
+    let results: Vec<Result<Outcome, InputError>> = drafts
+        .par_iter()
+        .map(|path| {
+            let result = check_one(&args, explicit_config.as_ref(), path, &lists, today);
+            if let Some(bar) = &progress {
+                bar.inc(1);
+            }
+            result
+        })
+        .collect();
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+
+    let mut outcomes = Vec::with_capacity(results.len());
+    let mut input_errors = 0;
+    for r in results {
+        match r {
+            Ok(o) => outcomes.push(o),
+            Err(e) => {
+                input_errors += 1;
+                eprintln!("error: {e}");
+            }
         }
-    };
-    let draft_path = std::fs::canonicalize(&args.draft).unwrap_or_else(|_| args.draft.clone());
-    let mut options = config.map(|c| c.options_for(&draft_path)).unwrap_or_default();
-    // Flags win over the file.
-    if args.provider.is_some() {
-        options.provider = args.provider;
     }
-    if !args.org_domains.is_empty() {
-        options.org_domains = args.org_domains;
-    }
-    if args.column.is_some() {
-        options.column = args.column;
-    }
-    if args.kind.is_some() {
-        options.kind = args.kind;
-    }
-    options.as_of = Some(args.as_of.unwrap_or_else(today));
-    let outcome = bulklint::check(draft, lists, &options)?;
     let stdout = std::io::stdout();
     let color = match args.color {
         Color::Always => true,
@@ -80,15 +112,78 @@ fn check(args: CheckArgs) -> Result<u8, InputError> {
         color,
         ..Style::default()
     };
-    let text = report::render(std::slice::from_ref(&outcome), args.format, style);
-    let mut lock = stdout.lock();
-    // A closed pipe (`bulklint … | head`) is not an error worth a panic.
-    let _ = lock.write_all(text.as_bytes());
-    let failing = outcome.findings.iter().any(|f| {
+    if !outcomes.is_empty() {
+        let text = report::render(&outcomes, args.format, style);
+        // A closed pipe (`bulklint … | head`) is not worth a panic.
+        let _ = stdout.lock().write_all(text.as_bytes());
+    }
+    let failing = outcomes.iter().flat_map(|o| &o.findings).any(|f| {
         f.severity == Severity::Error
             || (args.deny == Some(Deny::Warnings) && f.severity == Severity::Warning)
     });
-    Ok(if failing { EXIT_FINDINGS } else { EXIT_CLEAN })
+    Ok(if input_errors > 0 {
+        EXIT_USAGE
+    } else if failing {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
+}
+
+/// The config that applies to `path`: `--config`, else the nearest `bulklint.toml` above it.
+fn config_for(args: &CheckArgs, explicit: Option<&Config>, path: &Path) -> Result<Option<Config>, InputError> {
+    if args.isolated {
+        return Ok(None);
+    }
+    if let Some(c) = explicit {
+        return Ok(Some(c.clone()));
+    }
+    let start = if path.as_os_str() == "-" { Path::new(".") } else { path };
+    config::discover(start).map(|p| Config::load(&p)).transpose()
+}
+
+fn check_one(
+    args: &CheckArgs,
+    explicit: Option<&Config>,
+    path: &Path,
+    lists: &[Input],
+    today: Date,
+) -> Result<Outcome, InputError> {
+    let config = config_for(args, explicit, path)?;
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut options = config.map(|c| c.options_for(&canonical)).unwrap_or_default();
+    apply_flags(args, &mut options, today);
+    bulklint::check(read_input(path)?, lists.to_vec(), &options)
+}
+
+/// Flags win over the config file.
+fn apply_flags(args: &CheckArgs, options: &mut Options, today: Date) {
+    if args.provider.is_some() {
+        options.provider.clone_from(&args.provider);
+    }
+    if !args.org_domains.is_empty() {
+        options.org_domains.clone_from(&args.org_domains);
+    }
+    if args.column.is_some() {
+        options.column.clone_from(&args.column);
+    }
+    if args.kind.is_some() {
+        options.kind = args.kind;
+    }
+    options.as_of = Some(today);
+}
+
+/// A progress bar on stderr for long interactive runs; never in machine formats or pipes.
+fn progress_bar(args: &CheckArgs, total: usize) -> Option<indicatif::ProgressBar> {
+    let interactive = std::io::stderr().is_terminal() && args.format == Format::Human;
+    (interactive && total >= PROGRESS_FROM).then(|| {
+        let bar = indicatif::ProgressBar::new(total as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} drafts")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    })
 }
 
 /// Today's date (UTC) from the system clock: the binary reads the clock so the library never does.
