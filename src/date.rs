@@ -47,7 +47,7 @@ impl Date {
     /// refused rather than guessed.
     pub fn parse_prefix(text: &str) -> Option<Date> {
         let t = text.trim();
-        let date_part = t.split(|c: char| c == ' ' || c == 'T').next()?;
+        let date_part = t.split([' ', 'T']).next()?;
         let mut parts = date_part.split(['-', '/', '.']);
         let y = parts.next()?;
         let m = parts.next()?;

@@ -171,7 +171,7 @@ fn detect(draft: &Draft) -> Option<Choice> {
                 if p.message_id_domains.iter().any(|m| domain_matches(&d, m)) {
                     // Gmail and Workspace share Message-ID domains: the From domain decides.
                     let p = if p.id == "google-workspace"
-                        && from_domain.as_deref().is_some_and(|f| is_gmail(f))
+                        && from_domain.as_deref().is_some_and(is_gmail)
                     {
                         profile("gmail").unwrap_or(p)
                     } else {
