@@ -110,7 +110,13 @@ pub fn load(draft_input: Input, lists: Vec<Input>, options: &Options) -> Result<
             .map(|d| d.trim().trim_start_matches('@').to_ascii_lowercase())
             .collect()
     };
+    let suppressions = draft
+        .body_sources()
+        .into_iter()
+        .flat_map(|id| crate::suppress::parse(&sources, id))
+        .collect();
     Ok(Send {
+        suppressions,
         sources,
         draft,
         recipients,
@@ -129,6 +135,16 @@ pub fn run(send: &Send, levels: &BTreeMap<String, Level>) -> Vec<Finding> {
             continue;
         }
         (rule.check)(send, rule, &mut findings);
+    }
+    let unused = crate::suppress::apply(&mut findings, &send.suppressions, &send.sources);
+    if let Some(rule) = rules::get("unused-suppression").filter(|_| levels.get("unused-suppression") != Some(&Level::Off)) {
+        for d in unused {
+            findings.push(
+                rule.finding("this suppression silences nothing")
+                    .with_label(Some(crate::suppress::label(&d, "no finding here to suppress")))
+                    .help("Remove it: the problem it was written for is gone, or it names the wrong rule or line."),
+            );
+        }
     }
     for f in &mut findings {
         if let Some(level) = levels.get(f.rule) {

@@ -25,6 +25,7 @@ pub mod report;
 pub mod rules;
 pub mod send;
 pub mod source;
+pub mod suppress;
 pub mod unsubscribe;
 pub mod verdict;
 

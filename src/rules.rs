@@ -116,6 +116,7 @@ registry! {
     "consent-missing" => checks::consent_missing::check,
     "consent-expired" => checks::consent_expired::check,
     "input-problem" => checks::input_problem::check,
+    "unused-suppression" => checks::unused_suppression::check,
 }
 
 /// All rules, in catalogue order.

@@ -20,6 +20,8 @@ pub struct Send {
     pub kind: KindChoice,
     /// The day the send is judged on (consent windows); `None` skips date-based checks.
     pub as_of: Option<crate::date::Date>,
+    /// Inline suppressions found in the draft.
+    pub suppressions: Vec<crate::suppress::Directive>,
 }
 
 impl Send {

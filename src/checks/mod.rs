@@ -14,4 +14,5 @@ pub mod sender_identification;
 pub mod unsubscribe_missing;
 pub mod unrendered_merge_tag;
 pub mod unsubscribe_placeholder;
+pub mod unused_suppression;
 pub mod visible_recipients;
