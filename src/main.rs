@@ -11,7 +11,7 @@ use bulklint::cli::{CheckArgs, Cli, Color, Command, Deny};
 use bulklint::config::{self, Config};
 use bulklint::date::Date;
 use bulklint::report::{self, Format, Style};
-use bulklint::{inputs, rules, Input, InputError, Options, Outcome, Severity};
+use bulklint::{inputs, rules, Input, InputError, Level, Options, Outcome, Severity};
 
 /// Exit codes: documented in the README.
 const EXIT_CLEAN: u8 = 0;
@@ -171,6 +171,22 @@ fn apply_flags(args: &CheckArgs, options: &mut Options, today: Date) {
         options.kind = args.kind;
     }
     options.as_of = Some(today);
+    if !args.select.is_empty() {
+        for rule in rules::all() {
+            if !args.select.iter().any(|s| s == rule.id) {
+                options.levels.insert(rule.id.to_string(), Level::Off);
+            }
+        }
+        // An unknown id in --select must still be reported, not silently match nothing.
+        for id in &args.select {
+            if rules::get(id).is_none() {
+                options.levels.insert(id.clone(), Level::Off);
+            }
+        }
+    }
+    for id in &args.ignore {
+        options.levels.insert(id.clone(), Level::Off);
+    }
 }
 
 /// A progress bar on stderr for long interactive runs; never in machine formats or pipes.
