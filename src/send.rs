@@ -71,7 +71,12 @@ impl Send {
     /// Where a recipient entry stands, as `file:line` (or the header it came from).
     pub fn origin_text(&self, origin: &crate::recipients::Origin) -> String {
         let file = self.sources.get(origin.source);
-        let (line, _) = file.line_col(origin.span.start);
+        // List entries know their record's line; header addresses (line 0) are located by span.
+        let line = if origin.line > 0 {
+            origin.line
+        } else {
+            file.line_col(origin.span.start).0
+        };
         format!("{}:{}", file.name, line)
     }
 }

@@ -1244,22 +1244,3 @@ mod tests {
         assert_eq!(list.entries[999_999].origin.line, 1_000_001);
     }
 }
-#[cfg(test)]
-mod tmp_bench {
-    #[test]
-    #[ignore]
-    fn tmp_bench_parts() {
-        for consent in [true, false] {
-            let mut text = String::from("\"Email Address\",\"First Name\",\"Last Name\",OPTIN_TIME,CONFIRM_TIME\n");
-            if !consent { text = String::from("\"Email Address\",\"First Name\",\"Last Name\",A,B\n"); }
-            for i in 0..1_000_000 {
-                text.push_str(&format!("\"person{i}@example.com\",\"First\",\"Last\",2021-01-01 10:00:00,\n"));
-            }
-            for _ in 0..3 {
-                let t = std::time::Instant::now();
-                let list = super::parse(crate::source::SourceId(0), "x", &text, None).unwrap();
-                eprintln!("consent {consent} parse {:?} {}", t.elapsed(), list.entries.len());
-            }
-        }
-    }
-}
