@@ -52,6 +52,6 @@ pub fn classify(explicit: Option<Kind>, draft: &Draft) -> KindChoice {
     }
     KindChoice {
         kind: Kind::Commercial,
-        reason: "no transactional signal (receipt, password reset, …); assumed commercial".into(),
+        reason: "nothing marks it as transactional (a receipt, a password reset, …)".into(),
     }
 }

@@ -57,7 +57,7 @@ pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
                 pattern.join(", "),
                 profile.name,
                 limit.value,
-                limit.source
+                limit.note
             )),
     );
 }

@@ -20,8 +20,8 @@ pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
                 ))
                 .with_label(send.recipients_label(format!("{n} unique addresses in this send")))
                 .help(format!(
-                    "{} rejects the whole message above {} ({}; {}). Split it only if every part is a genuine conversation; a newsletter belongs in a bulk-mail service.",
-                    profile.name, limit.value, limit.note, limit.source
+                    "{} rejects the whole message above {} ({}). A newsletter belongs in a bulk-mail service. Source: `bulklint explain recipient-limit`.",
+                    profile.name, limit.value, limit.note
                 )),
             );
         }
@@ -35,8 +35,8 @@ pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
                 ))
                 .with_label(send.recipients_label(format!("{n} unique addresses in this send")))
                 .help(format!(
-                    "Above {} ({}; {}) the mailbox stops sending until the window clears.",
-                    limit.value, limit.note, limit.source
+                    "Above {} ({}) the mailbox stops sending until the window clears. A newsletter belongs in a bulk-mail service.",
+                    limit.value, limit.note
                 )),
             );
         }

@@ -25,7 +25,7 @@ pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
                 "the message ends here without an unsubscribe link",
             ))
             .help(format!(
-                "Add a working unsubscribe link (or your ESP's unsubscribe merge tag) to the footer; CASL requires one in every commercial message, honoured within 10 business days, and Gmail and Yahoo expect it honoured within 2 days. Treated as commercial because {}; pass --kind transactional if it is a receipt, password reset or similar.",
+                "Add a working unsubscribe link (or your ESP's unsubscribe merge tag) to the footer; CASL requires one in every commercial message, honoured within 10 business days, and Gmail and Yahoo expect it honoured within 2 days. Treated as commercial: {}; pass --kind transactional if it is a receipt, password reset or similar.",
                 send.kind.reason
             )),
     );
