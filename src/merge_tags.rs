@@ -134,11 +134,15 @@ fn plausible(d: &Dialect, inner: &str) -> bool {
     if d.open.starts_with('<') {
         return true;
     }
-    if d.open == "%" || d.open == "[[" {
-        return trimmed.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+    // Dialects whose delimiters also occur in prose and URLs take identifiers only: not
+    // "50% off and 20%", not the percent-encoding `%C3%A9`, not French « quotes ».
+    if matches!(d.open.as_str(), "%" | "[[" | "«") {
+        let identifier = trimmed.chars().next().is_some_and(char::is_alphabetic)
             && trimmed
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-'));
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | ':' | '-'));
+        let hex_escape = d.open == "%" && trimmed.len() <= 2 && trimmed.chars().all(|c| c.is_ascii_hexdigit());
+        return identifier && !hex_escape && inner == trimmed;
     }
     true
 }
@@ -171,35 +175,47 @@ fn matches_key(found: &str, wanted: &str) -> bool {
     found == wanted || found.strip_prefix(wanted).is_some_and(|rest| rest.starts_with(' '))
 }
 
+/// The family of a dialect id (an unknown id is its own family).
+fn family_of(dialect_id: &str) -> &str {
+    dialect(dialect_id).map_or(dialect_id, Dialect::family)
+}
+
+/// The ESP whose listed tag (from `tags_of`) this found tag is: same name, and written in the
+/// ESP's dialect family, so MailerLite's `{$unsubscribe}` is not taken for Brevo's
+/// `{{ unsubscribe }}`.
+fn esp_of_tag(tag: &Tag<'_>, tags_of: fn(&Esp) -> &[String]) -> Option<&'static Esp> {
+    table().esps.iter().find(|e| {
+        family_of(&e.dialect) == family_of(tag.dialect)
+            && tags_of(e)
+                .iter()
+                .filter_map(|t| key_of_written(t))
+                .any(|k| matches_key(&tag.key, &k))
+    })
+}
+
 /// An ESP's unsubscribe tag, or any tag whose name says unsubscribe (an ESP not in the table
 /// uses the same words), found in `text`.
 pub fn find_unsubscribe_tag(text: &str) -> Option<(Tag<'static>, Option<&'static Esp>)> {
-    let wanted: Vec<(String, &Esp)> = table()
-        .esps
-        .iter()
-        .flat_map(|e| e.unsubscribe.iter().filter_map(move |t| key_of_written(t).map(|k| (k, e))))
-        .collect();
     find(text).into_iter().find_map(|tag| {
-        if let Some((_, esp)) = wanted.iter().find(|(k, _)| matches_key(&tag.key, k)) {
-            return Some((tag, Some(*esp)));
+        match esp_of_tag(&tag, |e| &e.unsubscribe) {
+            Some(esp) => Some((tag, Some(esp))),
+            None => tag.key.contains("unsub").then_some((tag, None)),
         }
-        (tag.key.contains("unsub")).then_some((tag, None))
     })
 }
 
 /// An ESP's sender-address tag found in `text`.
 pub fn find_address_tag(text: &str) -> Option<(Tag<'static>, &'static Esp)> {
-    let wanted: Vec<(String, &Esp)> = table()
-        .esps
-        .iter()
-        .flat_map(|e| e.address.iter().filter_map(move |t| key_of_written(t).map(|k| (k, e))))
-        .collect();
-    find(text).into_iter().find_map(|tag| {
-        wanted
-            .iter()
-            .find(|(k, _)| matches_key(&tag.key, k))
-            .map(|(_, esp)| (tag, *esp))
-    })
+    find(text)
+        .into_iter()
+        .find_map(|tag| esp_of_tag(&tag, |e| &e.address).map(|esp| (tag, esp)))
+}
+
+/// The one ESP that writes tags in this dialect, when only one does (Mailchimp's `*|…|*`).
+pub fn sole_esp_of_dialect(dialect_id: &str) -> Option<&'static Esp> {
+    let mut users = table().esps.iter().filter(|e| e.dialect == dialect_id);
+    let first = users.next()?;
+    users.next().is_none().then_some(first)
 }
 
 pub fn dialect(id: &str) -> Option<&'static Dialect> {
@@ -243,6 +259,38 @@ pub fn malformed(text: &str, dialect: &Dialect) -> Vec<Malformed> {
     }
     out.sort_by_key(|m| m.span.start);
     out
+}
+
+/// The dialect a template is written in: the ESP named by its unsubscribe or address tag,
+/// else the dialect most of its tags use.
+pub fn main_dialect(text: &str, tags: &[Tag<'static>]) -> Option<&'static Dialect> {
+    if let Some(esp) = named_esp(text) {
+        return dialect(&esp.dialect);
+    }
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for t in tags {
+        *counts.entry(t.dialect).or_default() += 1;
+    }
+    let (id, _) = counts
+        .into_iter()
+        .max_by_key(|&(id, n)| (n, std::cmp::Reverse(id)))?;
+    dialect(id)
+}
+
+/// The ESP a template's own unsubscribe or address tag names.
+fn named_esp(text: &str) -> Option<&'static Esp> {
+    find_unsubscribe_tag(text)
+        .and_then(|(_, esp)| esp)
+        .or_else(|| find_address_tag(text).map(|(_, e)| e))
+}
+
+/// The ESP a template is written for, when its tags tell: a tag only that ESP uses, or a
+/// dialect only it writes.
+pub fn identify_esp(text: &str) -> Option<&'static Esp> {
+    named_esp(text).or_else(|| {
+        let tags = find(text);
+        main_dialect(text, &tags).and_then(|d| sole_esp_of_dialect(&d.id))
+    })
 }
 
 /// The text with every merge tag removed (for fingerprints).
@@ -302,9 +350,22 @@ mod tests {
     }
 
     #[test]
-    fn prose_percent_is_not_a_tag() {
+    fn prose_percent_url_escapes_and_french_quotes_are_not_tags() {
         assert!(find("Save 50% off and 20% more").is_empty());
         assert!(find("100%").is_empty());
+        assert!(find("https://x.example/caf%C3%A9").is_empty());
+        assert!(find("« Le meilleur pain » disent-ils").is_empty());
+        assert_eq!(find("Bonjour «Prénom»")[0].key, "prénom");
+    }
+
+    #[test]
+    fn esp_is_matched_by_dialect_family_too() {
+        let (_, esp) = find_unsubscribe_tag("{$unsubscribe}").unwrap();
+        assert_eq!(esp.unwrap().id, "mailerlite");
+        let (_, esp) = find_unsubscribe_tag("<a href=\"{{ unsubscribe_url }}\">x</a>").unwrap();
+        assert_ne!(esp.map(|e| e.id.as_str()), Some("mailgun"));
+        assert_eq!(sole_esp_of_dialect("mailchimp").unwrap().id, "mailchimp");
+        assert!(sole_esp_of_dialect("handlebars").is_none());
     }
 
     #[test]

@@ -1,10 +1,8 @@
 //! `merge-tag-syntax`: in a template for an ESP, tags written wrong for that ESP's dialect, or
 //! written in another ESP's dialect, which the ESP will not replace.
 
-use std::collections::BTreeMap;
-
 use crate::finding::{Finding, Label};
-use crate::merge_tags::{self, Dialect};
+use crate::merge_tags;
 use crate::provider::ProviderKind;
 use crate::rules::Rule;
 use crate::send::Send;
@@ -16,7 +14,7 @@ pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
     for source in send.draft.body_sources() {
         let text = &send.sources.get(source).text;
         let tags = merge_tags::find(text);
-        let Some(main) = main_dialect(text, &tags) else {
+        let Some(main) = merge_tags::main_dialect(text, &tags) else {
             continue;
         };
         // Percent signs are too common in prose to call a lone one an unclosed tag.
@@ -59,21 +57,4 @@ pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
             );
         }
     }
-}
-
-/// The dialect the template is written in: the ESP named by its unsubscribe or address tag,
-/// else the dialect most of its tags use.
-fn main_dialect(text: &str, tags: &[merge_tags::Tag<'static>]) -> Option<&'static Dialect> {
-    let named = merge_tags::find_unsubscribe_tag(text)
-        .and_then(|(_, esp)| esp)
-        .or_else(|| merge_tags::find_address_tag(text).map(|(_, e)| e));
-    if let Some(d) = named.and_then(|e| merge_tags::dialect(&e.dialect)) {
-        return Some(d);
-    }
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for t in tags {
-        *counts.entry(t.dialect).or_default() += 1;
-    }
-    let (id, _) = counts.into_iter().max_by_key(|&(id, n)| (n, std::cmp::Reverse(id)))?;
-    merge_tags::dialect(id)
 }

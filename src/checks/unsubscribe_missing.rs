@@ -2,6 +2,8 @@
 
 use crate::finding::Finding;
 use crate::kind::Kind;
+use crate::merge_tags;
+use crate::provider::ProviderKind;
 use crate::rules::{self, Rule};
 use crate::send::Send;
 use crate::unsubscribe;
@@ -25,8 +27,26 @@ pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
                 "the message ends here without an unsubscribe link",
             ))
             .help(format!(
-                "Add a working unsubscribe link (or your ESP's unsubscribe merge tag) to the footer; CASL requires one in every commercial message, honoured within 10 business days, and Gmail and Yahoo expect it honoured within 2 days. Treated as commercial: {}; pass --kind transactional if it is a receipt, password reset or similar.",
+                "Add a working unsubscribe link (or your ESP's unsubscribe merge tag) to the footer; CASL requires one in every commercial message, honoured within 10 business days, and Gmail and Yahoo expect it honoured within 2 days.{} Treated as commercial: {}; pass --kind transactional if it is a receipt, password reset or similar.",
+                esp_footer_note(send),
                 send.kind.reason
             )),
     );
+}
+
+/// Some ESPs append their own footer when a template has none; say so, since the user then
+/// gets a footer they did not design rather than none at all.
+fn esp_footer_note(send: &Send) -> String {
+    if send.provider.profile.kind != ProviderKind::Esp {
+        return String::new();
+    }
+    send.draft
+        .body_sources()
+        .into_iter()
+        .find_map(|id| merge_tags::identify_esp(&send.sources.get(id).text).filter(|e| e.adds_footer))
+        .map(|e| {
+            let tag = e.unsubscribe.first().map(String::as_str).unwrap_or("unsubscribe tag");
+            format!(" {} appends its own default footer when `{tag}` is missing; place the tag where you want it.", e.name)
+        })
+        .unwrap_or_default()
 }
