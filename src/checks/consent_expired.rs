@@ -15,7 +15,12 @@ pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
     }
     let mut labels = Vec::new();
     for r in &send.recipients.unique {
-        if let Status::Expired { basis, given, lapsed } = consent::assess(r.consent.as_ref(), as_of, rule) {
+        if let Status::Expired {
+            basis,
+            given,
+            lapsed,
+        } = consent::assess(r.consent.as_ref(), as_of, rule)
+        {
             labels.push(Label {
                 source: r.origin.source,
                 span: r.origin.span.clone(),

@@ -18,13 +18,20 @@ pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
         Some(header) => {
             let label = draft.header_label("List-Unsubscribe", "here");
             for problem in uri_problems(&header.value) {
-                out.push(rule.finding(problem.0).with_label(label.clone()).help(problem.1));
+                out.push(
+                    rule.finding(problem.0)
+                        .with_label(label.clone())
+                        .help(problem.1),
+                );
             }
             let post = draft.header_value("List-Unsubscribe-Post");
             if post.map(str::trim) != Some("List-Unsubscribe=One-Click") {
                 let message = match post {
-                    None => "List-Unsubscribe-Post is missing: no one-click unsubscribe (RFC 8058)".to_string(),
-                    Some(v) => format!("List-Unsubscribe-Post is `{v}`, not `List-Unsubscribe=One-Click`"),
+                    None => "List-Unsubscribe-Post is missing: no one-click unsubscribe (RFC 8058)"
+                        .to_string(),
+                    Some(v) => {
+                        format!("List-Unsubscribe-Post is `{v}`, not `List-Unsubscribe=One-Click`")
+                    }
                 };
                 let label = draft
                     .header_label("List-Unsubscribe-Post", "here")
@@ -64,7 +71,8 @@ pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
 /// Bulk: more recipients than the rule's threshold, or mail an ESP sends (always bulk).
 fn is_bulk(send: &Send, rule: &Rule) -> bool {
     send.recipient_count() as u64 >= rule.param_u64("bulk-recipients")
-        || (send.provider.profile.kind == ProviderKind::Esp && send.draft.format == DraftFormat::Message)
+        || (send.provider.profile.kind == ProviderKind::Esp
+            && send.draft.format == DraftFormat::Message)
 }
 
 /// Missing headers are reported at the From field, where the header block is.
@@ -83,7 +91,11 @@ fn uri_problems(value: &str) -> Vec<(String, String)> {
         .filter(|u| !u.is_empty())
         .collect();
     if uris.is_empty() {
-        problems.push(("List-Unsubscribe is empty".into(), "Give an https URI in angle brackets: `List-Unsubscribe: <https://example.com/u/123>`.".into()));
+        problems.push((
+            "List-Unsubscribe is empty".into(),
+            "Give an https URI in angle brackets: `List-Unsubscribe: <https://example.com/u/123>`."
+                .into(),
+        ));
         return problems;
     }
     let mut https = false;
@@ -133,11 +145,21 @@ mod tests {
 
     #[test]
     fn validates_list_unsubscribe_values() {
-        assert!(uri_problems("<https://x.example/u/1>, <mailto:u@x.example?subject=unsub>").is_empty());
-        assert!(uri_problems("https://x.example/u/1")[0].0.contains("angle brackets"));
-        assert!(uri_problems("<http://x.example/u/1>")[0].0.contains("not https"));
-        assert!(uri_problems("<mailto:u@x.example>")[0].0.contains("only a mailto"));
-        assert!(uri_problems("<mailto:nobody>")[0].0.contains("no valid address"));
+        assert!(
+            uri_problems("<https://x.example/u/1>, <mailto:u@x.example?subject=unsub>").is_empty()
+        );
+        assert!(uri_problems("https://x.example/u/1")[0]
+            .0
+            .contains("angle brackets"));
+        assert!(uri_problems("<http://x.example/u/1>")[0]
+            .0
+            .contains("not https"));
+        assert!(uri_problems("<mailto:u@x.example>")[0]
+            .0
+            .contains("only a mailto"));
+        assert!(uri_problems("<mailto:nobody>")[0]
+            .0
+            .contains("no valid address"));
         assert!(uri_problems("<ftp://x>")[0].0.contains("neither"));
         assert!(uri_problems("")[0].0.contains("empty"));
     }

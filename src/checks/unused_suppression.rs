@@ -10,9 +10,11 @@ pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
     for d in &send.suppressions {
         for id in d.rules.iter().filter(|id| rules::get(id).is_none()) {
             out.push(
-                rule.finding(format!("suppression names `{id}`, which is not a bulklint rule"))
-                    .with_label(Some(suppress::label(d, "unknown rule")))
-                    .help(format!("Known rules: {}.", rules::ids().join(", "))),
+                rule.finding(format!(
+                    "suppression names `{id}`, which is not a bulklint rule"
+                ))
+                .with_label(Some(suppress::label(d, "unknown rule")))
+                .help(format!("Known rules: {}.", rules::ids().join(", "))),
             );
         }
     }

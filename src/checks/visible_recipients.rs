@@ -16,7 +16,11 @@ pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
     if visible <= max {
         return;
     }
-    let field = if send.draft.header("To").is_some() { "To" } else { "Cc" };
+    let field = if send.draft.header("To").is_some() {
+        "To"
+    } else {
+        "Cc"
+    };
     out.push(
         rule.finding(format!(
             "{visible} addresses in To/Cc: every recipient sees every other recipient's address"
