@@ -22,7 +22,7 @@ pub fn validate(address: &str) -> Result<(), String> {
             }
             Ok(())
         }
-        Err(e) => Err(format!("not a valid address ({e})")),
+        Err(e) => Err(e.to_string().to_lowercase().replace("email ", "")),
     }
 }
 

@@ -52,6 +52,6 @@ pub fn classify(explicit: Option<Kind>, draft: &Draft) -> KindChoice {
     }
     KindChoice {
         kind: Kind::Commercial,
-        reason: "nothing marks it as transactional (a receipt, a password reset, …)".into(),
+        reason: "nothing marks it as transactional, such as a receipt or a password reset".into(),
     }
 }
