@@ -44,15 +44,16 @@ fn json_output_is_one_document_with_locations() {
     let limit = findings.iter().find(|f| f["rule"] == "recipient-limit").unwrap();
     assert_eq!(limit["labels"][0]["file"], "examples/customers.csv");
     assert_eq!(limit["labels"][0]["line"], 1);
-    assert_eq!(doc["verdict"]["recipients"], 646);
-    assert_eq!(doc["verdict"]["provider"], "microsoft365");
+    assert_eq!(doc["verdicts"][0]["recipients"], 646);
+    assert_eq!(doc["verdicts"][0]["provider"], "microsoft365");
+    assert_eq!(doc["summary"]["drafts"], 1);
 }
 
 #[test]
 fn reads_the_draft_from_stdin() {
     bulklint()
-        .args(["check", "-"])
-        .write_stdin("From: a@example.com\nSubject: hi\n\nHello, see https://example.org/unsubscribe to unsubscribe.\n")
+        .args(["check", "--isolated", "-"])
+        .write_stdin("From: Bakery Example <news@bakery.example>\nSubject: hi\n\nFresh bread every morning.\n\nBakery Example, 12 Main Street, Ottawa ON K1A 0B1, 613-555-0100\nUnsubscribe: https://bakery.example/unsubscribe\n")
         .assert()
         .code(0);
 }

@@ -16,11 +16,22 @@ use crate::source::{SourceId, Sources};
 
 pub fn load(sources: &mut Sources, name: &str, bytes: Vec<u8>) -> Result<Draft, InputError> {
     let parser = MessageParser::default();
-    let Some(message) = parser.parse(&bytes) else {
-        return Err(InputError::new(
-            name,
-            "not a readable message: no header fields were found",
-        ));
+    // Defence in depth: a parser bug on hostile input must become a diagnostic, not a crash.
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(&bytes)));
+    let message = match parsed {
+        Ok(Some(message)) => message,
+        Ok(None) => {
+            return Err(InputError::new(
+                name,
+                "not a readable message: no header fields were found",
+            ))
+        }
+        Err(_) => {
+            return Err(InputError::new(
+                name,
+                "the MIME parser could not read this message (malformed structure)",
+            ))
+        }
     };
     let source = sources.add(name, offset_preserving_text(&bytes));
     let mut problems = Vec::new();
