@@ -249,9 +249,11 @@ pub fn malformed(text: &str, dialect: &Dialect) -> Vec<Malformed> {
         if inside(i) {
             continue;
         }
-        let line_end = text[i..].find('\n').map_or(text.len(), |n| i + n);
-        let end = line_end.min(i + dialect.open.len() + 40);
-        let end = (i..=end).rev().find(|&e| text.is_char_boundary(e)).unwrap_or(i);
+        // The broken tag runs to the next space, quote or markup, at most to the line's end.
+        let after = i + dialect.open.len();
+        let end = text[after..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '<' | '"' | '\'' | ','))
+            .map_or(text.len(), |n| after + n);
         out.push(Malformed {
             span: i..end,
             why: format!("`{}` is opened but never closed with `{}`", dialect.open, dialect.close),

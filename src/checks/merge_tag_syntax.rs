@@ -21,13 +21,13 @@ pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
         if main.open != "%" {
             for m in merge_tags::malformed(text, main) {
                 out.push(
-                    rule.finding(format!("malformed {} tag: {}", main.name, m.why))
+                    rule.finding(format!("malformed {} merge tag: {}", main.name, m.why))
                         .with_label(Some(Label {
                             source,
                             span: m.span,
                             text: "this tag".into(),
                         }))
-                        .help(format!("{} tags look like `{}`.", main.name, main.example)),
+                        .help(format!("{} merge tags look like `{}`.", main.name, main.example)),
                 );
             }
         }
@@ -40,7 +40,7 @@ pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
             }
             out.push(
                 rule.finding(format!(
-                    "`{}` is {} syntax in a template written in {}",
+                    "`{}` is {} syntax, but this template's merge tags are {}",
                     &text[tag.span.clone()],
                     d.name,
                     main.name
