@@ -36,18 +36,23 @@ pub fn classify(explicit: Option<Kind>, draft: &Draft) -> KindChoice {
             reason: "set with --kind".into(),
         };
     }
+    /// How much of the body counts as its opening, in characters.
+    const OPENING_CHARS: usize = 300;
     let subject = draft.header_value("Subject").unwrap_or_default();
-    if let Some(p) = phrases::find_transactional(subject) {
+    let body = draft.visible_text();
+    let opening: String = body.chars().take(OPENING_CHARS).collect();
+    let found = phrases::find_transactional(subject)
+        .or_else(|| phrases::find_transactional_opening(subject))
+        .map(|p| format!("the subject says \"{p}\""))
+        .or_else(|| {
+            phrases::find_transactional_opening(&opening)
+                .map(|p| format!("the message opens with \"{p}\""))
+        })
+        .or_else(|| phrases::find_transactional(body).map(|p| format!("the message says \"{p}\"")));
+    if let Some(reason) = found {
         return KindChoice {
             kind: Kind::Transactional,
-            reason: format!("the subject says \"{p}\""),
-        };
-    }
-    let opening: String = draft.visible_text().chars().take(600).collect();
-    if let Some(p) = phrases::find_transactional(&opening) {
-        return KindChoice {
-            kind: Kind::Transactional,
-            reason: format!("the message opens with \"{p}\""),
+            reason,
         };
     }
     KindChoice {

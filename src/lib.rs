@@ -15,6 +15,7 @@ pub mod draft;
 pub mod error;
 pub mod finding;
 pub mod fingerprint;
+pub mod identification;
 pub mod inputs;
 pub mod kind;
 pub mod merge_tags;

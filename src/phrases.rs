@@ -10,6 +10,7 @@ use serde::Deserialize;
 pub struct Phrases {
     pub unsubscribe: Vec<String>,
     pub transactional: Vec<String>,
+    pub transactional_opening: Vec<String>,
     pub greetings: Vec<String>,
 }
 
@@ -18,7 +19,12 @@ pub fn get() -> &'static Phrases {
     PHRASES.get_or_init(|| {
         let mut p: Phrases = toml::from_str(include_str!("../rules/phrases.toml"))
             .unwrap_or_else(|e| panic!("rules/phrases.toml does not parse: {e}"));
-        for list in [&mut p.unsubscribe, &mut p.transactional, &mut p.greetings] {
+        for list in [
+            &mut p.unsubscribe,
+            &mut p.transactional,
+            &mut p.transactional_opening,
+            &mut p.greetings,
+        ] {
             for s in list.iter_mut() {
                 *s = s.to_lowercase();
             }
@@ -51,8 +57,14 @@ pub fn find_unsubscribe(text: &str) -> Option<&'static str> {
         .map(String::as_str)
 }
 
+/// A strong transactional phrase anywhere in `text`.
 pub fn find_transactional(text: &str) -> Option<&'static str> {
     find(&get().transactional, text)
+}
+
+/// A weaker transactional phrase, for the subject and the opening of a body only.
+pub fn find_transactional_opening(text: &str) -> Option<&'static str> {
+    find(&get().transactional_opening, text)
 }
 
 #[cfg(test)]

@@ -1,9 +1,105 @@
-//! `sender-identification`: TODO.
+//! `sender-identification`: a commercial message that does not say who sent it (a name, a
+//! mailing address, and a telephone number, email address or web address).
 
-use crate::finding::Finding;
+use crate::finding::{Finding, Label};
+use crate::identification::{self, Identification};
+use crate::kind::Kind;
+use crate::merge_tags;
 use crate::rules::Rule;
 use crate::send::Send;
 
 pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
-    let _ = (send, rule, out);
+    if send.kind.kind != Kind::Commercial {
+        return;
+    }
+    let found = identification::identify(send);
+    if found.is_complete() {
+        return;
+    }
+    let label = send
+        .draft
+        .body_end_label(&send.sources, "the footer should identify the sender here")
+        .or_else(|| {
+            send.draft
+                .header_label("From", "the message has no body to identify the sender in")
+        })
+        .unwrap_or(Label {
+            source: send.draft.source,
+            span: 0..0,
+            text: "the message has no body to identify the sender in".into(),
+        });
+    out.push(
+        rule.finding(format!("{} (CASL s. 6(2))", missing_message(&found)))
+            .with_label(Some(label))
+            .help(help(&found, &send.kind.reason)),
+    );
+}
+
+/// Says exactly what is missing: "no mailing address in the message".
+fn missing_message(found: &Identification) -> String {
+    if found.name.is_some() && found.address.is_some() {
+        return "no telephone number, email address or web address in the message".into();
+    }
+    let missing: Vec<&str> = [
+        (found.name.is_none(), "sender name"),
+        (found.address.is_none(), "mailing address"),
+        (found.contact.is_none(), "contact details"),
+    ]
+    .into_iter()
+    .filter_map(|(missing, what)| missing.then_some(what))
+    .collect();
+    let list = match missing.as_slice() {
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+        [] => String::new(),
+    };
+    format!("no {list} in the message")
+}
+
+fn help(found: &Identification, kind_reason: &str) -> String {
+    let seen: Vec<&str> = [&found.name, &found.address, &found.contact]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    let seen = if seen.is_empty() {
+        String::new()
+    } else {
+        format!(" Found: {}.", seen.join("; "))
+    };
+    let tags = address_tag_examples(2);
+    let tags = if tags.is_empty() {
+        String::new()
+    } else {
+        format!(" ({}, ...)", tags.join(", "))
+    };
+    format!(
+        "CASL requires the sender's name, a mailing address, and a telephone number, email address or web address that still works 60 days after sending; CAN-SPAM requires a valid postal address.{seen} Add what is missing to the footer; your ESP's address merge tag can fill in the address{tags}. Treated as commercial: {kind_reason} (--kind transactional if it is not)."
+    )
+}
+
+/// "ESP `tag`" for the first few ESPs whose address merge tag gives a postal address.
+fn address_tag_examples(max: usize) -> Vec<String> {
+    let d = identification::detectors();
+    merge_tags::table()
+        .esps
+        .iter()
+        .filter_map(|esp| {
+            esp.address
+                .iter()
+                .find(|tag| {
+                    merge_tags::find(tag)
+                        .first()
+                        .is_some_and(|t| !d.is_name_only_tag(&t.key))
+                })
+                // "SendGrid", not "SendGrid Marketing Campaigns": an example, not a catalogue.
+                .map(|tag| {
+                    format!(
+                        "{} `{tag}`",
+                        esp.name.split_whitespace().next().unwrap_or(&esp.name)
+                    )
+                })
+        })
+        .take(max)
+        .collect()
 }
