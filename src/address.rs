@@ -18,7 +18,9 @@ pub fn validate(address: &str) -> Result<(), String> {
         Ok(addr) => {
             let domain = addr.domain();
             if !domain.starts_with('[') && !domain.contains('.') {
-                return Err(format!("the domain `{domain}` has no dot: not a deliverable domain"));
+                return Err(format!(
+                    "the domain `{domain}` has no dot: not a deliverable domain"
+                ));
             }
             Ok(())
         }
@@ -51,7 +53,9 @@ pub fn extract_addresses(value: &str) -> Vec<String> {
     while let Some(at) = rest.find('@') {
         let before = &rest[..at];
         let start = before
-            .rfind(|c: char| c == '<' || c == ',' || c == ';' || c == ':' || c.is_whitespace() || c == '"')
+            .rfind(|c: char| {
+                c == '<' || c == ',' || c == ';' || c == ':' || c.is_whitespace() || c == '"'
+            })
             .map_or(0, |i| i + 1);
         let after = &rest[at..];
         let end = after
@@ -75,7 +79,9 @@ mod tests {
         assert!(validate("ann@example.com").is_ok());
         assert!(validate("ann.example.com").unwrap_err().contains("no @"));
         assert!(validate("ann@@example.com").is_err());
-        assert!(validate("ann smith@example.com").unwrap_err().contains("spaces"));
+        assert!(validate("ann smith@example.com")
+            .unwrap_err()
+            .contains("spaces"));
         assert!(validate("ann@localhost").unwrap_err().contains("no dot"));
     }
 

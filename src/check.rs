@@ -48,8 +48,15 @@ pub struct Options {
     pub levels: BTreeMap<String, Level>,
     /// "Today" for consent windows; the library never reads the clock.
     pub as_of: Option<Date>,
+    /// The laws the send is judged under; empty means the default (CASL and CAN-SPAM).
+    pub laws: Vec<crate::law::Law>,
     /// Provider figures the organisation overrides (`per-message`, `external-per-hour`, …).
     pub limits: BTreeMap<String, u64>,
+    /// Earlier sends from the send ledger (the binary reads the ledger; the library never does
+    /// I/O for it during a check).
+    pub history: crate::ledger::HistoryState,
+    /// Already-merged messages judged as one send; the draft is one of them.
+    pub batch: Option<std::sync::Arc<crate::batch::Batch>>,
 }
 
 /// The result of a check: the send as understood, what was found, and the verdict.
@@ -66,7 +73,10 @@ pub fn load(draft_input: Input, lists: Vec<Input>, options: &Options) -> Result<
         Some(id) => Some(provider::profile(id).ok_or_else(|| {
             InputError::new(
                 "--provider",
-                format!("unknown provider `{id}`; known: {}", provider::ids().join(", ")),
+                format!(
+                    "unknown provider `{id}`; known: {}",
+                    provider::ids().join(", ")
+                ),
             )
         })?),
         None => None,
@@ -93,7 +103,9 @@ pub fn load(draft_input: Input, lists: Vec<Input>, options: &Options) -> Result<
     let recipients = RecipientSet::build(Some(&draft), loaded);
     let mut provider = provider::choose(explicit, &draft, &sources);
     for (key, value) in &options.limits {
-        provider.profile.override_limit(key, *value, "bulklint.toml [limits]");
+        provider
+            .profile
+            .override_limit(key, *value, "bulklint.toml [limits]");
     }
     let kind = kind::classify(options.kind, &draft);
     let org_domains = if options.org_domains.is_empty() {
@@ -124,6 +136,9 @@ pub fn load(draft_input: Input, lists: Vec<Input>, options: &Options) -> Result<
         org_domains,
         kind,
         as_of: options.as_of,
+        laws: crate::law::effective(&options.laws),
+        history: options.history.clone(),
+        batch: options.batch.clone(),
     })
 }
 
@@ -137,7 +152,9 @@ pub fn run(send: &Send, levels: &BTreeMap<String, Level>) -> Vec<Finding> {
         (rule.check)(send, rule, &mut findings);
     }
     let unused = crate::suppress::apply(&mut findings, &send.suppressions, &send.sources);
-    if let Some(rule) = rules::get("unused-suppression").filter(|_| levels.get("unused-suppression") != Some(&Level::Off)) {
+    if let Some(rule) = rules::get("unused-suppression")
+        .filter(|_| levels.get("unused-suppression") != Some(&Level::Off))
+    {
         for d in unused {
             findings.push(
                 rule.finding("this suppression silences nothing")
@@ -159,7 +176,11 @@ pub fn run(send: &Send, levels: &BTreeMap<String, Level>) -> Vec<Finding> {
 }
 
 /// Loads, checks and judges a send.
-pub fn check(draft_input: Input, lists: Vec<Input>, options: &Options) -> Result<Outcome, InputError> {
+pub fn check(
+    draft_input: Input,
+    lists: Vec<Input>,
+    options: &Options,
+) -> Result<Outcome, InputError> {
     let send = load(draft_input, lists, options)?;
     let findings = run(&send, &options.levels);
     let verdict = verdict::judge(&send, &findings);

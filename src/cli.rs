@@ -19,6 +19,15 @@ pub struct Cli {
 pub enum Command {
     /// Check a draft and its recipients before sending.
     Check(CheckArgs),
+    /// Record a send made without a check in the send ledger.
+    Record(RecordArgs),
+    /// Show the send ledger's last 24 hours: recipients so far, headroom under each limit, bodies sent.
+    History(HistoryArgs),
+    /// Manage the send ledger (an SQLite file of earlier sends).
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
     /// List every rule with its default severity.
     Rules,
     /// Print a rule's documentation.
@@ -55,13 +64,16 @@ pub struct CheckArgs {
     /// Whether the message is commercial or transactional; detected from the content when absent.
     #[arg(long, value_enum)]
     pub kind: Option<Kind>,
+    /// The laws to judge the send under (comma-separated); default casl,can-spam.
+    #[arg(long = "law", value_enum, value_delimiter = ',', value_name = "LAWS")]
+    pub laws: Vec<crate::law::Law>,
     /// The day the send is judged on, for consent windows (YYYY-MM-DD); defaults to today.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<crate::date::Date>,
     /// Read settings from this file instead of discovering `bulklint.toml` above the draft.
     #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
     pub config: Option<PathBuf>,
-    /// Ignore every configuration file.
+    /// Ignore every configuration file, and the send ledger unless --ledger names one.
     #[arg(long)]
     pub isolated: bool,
     /// Output format.
@@ -79,6 +91,132 @@ pub struct CheckArgs {
     /// When to colour human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// Judge the messages of DRAFT (a folder of merged .eml files, an mbox or a Maildir) as one
+    /// send. An `.mbox` file is a batch without this flag; a folder without it is a tree of
+    /// templates, each checked on its own.
+    #[arg(long)]
+    pub batch: bool,
+    /// Record the send in the ledger: `pass` (the default) when the check passes (exit code 0),
+    /// `always` regardless. Put it after the draft, or write `--record=pass`.
+    #[arg(long, value_enum, value_name = "WHEN", num_args = 0..=1, default_missing_value = "pass")]
+    pub record: Option<RecordWhen>,
+    /// The send ledger file [default: ledger.sqlite3 in the user's data directory].
+    #[arg(long, value_name = "PATH", env = "BULKLINT_LEDGER")]
+    pub ledger: Option<PathBuf>,
+    /// Do not read the send ledger (even when BULKLINT_LEDGER is set): judge this send alone.
+    #[arg(long, conflicts_with = "record")]
+    pub no_ledger: bool,
+    /// The time of this send, RFC 3339 (2025-03-05T09:00:00Z) or Unix seconds; defaults to the
+    /// system clock. The ledger's 24-hour window ends here.
+    #[arg(long, value_name = "TIME", value_parser = time_parser)]
+    pub now: Option<i64>,
+}
+
+/// When `check --record` records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RecordWhen {
+    /// When the check passes.
+    Pass,
+    /// Whatever the check finds.
+    Always,
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// The draft that was sent (.eml, .html, .txt), or with --batch the merged messages.
+    #[arg(value_name = "DRAFT")]
+    pub draft: PathBuf,
+    /// A recipient list it went to (CSV export, .vcf, or one address per line).
+    #[arg(short, long = "recipients", value_name = "FILE")]
+    pub recipients: Vec<PathBuf>,
+    /// The CSV column holding addresses, when detection picks the wrong one.
+    #[arg(long, value_name = "NAME")]
+    pub column: Option<String>,
+    /// The sending provider; detected from the draft when absent.
+    #[arg(short, long, value_name = "NAME", value_parser = provider_names())]
+    pub provider: Option<String>,
+    /// A domain of your organisation; its recipients are internal (repeatable).
+    #[arg(long = "org-domain", value_name = "DOMAIN")]
+    pub org_domains: Vec<String>,
+    /// Read settings from this file instead of discovering `bulklint.toml` above the draft.
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+    /// Ignore every configuration file.
+    #[arg(long)]
+    pub isolated: bool,
+    /// DRAFT is a folder of merged .eml files, an mbox or a Maildir: one send of many messages.
+    #[arg(long)]
+    pub batch: bool,
+    /// The send ledger file [default: ledger.sqlite3 in the user's data directory].
+    #[arg(long, value_name = "PATH", env = "BULKLINT_LEDGER")]
+    pub ledger: Option<PathBuf>,
+    /// When the send was made, RFC 3339 or Unix seconds; defaults to now.
+    #[arg(long, value_name = "TIME", value_parser = time_parser)]
+    pub now: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only this sender's sends (a From address).
+    #[arg(long, value_name = "ADDRESS")]
+    pub sender: Option<String>,
+    /// The send ledger file [default: ledger.sqlite3 in the user's data directory].
+    #[arg(long, value_name = "PATH", env = "BULKLINT_LEDGER")]
+    pub ledger: Option<PathBuf>,
+    /// The end of the 24-hour window, RFC 3339 or Unix seconds; defaults to now.
+    #[arg(long, value_name = "TIME", value_parser = time_parser)]
+    pub now: Option<i64>,
+    /// Read `[limits]` from this file instead of discovering `bulklint.toml` here.
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+    /// Ignore every configuration file.
+    #[arg(long)]
+    pub isolated: bool,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = HistoryFormat::Human)]
+    pub format: HistoryFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Seed the ledger from sent mail: an mbox file, a Maildir or a folder of .eml files. Each
+    /// message is recorded as a send dated from its Date header; importing twice adds nothing.
+    Import(ImportArgs),
+    /// Print the ledger file's path.
+    Path {
+        /// The send ledger file [default: ledger.sqlite3 in the user's data directory].
+        #[arg(long, value_name = "PATH", env = "BULKLINT_LEDGER")]
+        ledger: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// An mbox file, a Maildir (cur/ and new/) or a folder of .eml files.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// The provider the messages were sent through; detected per message when absent.
+    #[arg(short, long, value_name = "NAME", value_parser = provider_names())]
+    pub provider: Option<String>,
+    /// A domain of your organisation; its recipients are internal (repeatable).
+    #[arg(long = "org-domain", value_name = "DOMAIN")]
+    pub org_domains: Vec<String>,
+    /// The send ledger file [default: ledger.sqlite3 in the user's data directory].
+    #[arg(long, value_name = "PATH", env = "BULKLINT_LEDGER")]
+    pub ledger: Option<PathBuf>,
+    /// The time of the import, RFC 3339 or Unix seconds; defaults to now.
+    #[arg(long, value_name = "TIME", value_parser = time_parser)]
+    pub now: Option<i64>,
+}
+
+fn time_parser(text: &str) -> Result<i64, String> {
+    crate::ledger::parse_time(text)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -63,6 +63,9 @@ pub struct Config {
     pub org_domains: Vec<String>,
     pub kind: Option<Kind>,
     pub column: Option<String>,
+    /// The laws sends are judged under (`casl`, `can-spam`, `spam-act`, `pecr`).
+    #[serde(default)]
+    pub laws: Vec<crate::law::Law>,
     #[serde(default)]
     pub limits: Limits,
     #[serde(default)]
@@ -93,24 +96,33 @@ impl Config {
             if provider::profile(p.get_ref()).is_none() {
                 return Err(InputError::new(
                     &name,
-                    format!("unknown provider `{}`; known: {}", p.get_ref(), provider::ids().join(", ")),
+                    format!(
+                        "unknown provider `{}`; known: {}",
+                        p.get_ref(),
+                        provider::ids().join(", ")
+                    ),
                 )
                 .at_line(line_of(p.span().start)));
             }
             Ok(())
         };
-        let check_rules = |rules_table: &BTreeMap<Spanned<String>, Level>| -> Result<(), InputError> {
-            for id in rules_table.keys() {
-                if rules::get(id.get_ref()).is_none() {
-                    return Err(InputError::new(
-                        &name,
-                        format!("unknown rule `{}`; known: {}", id.get_ref(), rules::ids().join(", ")),
-                    )
-                    .at_line(line_of(id.span().start)));
+        let check_rules =
+            |rules_table: &BTreeMap<Spanned<String>, Level>| -> Result<(), InputError> {
+                for id in rules_table.keys() {
+                    if rules::get(id.get_ref()).is_none() {
+                        return Err(InputError::new(
+                            &name,
+                            format!(
+                                "unknown rule `{}`; known: {}",
+                                id.get_ref(),
+                                rules::ids().join(", ")
+                            ),
+                        )
+                        .at_line(line_of(id.span().start)));
+                    }
                 }
-            }
-            Ok(())
-        };
+                Ok(())
+            };
         if let Some(p) = &config.provider {
             check_provider(p)?;
         }
@@ -131,8 +143,9 @@ impl Config {
     }
 
     pub fn load(path: &Path) -> Result<Config, InputError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| InputError::new(path.display().to_string(), format!("cannot read: {e}")))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            InputError::new(path.display().to_string(), format!("cannot read: {e}"))
+        })?;
         Config::parse(path, &text)
     }
 
@@ -143,9 +156,20 @@ impl Config {
             org_domains: self.org_domains.clone(),
             column: self.column.clone(),
             kind: self.kind,
-            levels: self.rules.iter().map(|(k, v)| (k.get_ref().clone(), *v)).collect(),
+            levels: self
+                .rules
+                .iter()
+                .map(|(k, v)| (k.get_ref().clone(), *v))
+                .collect(),
             as_of: None::<Date>,
-            limits: self.limits.entries().into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            limits: self
+                .limits
+                .entries()
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            laws: self.laws.clone(),
+            ..Options::default()
         };
         let base = self.path.parent().unwrap_or(Path::new(""));
         let relative = draft.strip_prefix(base).unwrap_or(draft);
@@ -174,15 +198,20 @@ impl Config {
 
 /// The nearest config file at or above `start` (a file's directory, or a directory).
 pub fn discover(start: &Path) -> Option<PathBuf> {
-    let start = if start.is_dir() { start } else { start.parent()? };
-    let start = if start.as_os_str().is_empty() { Path::new(".") } else { start };
+    let start = if start.is_dir() {
+        start
+    } else {
+        start.parent()?
+    };
+    let start = if start.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        start
+    };
     let absolute = std::fs::canonicalize(start).ok()?;
-    absolute.ancestors().find_map(|dir| {
-        FILE_NAMES
-            .iter()
-            .map(|n| dir.join(n))
-            .find(|p| p.is_file())
-    })
+    absolute
+        .ancestors()
+        .find_map(|dir| FILE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file()))
 }
 
 #[cfg(test)]
@@ -197,7 +226,8 @@ mod tests {
     fn unknown_keys_rules_and_providers_name_the_line() {
         let e = parse("provider = \"microsoft365\"\nfrobnicate = 1\n").unwrap_err();
         assert_eq!(e.line, Some(2), "{e}");
-        let e = parse("[rules]\nvisible-recipients = \"error\"\nno-such-rule = \"off\"\n").unwrap_err();
+        let e =
+            parse("[rules]\nvisible-recipients = \"error\"\nno-such-rule = \"off\"\n").unwrap_err();
         assert_eq!(e.line, Some(3), "{e}");
         assert!(e.message.contains("no-such-rule"));
         let e = parse("\nprovider = \"hotmale\"\n").unwrap_err();

@@ -28,7 +28,11 @@ pub enum Status {
     /// No usable consent record, with the reason.
     Missing(String),
     /// Implied consent whose window closed on `lapsed`.
-    Expired { basis: Basis, given: Date, lapsed: Date },
+    Expired {
+        basis: Basis,
+        given: Date,
+        lapsed: Date,
+    },
 }
 
 /// Judges one record against `as_of`; `rule` is `consent-expired`, whose parameters hold the
@@ -38,7 +42,11 @@ pub fn assess(consent: Option<&Consent>, as_of: Date, rule: &Rule) -> Status {
         return Status::Missing("no consent record".into());
     };
     let kind = consent.kind.as_deref().map(normalize).unwrap_or_default();
-    let date = consent.date.as_deref().map(str::trim).filter(|d| !d.is_empty());
+    let date = consent
+        .date
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty());
     let is = |key: &str| rule.param_strings(key).iter().any(|k| normalize(k) == kind);
     let basis = if kind.is_empty() {
         return Status::Missing(match date {
@@ -52,13 +60,21 @@ pub fn assess(consent: Option<&Consent>, as_of: Date, rule: &Rule) -> Status {
     } else if is("inquiry-kinds") {
         Basis::Inquiry
     } else {
-        return Status::Missing(format!("consent type `{}` is not one bulklint knows", consent.kind.as_deref().unwrap_or_default()));
+        return Status::Missing(format!(
+            "consent type `{}` is not one bulklint knows",
+            consent.kind.as_deref().unwrap_or_default()
+        ));
     };
     let Some(raw) = date else {
-        return Status::Missing(format!("{} with no date: it cannot be shown to be current", basis.describe()));
+        return Status::Missing(format!(
+            "{} with no date: it cannot be shown to be current",
+            basis.describe()
+        ));
     };
     let Some(given) = Date::parse_prefix(raw) else {
-        return Status::Missing(format!("consent date `{raw}` is not a date (use YYYY-MM-DD)"));
+        return Status::Missing(format!(
+            "consent date `{raw}` is not a date (use YYYY-MM-DD)"
+        ));
     };
     let months = match basis {
         Basis::Purchase => rule.param_u64("purchase-months"),
@@ -66,7 +82,11 @@ pub fn assess(consent: Option<&Consent>, as_of: Date, rule: &Rule) -> Status {
     };
     let lapsed = given.add_months(u32::try_from(months).unwrap_or(u32::MAX));
     if lapsed < as_of {
-        Status::Expired { basis, given, lapsed }
+        Status::Expired {
+            basis,
+            given,
+            lapsed,
+        }
     } else {
         Status::Valid
     }

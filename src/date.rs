@@ -13,7 +13,8 @@ pub struct Date {
 
 impl Date {
     pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
-        (1..=12).contains(&month)
+        (1..=12)
+            .contains(&month)
             .then_some(())
             .filter(|_| day >= 1 && day <= days_in_month(year, month))
             .map(|_| Date { year, month, day })
@@ -63,7 +64,8 @@ impl FromStr for Date {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let d = Date::parse_prefix(s).ok_or_else(|| format!("`{s}` is not a date (use YYYY-MM-DD)"))?;
+        let d =
+            Date::parse_prefix(s).ok_or_else(|| format!("`{s}` is not a date (use YYYY-MM-DD)"))?;
         if s.trim().len() != 10 {
             return Err(format!("`{s}` is not a date (use YYYY-MM-DD)"));
         }
@@ -107,7 +109,10 @@ mod tests {
     fn calendar_arithmetic() {
         let leap = Date::new(2024, 2, 29).unwrap();
         assert_eq!(leap.add_months(12), Date::new(2025, 2, 28).unwrap());
-        assert_eq!(Date::new(2024, 11, 30).unwrap().add_months(3), Date::new(2025, 2, 28).unwrap());
+        assert_eq!(
+            Date::new(2024, 11, 30).unwrap().add_months(3),
+            Date::new(2025, 2, 28).unwrap()
+        );
         assert_eq!(Date::new(1970, 1, 1).unwrap().days(), 0);
         assert_eq!(Date::new(2000, 3, 1).unwrap().days(), 11_017);
     }

@@ -55,11 +55,9 @@ fn is_greeting(line: &str) -> bool {
     let words = lower.split_whitespace().count();
     words <= MAX_GREETING_WORDS
         && phrases::get().greetings.iter().any(|g| {
-            lower.strip_prefix(g.as_str()).is_some_and(|rest| {
-                rest.chars()
-                    .next()
-                    .is_none_or(|c| !c.is_alphanumeric())
-            })
+            lower
+                .strip_prefix(g.as_str())
+                .is_some_and(|rest| rest.chars().next().is_none_or(|c| !c.is_alphanumeric()))
         })
 }
 

@@ -24,12 +24,18 @@ pub fn expand(paths: &[PathBuf], extensions: &[String]) -> Result<Vec<PathBuf>, 
                 .compile_matcher();
             walk(&base, Some(&matcher), extensions)
         } else {
-            return Err(InputError::new(path.display().to_string(), "no such file or directory"));
+            return Err(InputError::new(
+                path.display().to_string(),
+                "no such file or directory",
+            ));
         };
         if found.is_empty() {
             return Err(InputError::new(
                 path.display().to_string(),
-                format!("no drafts here (looked for .{} files)", extensions.join(", .")),
+                format!(
+                    "no drafts here (looked for .{} files)",
+                    extensions.join(", .")
+                ),
             ));
         }
         for f in found {
@@ -86,12 +92,21 @@ mod tests {
         }
         let exts: Vec<String> = DEFAULT_EXTENSIONS.iter().map(|s| s.to_string()).collect();
         let found = expand(&[root.join("a")], &exts).unwrap();
-        let names: Vec<_> = found.iter().map(|p| p.strip_prefix(root).unwrap().to_string_lossy().into_owned()).collect();
+        let names: Vec<_> = found
+            .iter()
+            .map(|p| p.strip_prefix(root).unwrap().to_string_lossy().into_owned())
+            .collect();
         assert_eq!(names, ["a/b/x.html", "a/b/y.eml", "a/z.html"]);
         let glob = root.join("a/**/*.html");
         let found = expand(&[glob], &exts).unwrap();
         assert_eq!(found.len(), 2);
-        assert!(expand(&[root.join("nope")], &exts).unwrap_err().message.contains("no such file"));
-        assert!(expand(&[root.join("a/*.pdf")], &exts).unwrap_err().message.contains("no drafts"));
+        assert!(expand(&[root.join("nope")], &exts)
+            .unwrap_err()
+            .message
+            .contains("no such file"));
+        assert!(expand(&[root.join("a/*.pdf")], &exts)
+            .unwrap_err()
+            .message
+            .contains("no drafts"));
     }
 }

@@ -4,12 +4,13 @@
 //! The library computes and never prints; the `bulklint` binary renders and sets exit codes.
 
 pub mod address;
+pub mod batch;
 pub mod charset;
-pub mod consent;
 pub mod check;
+pub mod checks;
 pub mod cli;
 pub mod config;
-pub mod checks;
+pub mod consent;
 pub mod date;
 pub mod draft;
 pub mod error;
@@ -18,7 +19,10 @@ pub mod fingerprint;
 pub mod identification;
 pub mod inputs;
 pub mod kind;
+pub mod law;
+pub mod ledger;
 pub mod merge_tags;
+pub mod minhash;
 pub mod phrases;
 pub mod provider;
 pub mod recipients;
@@ -30,8 +34,8 @@ pub mod suppress;
 pub mod unsubscribe;
 pub mod verdict;
 
+pub use check::{check, Input, Level, Options, Outcome};
 pub use error::InputError;
 pub use finding::{Finding, Label, Severity};
 pub use kind::Kind;
 pub use send::Send;
-pub use check::{check, Input, Level, Options, Outcome};

@@ -104,7 +104,9 @@ pub fn find(text: &str) -> Vec<Tag<'static>> {
 fn tag_at(text: &str, start: usize, d: &'static Dialect) -> Option<Tag<'static>> {
     let after_open = start + d.open.len();
     let window_end = text.len().min(after_open + MAX_TAG_LEN);
-    let window = text.get(after_open..window_end).or_else(|| text.get(after_open..))?;
+    let window = text
+        .get(after_open..window_end)
+        .or_else(|| text.get(after_open..))?;
     let close_at = window.find(d.close.as_str())?;
     let inner = &window[..close_at];
     let end = after_open + close_at + d.close.len();
@@ -141,7 +143,8 @@ fn plausible(d: &Dialect, inner: &str) -> bool {
             && trimmed
                 .chars()
                 .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | ':' | '-'));
-        let hex_escape = d.open == "%" && trimmed.len() <= 2 && trimmed.chars().all(|c| c.is_ascii_hexdigit());
+        let hex_escape =
+            d.open == "%" && trimmed.len() <= 2 && trimmed.chars().all(|c| c.is_ascii_hexdigit());
         return identifier && !hex_escape && inner == trimmed;
     }
     true
@@ -172,7 +175,10 @@ fn key_of_written(tag: &str) -> Option<String> {
 }
 
 fn matches_key(found: &str, wanted: &str) -> bool {
-    found == wanted || found.strip_prefix(wanted).is_some_and(|rest| rest.starts_with(' '))
+    found == wanted
+        || found
+            .strip_prefix(wanted)
+            .is_some_and(|rest| rest.starts_with(' '))
 }
 
 /// The family of a dialect id (an unknown id is its own family).
@@ -196,12 +202,12 @@ fn esp_of_tag(tag: &Tag<'_>, tags_of: fn(&Esp) -> &[String]) -> Option<&'static 
 /// An ESP's unsubscribe tag, or any tag whose name says unsubscribe (an ESP not in the table
 /// uses the same words), found in `text`.
 pub fn find_unsubscribe_tag(text: &str) -> Option<(Tag<'static>, Option<&'static Esp>)> {
-    find(text).into_iter().find_map(|tag| {
-        match esp_of_tag(&tag, |e| &e.unsubscribe) {
+    find(text)
+        .into_iter()
+        .find_map(|tag| match esp_of_tag(&tag, |e| &e.unsubscribe) {
             Some(esp) => Some((tag, Some(esp))),
             None => tag.key.contains("unsub").then_some((tag, None)),
-        }
-    })
+        })
 }
 
 /// An ESP's sender-address tag found in `text`.
@@ -256,7 +262,10 @@ pub fn malformed(text: &str, dialect: &Dialect) -> Vec<Malformed> {
             .map_or(text.len(), |n| after + n);
         out.push(Malformed {
             span: i..end,
-            why: format!("`{}` is opened but never closed with `{}`", dialect.open, dialect.close),
+            why: format!(
+                "`{}` is opened but never closed with `{}`",
+                dialect.open, dialect.close
+            ),
         });
     }
     out.sort_by_key(|m| m.span.start);
@@ -314,7 +323,9 @@ pub fn percent_decode(text: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let hex = text.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
+            let hex = text
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
             if let Some(b) = hex {
                 out.push(b);
                 i += 3;
@@ -383,7 +394,10 @@ mod tests {
         assert_eq!(tag.key, "unsub");
         assert_eq!(esp.unwrap().id, "mailchimp");
         assert!(find_unsubscribe_tag("{% unsubscribe 'Opt out' %}").is_some());
-        assert!(find_unsubscribe_tag(&percent_decode("https://x/%7B%7Bunsubscribe_url%7D%7D")).is_some());
+        assert!(
+            find_unsubscribe_tag(&percent_decode("https://x/%7B%7Bunsubscribe_url%7D%7D"))
+                .is_some()
+        );
         assert!(find_unsubscribe_tag("Hello {{ name }}").is_none());
     }
 

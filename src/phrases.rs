@@ -35,7 +35,9 @@ pub fn get() -> &'static Phrases {
 
 fn find<'a>(list: &'a [String], text: &str) -> Option<&'a str> {
     let lower = text.to_lowercase();
-    list.iter().find(|p| contains_phrase(&lower, p)).map(String::as_str)
+    list.iter()
+        .find(|p| contains_phrase(&lower, p))
+        .map(String::as_str)
 }
 
 /// Whole-word containment, so "reset" does not match "preset".
@@ -53,7 +55,12 @@ pub fn find_unsubscribe(text: &str) -> Option<&'static str> {
     get()
         .unsubscribe
         .iter()
-        .find(|p| lower.contains(p.as_str()) || lower.contains(&p.replace(' ', "-")) || lower.contains(&p.replace(' ', "_")) || lower.contains(&p.replace(' ', "")))
+        .find(|p| {
+            lower.contains(p.as_str())
+                || lower.contains(&p.replace(' ', "-"))
+                || lower.contains(&p.replace(' ', "_"))
+                || lower.contains(&p.replace(' ', ""))
+        })
         .map(String::as_str)
 }
 

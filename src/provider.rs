@@ -6,9 +6,9 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use crate::draft::{Draft, DraftFormat};
+use crate::finding::Label;
 use crate::merge_tags;
 use crate::source::Sources;
-use crate::finding::Label;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -127,11 +127,13 @@ pub fn choose(explicit: Option<&'static Profile>, draft: &Draft, sources: &Sourc
     detect(draft)
         .or_else(|| detect_template_esp(draft, sources))
         .unwrap_or_else(|| Choice {
-        profile: profile(DEFAULT_PROFILE).expect("default profile exists").clone(),
-        reason: "nothing in the draft names a provider; assumed (set --provider)".into(),
-        label: None,
-        explicit: false,
-    })
+            profile: profile(DEFAULT_PROFILE)
+                .expect("default profile exists")
+                .clone(),
+            reason: "nothing in the draft names a provider; assumed (set --provider)".into(),
+            label: None,
+            explicit: false,
+        })
 }
 
 fn detect(draft: &Draft) -> Option<Choice> {
@@ -147,13 +149,25 @@ fn detect(draft: &Draft) -> Option<Choice> {
     let ordered = all
         .iter()
         .filter(|p| p.kind == crate::provider::ProviderKind::Esp)
-        .chain(all.iter().filter(|p| p.kind != crate::provider::ProviderKind::Esp));
-    let from_domain = draft.from_address().and_then(|a| crate::address::domain(&a));
+        .chain(
+            all.iter()
+                .filter(|p| p.kind != crate::provider::ProviderKind::Esp),
+        );
+    let from_domain = draft
+        .from_address()
+        .and_then(|a| crate::address::domain(&a));
     for p in ordered {
         for h in &draft.headers {
             let lname = h.name.to_ascii_lowercase();
-            if p.header_prefixes.iter().any(|pre| lname.starts_with(pre.as_str())) {
-                return Some(found(p, &h.name, format!("detected from the {} header", h.name)));
+            if p.header_prefixes
+                .iter()
+                .any(|pre| lname.starts_with(pre.as_str()))
+            {
+                return Some(found(
+                    p,
+                    &h.name,
+                    format!("detected from the {} header", h.name),
+                ));
             }
         }
         for name in ["X-Mailer", "User-Agent"] {
@@ -177,11 +191,19 @@ fn detect(draft: &Draft) -> Option<Choice> {
                     } else {
                         p
                     };
-                    return Some(found(p, "Message-ID", "detected from the Message-ID domain".into()));
+                    return Some(found(
+                        p,
+                        "Message-ID",
+                        "detected from the Message-ID domain".into(),
+                    ));
                 }
             }
         }
-        for h in draft.headers.iter().filter(|h| h.name.eq_ignore_ascii_case("Received")) {
+        for h in draft
+            .headers
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case("Received"))
+        {
             let lv = h.value.to_ascii_lowercase();
             if p.received_domains.iter().any(|d| lv.contains(d.as_str())) {
                 return Some(Choice {
@@ -199,7 +221,11 @@ fn detect(draft: &Draft) -> Option<Choice> {
     }
     let from_domain = from_domain?;
     all.iter()
-        .find(|p| p.from_domains.iter().any(|d| domain_matches(&from_domain, d)))
+        .find(|p| {
+            p.from_domains
+                .iter()
+                .any(|d| domain_matches(&from_domain, d))
+        })
         .map(|p| found(p, "From", "detected from the From domain".into()))
 }
 
@@ -260,11 +286,23 @@ mod tests {
                 assert!(limit.value > 0, "{}.{key}", p.id);
             }
             if p.kind == ProviderKind::Mailbox {
-                assert!(p.limit("per-message").is_some(), "{} has no per-message limit", p.id);
+                assert!(
+                    p.limit("per-message").is_some(),
+                    "{} has no per-message limit",
+                    p.id
+                );
                 assert!(p.block.is_some(), "{} has no block consequence", p.id);
             }
         }
-        for id in ["microsoft365", "outlook-com", "gmail", "google-workspace", "icloud", "yahoo", "esp"] {
+        for id in [
+            "microsoft365",
+            "outlook-com",
+            "gmail",
+            "google-workspace",
+            "icloud",
+            "yahoo",
+            "esp",
+        ] {
             assert!(profile(id).is_some(), "{id}");
         }
     }

@@ -67,7 +67,12 @@ impl Rule {
             .get(key)
             .and_then(toml::Value::as_integer)
             .and_then(|v| u64::try_from(v).ok())
-            .unwrap_or_else(|| panic!("rules/{}.toml: params.{key} must be a non-negative integer", self.id))
+            .unwrap_or_else(|| {
+                panic!(
+                    "rules/{}.toml: params.{key} must be a non-negative integer",
+                    self.id
+                )
+            })
     }
 
     pub fn param_f64(&self, key: &str) -> f64 {
@@ -81,7 +86,12 @@ impl Rule {
         self.params
             .get(key)
             .and_then(toml::Value::as_array)
-            .unwrap_or_else(|| panic!("rules/{}.toml: params.{key} must be an array of strings", self.id))
+            .unwrap_or_else(|| {
+                panic!(
+                    "rules/{}.toml: params.{key} must be an array of strings",
+                    self.id
+                )
+            })
             .iter()
             .filter_map(|v| v.as_str().map(str::to_string))
             .collect()

@@ -20,8 +20,14 @@ pub struct Send {
     pub kind: KindChoice,
     /// The day the send is judged on (consent windows); `None` skips date-based checks.
     pub as_of: Option<crate::date::Date>,
+    /// The laws the send is judged under.
+    pub laws: Vec<crate::law::Law>,
     /// Inline suppressions found in the draft.
     pub suppressions: Vec<crate::suppress::Directive>,
+    /// The send ledger's last 24 hours before this send, if it was consulted.
+    pub history: crate::ledger::HistoryState,
+    /// For a batch of merged messages: all of them (the draft is one).
+    pub batch: Option<std::sync::Arc<crate::batch::Batch>>,
 }
 
 impl Send {
@@ -39,6 +45,20 @@ impl Send {
 
     pub fn is_internal(&self, domain: &str) -> bool {
         is_internal(domain, &self.org_domains)
+    }
+
+    /// Recipients and messages as providers count them, batch-aware.
+    pub fn volume(&self) -> crate::batch::Volume {
+        crate::batch::volume(self)
+    }
+
+    /// The ledger's earlier sends that count with this one (same sender, or same provider when
+    /// the draft has no From), oldest first; empty without a ledger.
+    pub fn earlier_sends(&self) -> Vec<&crate::ledger::PastSend> {
+        self.history
+            .known()
+            .map(|h| h.sends_for(&self.provider.profile.id))
+            .unwrap_or_default()
     }
 }
 

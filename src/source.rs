@@ -3,7 +3,7 @@
 use std::ops::Range;
 
 /// Index of a source in [`Sources`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct SourceId(pub usize);
 
 /// One input text (a draft file, a decoded MIME part, a recipient list).

@@ -44,12 +44,17 @@ pub fn parse(sources: &Sources, source: SourceId) -> Vec<Directive> {
         let (scope, args) = match body.strip_prefix(NEXT_LINE) {
             Some(args) => (Scope::NextLine, args),
             None => match body.strip_prefix(FILE) {
-                Some(args) if args.starts_with(char::is_whitespace) || args.is_empty() => (Scope::File, args),
+                Some(args) if args.starts_with(char::is_whitespace) || args.is_empty() => {
+                    (Scope::File, args)
+                }
                 _ => continue,
             },
         };
         let (ids, reason) = match args.split_once("--") {
-            Some((ids, reason)) => (ids, Some(reason.trim().to_string()).filter(|r| !r.is_empty())),
+            Some((ids, reason)) => (
+                ids,
+                Some(reason.trim().to_string()).filter(|r| !r.is_empty()),
+            ),
             None => (args, None),
         };
         let rules = ids
@@ -72,10 +77,17 @@ pub fn parse(sources: &Sources, source: SourceId) -> Vec<Directive> {
 }
 
 /// Removes suppressed findings; returns the directives that silenced nothing.
-pub fn apply(findings: &mut Vec<Finding>, directives: &[Directive], sources: &Sources) -> Vec<Directive> {
+pub fn apply(
+    findings: &mut Vec<Finding>,
+    directives: &[Directive],
+    sources: &Sources,
+) -> Vec<Directive> {
     let mut used = vec![false; directives.len()];
     findings.retain(|f| {
-        let at = f.labels.first().map(|l| (l.source, sources.get(l.source).line_col(l.span.start).0));
+        let at = f
+            .labels
+            .first()
+            .map(|l| (l.source, sources.get(l.source).line_col(l.span.start).0));
         let hit = directives.iter().position(|d| {
             let covers_rule = d.rules.is_empty() || d.rules.iter().any(|r| r == f.rule);
             covers_rule

@@ -78,7 +78,10 @@ pub fn analyze(send: &Send, placeholder: &Rule) -> Analysis {
             let nearest = near.min_by_key(|l| l.span.start.abs_diff(run.span.end));
             if let Some(link) = nearest {
                 if !analysis.placeholders.iter().any(|p| p.link == *link)
-                    && !analysis.working.iter().any(|m| m.label.as_ref().is_some_and(|l| l.span == link.span))
+                    && !analysis
+                        .working
+                        .iter()
+                        .any(|m| m.label.as_ref().is_some_and(|l| l.span == link.span))
                 {
                     classify_link(&mut analysis, html.source, link, placeholder);
                 }
@@ -90,7 +93,11 @@ pub fn analyze(send: &Send, placeholder: &Rule) -> Analysis {
     for id in draft.body_sources() {
         let text = &send.sources.get(id).text;
         let decoded;
-        let haystack = if text.contains("%7B") || text.contains("%7b") || text.contains("%7C") || text.contains("%7c") {
+        let haystack = if text.contains("%7B")
+            || text.contains("%7b")
+            || text.contains("%7C")
+            || text.contains("%7c")
+        {
             decoded = merge_tags::percent_decode(text);
             &decoded
         } else {
@@ -98,7 +105,11 @@ pub fn analyze(send: &Send, placeholder: &Rule) -> Analysis {
         };
         if let Some((tag, esp)) = merge_tags::find_unsubscribe_tag(haystack) {
             let name = esp.map_or("an ESP".to_string(), |e| e.name.clone());
-            let span = if std::ptr::eq(haystack, text) { tag.span.clone() } else { 0..0 };
+            let span = if std::ptr::eq(haystack, text) {
+                tag.span.clone()
+            } else {
+                0..0
+            };
             analysis.working.push(Mechanism {
                 description: format!("{name}'s unsubscribe merge tag"),
                 label: Some(Label {
@@ -113,7 +124,8 @@ pub fn analyze(send: &Send, placeholder: &Rule) -> Analysis {
 
     if let Some(part) = &draft.text {
         for line in part.content.lines() {
-            let has_target = line.contains("http://") || line.contains("https://") || line.contains("mailto:");
+            let has_target =
+                line.contains("http://") || line.contains("https://") || line.contains("mailto:");
             if has_target && phrases::find_unsubscribe(line).is_some() {
                 analysis.working.push(Mechanism {
                     description: "an unsubscribe address in the text part".into(),
@@ -126,7 +138,12 @@ pub fn analyze(send: &Send, placeholder: &Rule) -> Analysis {
     analysis
 }
 
-fn classify_link(analysis: &mut Analysis, source: crate::source::SourceId, link: &Link, rule: &Rule) {
+fn classify_link(
+    analysis: &mut Analysis,
+    source: crate::source::SourceId,
+    link: &Link,
+    rule: &Rule,
+) {
     let label = |text: &str| Label {
         source,
         span: link.span.clone(),
@@ -160,7 +177,11 @@ pub fn placeholder_reason(href: Option<&str>, rule: &Rule) -> Option<String> {
     if h.starts_with("javascript:") || h == "about:blank" {
         return Some(format!("runs `{href}` instead of opening a page"));
     }
-    if rule.param_strings("placeholder-hrefs").iter().any(|p| p.to_ascii_lowercase() == h) {
+    if rule
+        .param_strings("placeholder-hrefs")
+        .iter()
+        .any(|p| p.to_ascii_lowercase() == h)
+    {
         return Some(format!("points at the placeholder `{href}`"));
     }
     let host = h

@@ -44,7 +44,11 @@ pub struct Verdict {
 pub fn judge(send: &Send, findings: &[Finding]) -> Verdict {
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     let volume = |f: &&Finding| rules::get(f.rule).is_some_and(|r| r.category == "volume");
-    let block_risk = if findings.iter().filter(volume).any(|f| f.severity == Severity::Error) {
+    let block_risk = if findings
+        .iter()
+        .filter(volume)
+        .any(|f| f.severity == Severity::Error)
+    {
         Risk::High
     } else if findings.iter().any(|f| volume(&f)) {
         Risk::Medium

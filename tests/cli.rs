@@ -5,19 +5,33 @@ use predicates::prelude::*;
 
 fn bulklint() -> Command {
     let mut cmd = Command::cargo_bin("bulklint").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).env("NO_COLOR", "1");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1");
     cmd
 }
 
 #[test]
 fn the_bad_example_exits_1_and_names_the_block_rules() {
     let out = bulklint()
-        .args(["check", "examples/spring-specials.eml", "--recipients", "examples/customers.csv"])
+        .args([
+            "check",
+            "examples/spring-specials.eml",
+            "--recipients",
+            "examples/customers.csv",
+        ])
         .assert()
         .code(1);
     let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
-    for rule in ["recipient-limit", "bulk-from-mailbox", "identical-body", "unsubscribe-missing"] {
-        assert!(stdout.contains(&format!("{rule}:")), "{rule} missing from:\n{stdout}");
+    for rule in [
+        "recipient-limit",
+        "bulk-from-mailbox",
+        "identical-body",
+        "unsubscribe-missing",
+    ] {
+        assert!(
+            stdout.contains(&format!("{rule}:")),
+            "{rule} missing from:\n{stdout}"
+        );
     }
     assert!(stdout.contains("verdict: HIGH block risk"), "{stdout}");
     assert!(stdout.contains("550 5.1.8"), "{stdout}");
@@ -26,7 +40,12 @@ fn the_bad_example_exits_1_and_names_the_block_rules() {
 #[test]
 fn the_compliant_example_exits_0() {
     bulklint()
-        .args(["check", "examples/spring-specials-esp.eml", "--recipients", "examples/customers.csv"])
+        .args([
+            "check",
+            "examples/spring-specials-esp.eml",
+            "--recipients",
+            "examples/customers.csv",
+        ])
         .assert()
         .code(0)
         .stdout(predicate::str::contains("verdict: LOW block risk"));
@@ -35,13 +54,23 @@ fn the_compliant_example_exits_0() {
 #[test]
 fn json_output_is_one_document_with_locations() {
     let out = bulklint()
-        .args(["check", "examples/spring-specials.eml", "-r", "examples/customers.csv", "--format", "json"])
+        .args([
+            "check",
+            "examples/spring-specials.eml",
+            "-r",
+            "examples/customers.csv",
+            "--format",
+            "json",
+        ])
         .assert()
         .code(1);
     let doc: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(doc["version"], 1);
     let findings = doc["findings"].as_array().unwrap();
-    let limit = findings.iter().find(|f| f["rule"] == "recipient-limit").unwrap();
+    let limit = findings
+        .iter()
+        .find(|f| f["rule"] == "recipient-limit")
+        .unwrap();
     assert_eq!(limit["labels"][0]["file"], "examples/customers.csv");
     assert_eq!(limit["labels"][0]["line"], 1);
     assert_eq!(doc["verdicts"][0]["recipients"], 646);
@@ -60,22 +89,43 @@ fn reads_the_draft_from_stdin() {
 
 #[test]
 fn deny_warnings_turns_warnings_into_failure() {
-    let args = ["check", "tests/fixtures/recipient-duplicate/fail/draft.eml", "-r", "tests/fixtures/recipient-duplicate/fail/recipients.csv", "--kind", "transactional"];
+    let args = [
+        "check",
+        "tests/fixtures/recipient-duplicate/fail/draft.eml",
+        "-r",
+        "tests/fixtures/recipient-duplicate/fail/recipients.csv",
+        "--kind",
+        "transactional",
+    ];
     bulklint().args(args).assert().code(0);
-    bulklint().args(args).args(["--deny", "warnings"]).assert().code(1);
+    bulklint()
+        .args(args)
+        .args(["--deny", "warnings"])
+        .assert()
+        .code(1);
 }
 
 #[test]
 fn usage_and_input_errors_exit_2_with_the_file_named() {
     bulklint().args(["check"]).assert().code(2);
-    bulklint().args(["check", "x.eml", "--provider", "nope"]).assert().code(2);
+    bulklint()
+        .args(["check", "x.eml", "--provider", "nope"])
+        .assert()
+        .code(2);
     bulklint()
         .args(["check", "no/such/file.eml"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("no/such/file.eml"));
     bulklint()
-        .args(["check", "examples/spring-specials.eml", "-r", "examples/customers.csv", "--column", "Nope"])
+        .args([
+            "check",
+            "examples/spring-specials.eml",
+            "-r",
+            "examples/customers.csv",
+            "--column",
+            "Nope",
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("examples/customers.csv:1"));

@@ -24,13 +24,25 @@ fn rules_fired(o: &Outcome) -> Vec<&'static str> {
 }
 
 fn mailchimp_template() -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/templates/spring-mailchimp.html")).unwrap()
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/templates/spring-mailchimp.html"),
+    )
+    .unwrap()
 }
 
 #[test]
 fn a_mailchimp_newsletter_with_its_footer_is_clean() {
-    let o = run("spring-mailchimp.html", &mailchimp_template(), vec![], &Options::default());
-    assert_eq!(o.send.provider.profile.id, "esp", "{}", o.send.provider.reason);
+    let o = run(
+        "spring-mailchimp.html",
+        &mailchimp_template(),
+        vec![],
+        &Options::default(),
+    );
+    assert_eq!(
+        o.send.provider.profile.id, "esp",
+        "{}",
+        o.send.provider.reason
+    );
     assert!(o.findings.is_empty(), "{:#?}", o.findings);
 }
 
@@ -45,7 +57,11 @@ fn the_same_newsletter_without_its_footer_lacks_unsubscribe_and_identification()
     assert!(fired.contains(&"unsubscribe-missing"), "{fired:?}");
     assert!(fired.contains(&"sender-identification"), "{fired:?}");
     // Both point at where the footer should be: the last line of the body.
-    let last_line = cut.lines().position(|l| l.contains("Thanks for being a loyal customer")).unwrap() + 1;
+    let last_line = cut
+        .lines()
+        .position(|l| l.contains("Thanks for being a loyal customer"))
+        .unwrap()
+        + 1;
     for rule in ["unsubscribe-missing", "sender-identification"] {
         let f = o.findings.iter().find(|f| f.rule == rule).unwrap();
         let label = &f.labels[0];
@@ -67,10 +83,23 @@ fn every_esp_unsubscribe_tag_counts_as_an_unsubscribe_mechanism() {
             let html = format!(
                 "<!doctype html><html><body><p>Hi there,</p><p>Our spring specials are here.</p>{body}<p>Bakery Example, 12 Main Street, Ottawa ON K1A 0B1, 613-555-0100</p></body></html>"
             );
-            let o = run(&format!("{}.html", esp.id), &html, vec![], &Options::default());
+            let o = run(
+                &format!("{}.html", esp.id),
+                &html,
+                vec![],
+                &Options::default(),
+            );
             let fired = rules_fired(&o);
-            assert!(!fired.contains(&"unsubscribe-missing"), "{} tag {tag}: {fired:?}", esp.name);
-            assert!(!fired.contains(&"unsubscribe-placeholder"), "{} tag {tag}: {fired:?}", esp.name);
+            assert!(
+                !fired.contains(&"unsubscribe-missing"),
+                "{} tag {tag}: {fired:?}",
+                esp.name
+            );
+            assert!(
+                !fired.contains(&"unsubscribe-placeholder"),
+                "{} tag {tag}: {fired:?}",
+                esp.name
+            );
             checked += 1;
         }
     }
@@ -116,6 +145,14 @@ m3@customers.example,newsletter-signup,2026-01-01
     // p2 lapsed 2026-11-27, p3 long ago; i2 lapsed 2026-11-27, i3 long ago.
     assert_eq!(labels("consent-expired"), vec![5, 6, 8, 9]);
     assert_eq!(labels("consent-missing"), vec![10, 11, 12]);
-    let expired = o.findings.iter().find(|f| f.rule == "consent-expired").unwrap();
-    assert!(expired.message.starts_with("4 recipients"), "{}", expired.message);
+    let expired = o
+        .findings
+        .iter()
+        .find(|f| f.rule == "consent-expired")
+        .unwrap();
+    assert!(
+        expired.message.starts_with("4 recipients"),
+        "{}",
+        expired.message
+    );
 }

@@ -8,7 +8,9 @@ use bulklint::report::Format;
 use bulklint::{check, Input, Options};
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -20,7 +22,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn corpus(sub: &str) -> Option<Vec<PathBuf>> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus").join(sub);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus")
+        .join(sub);
     if !root.is_dir() {
         eprintln!("corpus {} not present; skipped", root.display());
         return None;
@@ -44,12 +48,25 @@ fn check_all(files: &[PathBuf]) -> (usize, usize) {
                 for f in &outcome.findings {
                     for l in &f.labels {
                         let src = outcome.send.sources.get(l.source);
-                        assert!(l.span.end <= src.text.len(), "{}: label out of range", path.display());
-                        assert!(src.text.is_char_boundary(l.span.start) && src.text.is_char_boundary(l.span.end));
+                        assert!(
+                            l.span.end <= src.text.len(),
+                            "{}: label out of range",
+                            path.display()
+                        );
+                        assert!(
+                            src.text.is_char_boundary(l.span.start)
+                                && src.text.is_char_boundary(l.span.end)
+                        );
                     }
                 }
                 let one = std::slice::from_ref(&outcome);
-                for format in [Format::Human, Format::Json, Format::Sarif, Format::Github, Format::Junit] {
+                for format in [
+                    Format::Human,
+                    Format::Json,
+                    Format::Sarif,
+                    Format::Github,
+                    Format::Junit,
+                ] {
                     let _ = bulklint::report::render(one, format, Default::default());
                 }
             }

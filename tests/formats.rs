@@ -11,20 +11,37 @@ fn output(format: &str, args: &[&str]) -> String {
         .args(args)
         .output()
         .unwrap();
-    assert!(out.status.code().unwrap_or(99) <= 1, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.code().unwrap_or(99) <= 1,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
-const BAD: &[&str] = &["examples/spring-specials.eml", "--recipients", "examples/customers.csv"];
-const TREE: &[&str] = &["tests/fixtures/unsubscribe-missing", "tests/fixtures/unsubscribe-placeholder"];
+const BAD: &[&str] = &[
+    "examples/spring-specials.eml",
+    "--recipients",
+    "examples/customers.csv",
+];
+const TREE: &[&str] = &[
+    "tests/fixtures/unsubscribe-missing",
+    "tests/fixtures/unsubscribe-placeholder",
+];
 
 fn validate(schema_path: &str, doc: &serde_json::Value) {
     let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(schema_path)).unwrap(),
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(schema_path),
+        )
+        .unwrap(),
     )
     .unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(doc).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
     assert!(errors.is_empty(), "{schema_path}: {errors:#?}");
 }
 
@@ -61,8 +78,17 @@ fn junit_is_well_formed_xml() {
     for args in [BAD, TREE] {
         let text = output("junit", args);
         let doc = roxmltree::Document::parse(&text).unwrap();
-        let suite = doc.descendants().find(|n| n.has_tag_name("testsuite")).unwrap();
+        let suite = doc
+            .descendants()
+            .find(|n| n.has_tag_name("testsuite"))
+            .unwrap();
         let tests: usize = suite.attribute("tests").unwrap().parse().unwrap();
-        assert_eq!(tests, suite.children().filter(|n| n.has_tag_name("testcase")).count());
+        assert_eq!(
+            tests,
+            suite
+                .children()
+                .filter(|n| n.has_tag_name("testcase"))
+                .count()
+        );
     }
 }

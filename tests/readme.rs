@@ -24,7 +24,12 @@ fn blocks() -> Vec<(&'static str, String)> {
     let rules_table = {
         let mut t = String::from("| rule | severity | what fires it |\n|---|---|---|\n");
         for r in bulklint::rules::all() {
-            t.push_str(&format!("| `{}` | {} | {} |\n", r.id, r.severity, r.summary.replace('|', "\\|")));
+            t.push_str(&format!(
+                "| `{}` | {} | {} |\n",
+                r.id,
+                r.severity,
+                r.summary.replace('|', "\\|")
+            ));
         }
         t
     };
@@ -57,8 +62,14 @@ fn readme_blocks_match_the_binary() {
     for (name, want) in blocks() {
         let begin = format!("<!-- begin:{name} -->\n");
         let end = format!("<!-- end:{name} -->");
-        let start = readme.find(&begin).unwrap_or_else(|| panic!("README has no {begin}")) + begin.len();
-        let stop = start + readme[start..].find(&end).unwrap_or_else(|| panic!("README has no {end}"));
+        let start = readme
+            .find(&begin)
+            .unwrap_or_else(|| panic!("README has no {begin}"))
+            + begin.len();
+        let stop = start
+            + readme[start..]
+                .find(&end)
+                .unwrap_or_else(|| panic!("README has no {end}"));
         if readme[start..stop] != want {
             stale.push(name);
             readme.replace_range(start..stop, &want);
@@ -67,6 +78,9 @@ fn readme_blocks_match_the_binary() {
     if update {
         std::fs::write(&path, readme).unwrap();
     } else {
-        assert!(stale.is_empty(), "README blocks out of date: {stale:?}; run UPDATE_README=1 cargo test --test readme");
+        assert!(
+            stale.is_empty(),
+            "README blocks out of date: {stale:?}; run UPDATE_README=1 cargo test --test readme"
+        );
     }
 }

@@ -18,6 +18,8 @@ struct CaseOptions {
     kind: Option<Kind>,
     column: Option<String>,
     as_of: Option<String>,
+    #[serde(default)]
+    laws: Vec<bulklint::law::Law>,
 }
 
 fn fixtures() -> PathBuf {
@@ -40,7 +42,10 @@ fn run_case(dir: &Path) -> bulklint::Outcome {
     let mut draft = None;
     let mut lists = Vec::new();
     let mut options = CaseOptions::default();
-    let mut entries: Vec<_> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for path in entries {
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
@@ -59,6 +64,8 @@ fn run_case(dir: &Path) -> bulklint::Outcome {
         levels: BTreeMap::new(),
         as_of: options.as_of.map(|d| d.parse().unwrap()),
         limits: BTreeMap::new(),
+        laws: options.laws,
+        ..Options::default()
     };
     check(draft.expect("case has a draft"), lists, &options).unwrap()
 }
@@ -80,12 +87,30 @@ fn every_rule_fires_on_its_failing_fixtures() {
     for rule in rules::all() {
         for case in cases(rule.id, "fail") {
             let outcome = run_case(&case);
-            let mine: Vec<_> = outcome.findings.iter().filter(|f| f.rule == rule.id).cloned().collect();
-            assert!(!mine.is_empty(), "{} did not fire on {}", rule.id, case.display());
+            let mine: Vec<_> = outcome
+                .findings
+                .iter()
+                .filter(|f| f.rule == rule.id)
+                .cloned()
+                .collect();
+            assert!(
+                !mine.is_empty(),
+                "{} did not fire on {}",
+                rule.id,
+                case.display()
+            );
             for f in &mine {
-                assert!(!f.labels.is_empty(), "{}: a finding without a location", case.display());
+                assert!(
+                    !f.labels.is_empty(),
+                    "{}: a finding without a location",
+                    case.display()
+                );
             }
-            let name = format!("{}__{}", rule.id, case.file_name().unwrap().to_string_lossy());
+            let name = format!(
+                "{}__{}",
+                rule.id,
+                case.file_name().unwrap().to_string_lossy()
+            );
             let rendered = human::render_findings(&mine, &outcome.send.sources, Style::default());
             insta::assert_snapshot!(name, rendered);
         }
@@ -97,8 +122,18 @@ fn no_rule_fires_on_its_passing_fixtures() {
     for rule in rules::all() {
         for case in cases(rule.id, "pass") {
             let outcome = run_case(&case);
-            let mine: Vec<_> = outcome.findings.iter().filter(|f| f.rule == rule.id).collect();
-            assert!(mine.is_empty(), "{} fired on {}: {:#?}", rule.id, case.display(), mine);
+            let mine: Vec<_> = outcome
+                .findings
+                .iter()
+                .filter(|f| f.rule == rule.id)
+                .collect();
+            assert!(
+                mine.is_empty(),
+                "{} fired on {}: {:#?}",
+                rule.id,
+                case.display(),
+                mine
+            );
         }
     }
 }
@@ -107,6 +142,9 @@ fn no_rule_fires_on_its_passing_fixtures() {
 fn every_fixture_directory_names_a_registered_rule() {
     for entry in fs::read_dir(fixtures()).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().to_string();
-        assert!(rules::get(&name).is_some(), "tests/fixtures/{name} is not a rule");
+        assert!(
+            rules::get(&name).is_some(),
+            "tests/fixtures/{name} is not a rule"
+        );
     }
 }

@@ -3,6 +3,7 @@
 use crate::consent::{self, Status};
 use crate::finding::{Finding, Label};
 use crate::kind::Kind;
+use crate::law::Law;
 use crate::rules::Rule;
 use crate::send::Send;
 
@@ -10,7 +11,8 @@ pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
     let Some(as_of) = send.as_of else {
         return;
     };
-    if send.kind.kind != Kind::Commercial {
+    // The 2-year and 6-month windows are CASL's (s. 10(10)).
+    if send.kind.kind != Kind::Commercial || !send.laws.contains(&Law::Casl) {
         return;
     }
     let mut labels = Vec::new();

@@ -10,7 +10,7 @@ pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
     let (Some(as_of), Some(windows)) = (send.as_of, rules::get("consent-expired")) else {
         return;
     };
-    if send.kind.kind != Kind::Commercial {
+    if send.kind.kind != Kind::Commercial || !send.laws.iter().any(|l| l.requires_consent()) {
         return;
     }
     let mut labels = Vec::new();

@@ -27,7 +27,10 @@ pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
                             span: m.span,
                             text: "this tag".into(),
                         }))
-                        .help(format!("{} merge tags look like `{}`.", main.name, main.example)),
+                        .help(format!(
+                            "{} merge tags look like `{}`.",
+                            main.name, main.example
+                        )),
                 );
             }
         }

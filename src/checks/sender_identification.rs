@@ -4,6 +4,7 @@
 use crate::finding::{Finding, Label};
 use crate::identification::{self, Identification};
 use crate::kind::Kind;
+use crate::law::Law;
 use crate::merge_tags;
 use crate::rules::Rule;
 use crate::send::Send;
@@ -12,8 +13,9 @@ pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
     if send.kind.kind != Kind::Commercial {
         return;
     }
+    let need = Needs::under(&send.laws);
     let found = identification::identify(send);
-    if found.is_complete() {
+    if need.met_by(&found) {
         return;
     }
     let label = send
@@ -29,21 +31,65 @@ pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
             text: "the message has no body to identify the sender in".into(),
         });
     out.push(
-        rule.finding(format!("{} (CASL s. 6(2))", missing_message(&found)))
-            .with_label(Some(label))
-            .help(help(&found, &send.kind.reason)),
+        rule.finding(format!(
+            "{} ({})",
+            missing_message(&found, &need),
+            need.cite
+        ))
+        .with_label(Some(label))
+        .help(help(&found, &send.kind.reason)),
     );
 }
 
+/// What the laws in force require the message to carry, and how to cite them.
+struct Needs {
+    name: bool,
+    address: bool,
+    contact: bool,
+    cite: String,
+}
+
+impl Needs {
+    fn under(laws: &[Law]) -> Needs {
+        let name = laws.iter().any(|l| l.requires_name_and_contact());
+        let address = laws.iter().any(|l| l.requires_postal_address());
+        let cite = laws
+            .iter()
+            .map(|l| match l {
+                Law::Casl => "CASL s. 6(2)",
+                Law::CanSpam => "CAN-SPAM",
+                Law::SpamAct => "Spam Act 2003 s. 17",
+                Law::Pecr => "PECR reg. 23",
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        Needs {
+            name,
+            address,
+            contact: name,
+            cite,
+        }
+    }
+
+    fn met_by(&self, found: &Identification) -> bool {
+        (!self.name || found.name.is_some())
+            && (!self.address || found.address.is_some())
+            && (!self.contact || found.contact.is_some())
+    }
+}
+
 /// Says exactly what is missing: "no mailing address in the message".
-fn missing_message(found: &Identification) -> String {
-    if found.name.is_some() && found.address.is_some() {
+fn missing_message(found: &Identification, need: &Needs) -> String {
+    let name_missing = need.name && found.name.is_none();
+    let address_missing = need.address && found.address.is_none();
+    let contact_missing = need.contact && found.contact.is_none();
+    if !name_missing && !address_missing {
         return "no telephone number, email address or web address in the message".into();
     }
     let missing: Vec<&str> = [
-        (found.name.is_none(), "sender name"),
-        (found.address.is_none(), "mailing address"),
-        (found.contact.is_none(), "contact details"),
+        (name_missing, "sender name"),
+        (address_missing, "mailing address"),
+        (contact_missing, "contact details"),
     ]
     .into_iter()
     .filter_map(|(missing, what)| missing.then_some(what))

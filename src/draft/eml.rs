@@ -40,7 +40,8 @@ pub fn load(sources: &mut Sources, name: &str, bytes: Vec<u8>) -> Result<Draft, 
     let mut recipients = Vec::new();
     for h in message.headers() {
         let span = trim_field(&bytes, h.offset_field as usize..h.offset_end as usize);
-        let raw_value = String::from_utf8_lossy(&bytes[clamp(h.offset_start as usize, &bytes)..span.end]);
+        let raw_value =
+            String::from_utf8_lossy(&bytes[clamp(h.offset_start as usize, &bytes)..span.end]);
         let unfolded = unfold(&raw_value);
         let value = match &h.value {
             HeaderValue::Text(t) => t.to_string(),
@@ -104,8 +105,21 @@ pub fn load(sources: &mut Sources, name: &str, bytes: Vec<u8>) -> Result<Draft, 
         .find(|p| matches!(p.body, PartType::Html(_)))
     {
         if let PartType::Html(content) = &part.body {
-            let (src, base) = place_part(sources, source, name, "text/html", &bytes, part.offset_body, part.offset_end, content);
-            html_doc = Some(html::parse(src, &sources.get(src).text[base..base + content.len()], base));
+            let (src, base) = place_part(
+                sources,
+                source,
+                name,
+                "text/html",
+                &bytes,
+                part.offset_body,
+                part.offset_end,
+                content,
+            );
+            html_doc = Some(html::parse(
+                src,
+                &sources.get(src).text[base..base + content.len()],
+                base,
+            ));
         }
     }
     if let Some(part) = message
@@ -115,7 +129,16 @@ pub fn load(sources: &mut Sources, name: &str, bytes: Vec<u8>) -> Result<Draft, 
         .find(|p| matches!(p.body, PartType::Text(_)))
     {
         if let PartType::Text(content) = &part.body {
-            let (src, base) = place_part(sources, source, name, "text/plain", &bytes, part.offset_body, part.offset_end, content);
+            let (src, base) = place_part(
+                sources,
+                source,
+                name,
+                "text/plain",
+                &bytes,
+                part.offset_body,
+                part.offset_end,
+                content,
+            );
             text_part = Some(TextPart {
                 source: src,
                 span: base..base + content.len(),
@@ -252,12 +275,19 @@ mod tests {
         let mut sources = Sources::default();
         let draft = load(&mut sources, "m.eml", raw.to_vec()).unwrap();
         assert_eq!(draft.header_value("subject"), Some("Café"));
-        let addrs: Vec<_> = draft.recipients.iter().map(|r| r.address.as_str()).collect();
+        let addrs: Vec<_> = draft
+            .recipients
+            .iter()
+            .map(|r| r.address.as_str())
+            .collect();
         assert_eq!(addrs, ["bob@example.org", "carol@example.net"]);
         let text = &sources.get(draft.source).text;
         assert_eq!(&text[draft.recipients[1].span.clone()], "carol@example.net");
         let html = draft.html.as_ref().unwrap();
-        assert_eq!(html.source, draft.source, "an 8bit part points into the file");
+        assert_eq!(
+            html.source, draft.source,
+            "an 8bit part points into the file"
+        );
     }
 
     #[test]

@@ -53,12 +53,6 @@ pub struct HtmlDoc {
     pub visible_text: String,
 }
 
-impl Default for SourceId {
-    fn default() -> Self {
-        SourceId(0)
-    }
-}
-
 impl HtmlDoc {
     pub fn first_text_span(&self) -> Option<Range<usize>> {
         self.texts.first().map(|t| t.span.clone())

@@ -141,7 +141,9 @@ impl Draft {
         let trimmed_end = body.start + file.text[body.clone()].trim_end().len();
         let (line, _) = file.line_col(trimmed_end.saturating_sub(1).max(body.start));
         let line_span = file.line_span(line);
-        let first = line_span.start + (file.text[line_span.clone()].len() - file.text[line_span.clone()].trim_start().len());
+        let first = line_span.start
+            + (file.text[line_span.clone()].len()
+                - file.text[line_span.clone()].trim_start().len());
         Some(Label {
             source,
             span: first..line_span.end,
@@ -156,7 +158,8 @@ impl Draft {
             (None, Some(part)) => {
                 let file = sources.get(part.source);
                 let body = file.clamp_span(part.span.clone());
-                let lead = file.text[body.clone()].len() - file.text[body.clone()].trim_start().len();
+                let lead =
+                    file.text[body.clone()].len() - file.text[body.clone()].trim_start().len();
                 let start = body.start + lead;
                 let (line, _) = file.line_col(start);
                 (part.source, start..file.line_span(line).end)
@@ -174,7 +177,13 @@ impl Draft {
     /// decoded part where it had to be decoded into a source of its own.
     pub fn body_sources(&self) -> Vec<SourceId> {
         let mut ids = vec![self.source];
-        for id in self.html.as_ref().map(|h| h.source).into_iter().chain(self.text.as_ref().map(|t| t.source)) {
+        for id in self
+            .html
+            .as_ref()
+            .map(|h| h.source)
+            .into_iter()
+            .chain(self.text.as_ref().map(|t| t.source))
+        {
             if !ids.contains(&id) {
                 ids.push(id);
             }
@@ -240,8 +249,18 @@ pub fn sniff(name: &str, bytes: &[u8]) -> DraftFormat {
 /// that only messages have (From, To, Subject, Received, MIME-Version, …).
 fn looks_like_message(head: &str) -> bool {
     const MESSAGE_HEADERS: &[&str] = &[
-        "from", "to", "cc", "subject", "date", "received", "return-path", "mime-version",
-        "message-id", "x-mailer", "delivered-to", "content-type",
+        "from",
+        "to",
+        "cc",
+        "subject",
+        "date",
+        "received",
+        "return-path",
+        "mime-version",
+        "message-id",
+        "x-mailer",
+        "delivered-to",
+        "content-type",
     ];
     let mut fields = 0;
     let mut known = 0;
@@ -282,7 +301,11 @@ fn decode_text(name: &str, bytes: Vec<u8>) -> Result<String, InputError> {
     }
     match String::from_utf8(bytes) {
         Ok(s) => Ok(s.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(s)),
-        Err(e) => Ok(e.into_bytes().iter().map(|&b| crate::charset::cp1252(b)).collect()),
+        Err(e) => Ok(e
+            .into_bytes()
+            .iter()
+            .map(|&b| crate::charset::cp1252(b))
+            .collect()),
     }
 }
 
@@ -297,7 +320,13 @@ mod tests {
         assert_eq!(sniff("noext", msg), DraftFormat::Message);
         assert_eq!(sniff("x.html", b"<p>hi</p>"), DraftFormat::Html);
         assert_eq!(sniff("x", b"<!DOCTYPE html><html>"), DraftFormat::Html);
-        assert_eq!(sniff("x.txt", b"Hello: world and more\nplain"), DraftFormat::Text);
-        assert_eq!(sniff("x.txt", b"Dear customer,\n\nthanks"), DraftFormat::Text);
+        assert_eq!(
+            sniff("x.txt", b"Hello: world and more\nplain"),
+            DraftFormat::Text
+        );
+        assert_eq!(
+            sniff("x.txt", b"Dear customer,\n\nthanks"),
+            DraftFormat::Text
+        );
     }
 }

@@ -70,13 +70,26 @@ pub fn load(
     column: Option<&str>,
 ) -> Result<RecipientList, InputError> {
     let text = crate::charset::decode_lossless(bytes);
-    let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
+    let text = text
+        .strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text);
     let lower = name.to_ascii_lowercase();
     let source = sources.add(name, text);
     let text = &sources.get(source).text;
-    if lower.ends_with(".vcf") || lower.ends_with(".vcard") || text.trim_start().to_ascii_uppercase().starts_with("BEGIN:VCARD") {
+    if lower.ends_with(".vcf")
+        || lower.ends_with(".vcard")
+        || text
+            .trim_start()
+            .to_ascii_uppercase()
+            .starts_with("BEGIN:VCARD")
+    {
         vcard::parse(source, name, text)
-    } else if lower.ends_with(".csv") || lower.ends_with(".tsv") || column.is_some() || csv::looks_like_csv(text) {
+    } else if lower.ends_with(".csv")
+        || lower.ends_with(".tsv")
+        || column.is_some()
+        || csv::looks_like_csv(text)
+    {
         csv::parse(source, name, text, column)
     } else {
         text::parse(source, name, text)

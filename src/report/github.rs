@@ -29,7 +29,10 @@ pub fn render(outcomes: &[Outcome]) -> String {
                 }
                 None => props.push(format!("file={}", property(draft_file(o)))),
             }
-            props.push(format!("title={}", property(&format!("bulklint {}", f.rule))));
+            props.push(format!(
+                "title={}",
+                property(&format!("bulklint {}", f.rule))
+            ));
             let mut message = f.message.clone();
             if let Some(help) = &f.help {
                 message.push_str("\n\n");
@@ -43,7 +46,9 @@ pub fn render(outcomes: &[Outcome]) -> String {
 
 /// Escapes a command's message (GitHub's `escapeData`).
 fn data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a command property value (GitHub's `escapeProperty`).

@@ -16,7 +16,11 @@ use crate::verdict::Verdict;
 pub fn render(outcomes: &[Outcome], style: Style) -> String {
     let mut out = String::new();
     for outcome in outcomes {
-        out.push_str(&render_findings(&outcome.findings, &outcome.send.sources, style));
+        out.push_str(&render_findings(
+            &outcome.findings,
+            &outcome.send.sources,
+            style,
+        ));
     }
     match outcomes {
         [one] => out.push_str(&verdict_text(&one.verdict, style.width)),
@@ -137,8 +141,9 @@ impl<'a> Diag<'a> {
             })
             .collect();
         let hidden = finding.labels.len() - labels.len();
-        let more = (hidden > 0)
-            .then(|| format!("{hidden} more places not shown here; --format json lists every one."));
+        let more = (hidden > 0).then(|| {
+            format!("{hidden} more places not shown here; --format json lists every one.")
+        });
         let help = match (&finding.help, more) {
             (Some(h), Some(m)) => Some(format!("{h}\n{m}")),
             (h, m) => h.clone().or(m),

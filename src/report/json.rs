@@ -53,7 +53,11 @@ pub fn render(outcomes: &[Outcome]) -> String {
                 severity: f.severity.as_str(),
                 message: &f.message,
                 help: f.help.as_deref(),
-                labels: f.labels.iter().map(|l| locate(&o.send.sources, l)).collect(),
+                labels: f
+                    .labels
+                    .iter()
+                    .map(|l| locate(&o.send.sources, l))
+                    .collect(),
             });
         }
     }

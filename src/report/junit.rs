@@ -15,7 +15,11 @@ pub fn render(outcomes: &[Outcome]) -> String {
         let file = draft_file(o);
         if o.findings.is_empty() {
             tests += 1;
-            let _ = writeln!(cases, "    <testcase classname=\"{}\" name=\"bulklint\"/>", xml(file));
+            let _ = writeln!(
+                cases,
+                "    <testcase classname=\"{}\" name=\"bulklint\"/>",
+                xml(file)
+            );
             continue;
         }
         for f in &o.findings {
@@ -28,7 +32,14 @@ pub fn render(outcomes: &[Outcome]) -> String {
                     format!("{}:{}:{}", loc.source, loc.line, loc.column)
                 })
                 .unwrap_or_else(|| file.to_string());
-            let body = format!("{location}: {}{}", f.message, f.help.as_deref().map(|h| format!("\n{h}")).unwrap_or_default());
+            let body = format!(
+                "{location}: {}{}",
+                f.message,
+                f.help
+                    .as_deref()
+                    .map(|h| format!("\n{h}"))
+                    .unwrap_or_default()
+            );
             let _ = write!(
                 cases,
                 "    <testcase classname=\"{}\" name=\"{}\">",
@@ -37,9 +48,19 @@ pub fn render(outcomes: &[Outcome]) -> String {
             );
             if f.severity == Severity::Error {
                 failures += 1;
-                let _ = write!(cases, "<failure type=\"error\" message=\"{}\">{}</failure>", xml(&f.message), xml(&body));
+                let _ = write!(
+                    cases,
+                    "<failure type=\"error\" message=\"{}\">{}</failure>",
+                    xml(&f.message),
+                    xml(&body)
+                );
             } else {
-                let _ = write!(cases, "<system-out>{}: {}</system-out>", f.severity, xml(&body));
+                let _ = write!(
+                    cases,
+                    "<system-out>{}: {}</system-out>",
+                    f.severity,
+                    xml(&body)
+                );
             }
             cases.push_str("</testcase>\n");
         }

@@ -34,10 +34,16 @@ pub fn render(outcomes: &[Outcome]) -> String {
     for o in outcomes {
         for f in &o.findings {
             let index = all.iter().position(|r| r.id == f.rule);
-            let locs: Vec<Location> = f.labels.iter().map(|l| locate(&o.send.sources, l)).collect();
+            let locs: Vec<Location> = f
+                .labels
+                .iter()
+                .map(|l| locate(&o.send.sources, l))
+                .collect();
             let primary = match locs.first() {
                 Some(loc) => location(loc),
-                None => json!({ "physicalLocation": { "artifactLocation": { "uri": uri(draft_file(o)) } } }),
+                None => {
+                    json!({ "physicalLocation": { "artifactLocation": { "uri": uri(draft_file(o)) } } })
+                }
             };
             let related: Vec<Value> = locs
                 .iter()
@@ -114,7 +120,9 @@ fn uri(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.replace('\\', "/").bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -126,7 +134,9 @@ fn camel(id: &str) -> String {
     id.split('-')
         .map(|w| {
             let mut c = w.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
         })
         .collect()
 }
