@@ -3,10 +3,16 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 
+/// The binary with no colour and no access to the user's home: its data directory (where the
+/// default ledger lives) points at a directory that does not exist.
 fn bulklint() -> Command {
+    let nowhere = std::env::temp_dir().join("bulklint-tests-no-home");
     let mut cmd = Command::cargo_bin("bulklint").unwrap();
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1");
+        .env("NO_COLOR", "1")
+        .env("HOME", &nowhere)
+        .env("XDG_DATA_HOME", &nowhere)
+        .env_remove("BULKLINT_LEDGER");
     cmd
 }
 
