@@ -135,20 +135,7 @@ pub fn read_mailbox(path: &Path) -> Result<(MailboxKind, Vec<RawMessage>), Input
         }
         MailboxKind::Maildir
     } else {
-        let mut files: Vec<PathBuf> = ignore::WalkBuilder::new(path)
-            .hidden(true)
-            .require_git(false)
-            .build()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-            .map(ignore::DirEntry::into_path)
-            .filter(|p| {
-                p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                    e.eq_ignore_ascii_case("eml") || e.eq_ignore_ascii_case("mbox")
-                })
-            })
-            .collect();
-        files.sort();
+        let files = crate::inputs::walk(path, None, &["eml".to_string(), "mbox".to_string()]);
         for f in files {
             let is_mbox = f
                 .extension()

@@ -47,7 +47,13 @@ pub fn expand(paths: &[PathBuf], extensions: &[String]) -> Result<Vec<PathBuf>, 
     Ok(out)
 }
 
-fn walk(base: &Path, glob: Option<&globset::GlobMatcher>, extensions: &[String]) -> Vec<PathBuf> {
+/// Files under `base` (gitignore respected, hidden files skipped) that match `glob`, or else have
+/// one of `extensions`, sorted by path.
+pub fn walk(
+    base: &Path,
+    glob: Option<&globset::GlobMatcher>,
+    extensions: &[String],
+) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = ignore::WalkBuilder::new(base)
         .hidden(true)
         .require_git(false)
