@@ -148,3 +148,25 @@ fn every_fixture_directory_names_a_registered_rule() {
         );
     }
 }
+
+#[test]
+fn every_rule_file_is_registered_and_listed() {
+    let data_files = ["providers", "phrases", "merge-tags"];
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let mut on_disk: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .filter(|id| !data_files.contains(&id.as_str()))
+        .collect();
+    on_disk.sort();
+    let mut registered: Vec<String> = rules::ids().iter().map(|s| s.to_string()).collect();
+    registered.sort();
+    assert_eq!(on_disk, registered, "rules/*.toml and the registry disagree");
+    let listed = assert_cmd::Command::cargo_bin("bulklint").unwrap().arg("rules").output().unwrap();
+    let listed = String::from_utf8(listed.stdout).unwrap();
+    for id in &registered {
+        assert!(listed.lines().any(|l| l.starts_with(id.as_str())), "`bulklint rules` omits {id}");
+    }
+}
