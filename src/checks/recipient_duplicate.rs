@@ -1,13 +1,27 @@
 //! `recipient-duplicate`: the same address more than once.
 
 use crate::finding::{Finding, Label};
+use crate::provider::ProviderKind;
+use crate::recipients::Duplicate;
 use crate::rules::Rule;
 use crate::send::Send;
 
 pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
+    // A message an ESP sent is one merged copy of the mailing: its To is a member of the list,
+    // not a second copy for that person.
+    let merged_copy = |d: &&Duplicate| {
+        send.provider.profile.kind == ProviderKind::Esp && d.first.source == send.draft.source
+    };
+    let dups: Vec<Duplicate> = send
+        .recipients
+        .duplicates
+        .iter()
+        .filter(|d| !merged_copy(d))
+        .cloned()
+        .collect();
     super::per_entry(
         rule,
-        &send.recipients.duplicates,
+        &dups,
         |d| &d.origin,
         "duplicate addresses",
         |d| {
