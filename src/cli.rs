@@ -28,6 +28,10 @@ pub enum Command {
         #[command(subcommand)]
         command: LedgerCommand,
     },
+    /// Prepare a bulk-mail service import: audience CSV, email HTML, next steps, rejected list.
+    Export(ExportArgs),
+    /// Rewrite an .eml draft with one-click unsubscribe headers and a footer identifying the sender.
+    Fix(FixArgs),
     /// List every rule with its default severity.
     Rules,
     /// Print a rule's documentation.
@@ -213,6 +217,57 @@ pub struct ImportArgs {
     /// The time of the import, RFC 3339 or Unix seconds; defaults to now.
     #[arg(long, value_name = "TIME", value_parser = time_parser)]
     pub now: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The draft: .eml, .msg, .html, .mjml or .txt (its HTML, or its text as simple HTML, becomes the email).
+    #[arg(value_name = "DRAFT")]
+    pub draft: PathBuf,
+    /// A recipient list: CSV export (Mailchimp, Outlook, Google), .vcf, or one address per line.
+    #[arg(short, long = "recipients", value_name = "FILE")]
+    pub recipients: Vec<PathBuf>,
+    /// The CSV column holding addresses, when detection picks the wrong one.
+    #[arg(long, value_name = "NAME")]
+    pub column: Option<String>,
+    /// The bulk-mail service to prepare the import for (`csv`: a generic shape).
+    #[arg(long, value_name = "SERVICE", value_parser = service_names())]
+    pub to: String,
+    /// The folder to write audience.csv, email.html, NEXT-STEPS.md and rejected.csv into.
+    #[arg(short, long = "output", value_name = "DIR")]
+    pub output: PathBuf,
+    /// Your postal address, for the footer when the service has no address merge tag (brevo, csv).
+    #[arg(long, value_name = "ADDRESS")]
+    pub address: Option<String>,
+    /// The unsubscribe URL for the footer, when the service has no unsubscribe merge tag (csv).
+    #[arg(long, value_name = "URL")]
+    pub unsubscribe_url: Option<String>,
+    /// The day consent is judged on (YYYY-MM-DD); defaults to today.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<crate::date::Date>,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// The .eml draft to fix.
+    #[arg(value_name = "DRAFT")]
+    pub draft: PathBuf,
+    /// Where to write the fixed message.
+    #[arg(short, long = "output", value_name = "FILE")]
+    pub output: PathBuf,
+    /// The https URL that unsubscribes (List-Unsubscribe, and the footer's link).
+    #[arg(long, value_name = "URL")]
+    pub unsubscribe_url: String,
+    /// An address that unsubscribes whoever writes to it, added to List-Unsubscribe.
+    #[arg(long, value_name = "ADDR")]
+    pub unsubscribe_mailto: Option<String>,
+    /// Your postal address, for the footer.
+    #[arg(long, value_name = "ADDRESS")]
+    pub address: String,
+}
+
+fn service_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(crate::export::service_ids())
 }
 
 fn time_parser(text: &str) -> Result<i64, String> {

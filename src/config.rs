@@ -11,6 +11,7 @@ use crate::check::{Level, Options};
 use crate::date::Date;
 use crate::error::InputError;
 use crate::kind::Kind;
+use crate::limits::InputLimits;
 use crate::provider;
 use crate::rules;
 
@@ -72,6 +73,9 @@ pub struct Config {
     pub rules: BTreeMap<Spanned<String>, Level>,
     #[serde(default)]
     pub overrides: Vec<Override>,
+    /// How large and how deep one input may be (`[input]`).
+    #[serde(default)]
+    pub input: InputLimits,
     /// Extensions that count as drafts when a directory is checked.
     pub draft_extensions: Option<Vec<String>>,
     /// Where the file was read from; globs in overrides are relative to its directory.
@@ -85,7 +89,12 @@ impl Config {
         let name = path.display().to_string();
         let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
         let mut config: Config = toml::from_str(text).map_err(|e| {
-            let err = InputError::new(&name, e.message().to_string());
+            // toml gives some syntax errors (`key =` with no value) no message at all.
+            let message = match e.message().trim() {
+                "" => "not valid TOML here: a value is missing or malformed",
+                m => m,
+            };
+            let err = InputError::new(&name, message.replace('\n', "; "));
             match e.span() {
                 Some(span) => err.at_line(line_of(span.start)),
                 None => err,
@@ -125,6 +134,14 @@ impl Config {
             };
         if let Some(p) = &config.provider {
             check_provider(p)?;
+        }
+        if let Err((key, message)) = config.input.validate() {
+            let at = text
+                .match_indices(key)
+                .map(|(i, _)| i)
+                .find(|&i| text[..i].ends_with('\n') || i == 0)
+                .unwrap_or(0);
+            return Err(InputError::new(&name, message).at_line(line_of(at)));
         }
         check_rules(&config.rules)?;
         for o in &config.overrides {
@@ -249,6 +266,28 @@ mod tests {
         assert_eq!(o.levels.get("identical-body"), Some(&Level::Off));
         let o = c.options_for(Path::new("/repo/news/spring.html"));
         assert_eq!(o.kind, Some(Kind::Commercial));
+    }
+
+    #[test]
+    fn input_limits_parse_and_validate() {
+        let c = parse("[input]\nmax-draft-bytes = 1048576\nmax-mime-depth = 20\n").unwrap();
+        assert_eq!(c.input.max_draft_bytes, 1_048_576);
+        assert_eq!(c.input.max_mime_depth, 20);
+        let c = parse("[input]\nmax-mime-depth = 20\n").unwrap();
+        assert_eq!(
+            c.input.max_draft_bytes,
+            crate::limits::DEFAULT_MAX_DRAFT_BYTES
+        );
+        assert_eq!(parse("").unwrap().input, InputLimits::default());
+        let e = parse("provider = \"gmail\"\n[input]\nmax-mime-depth = 0\n").unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+        assert!(e.message.contains("max-mime-depth"), "{e}");
+        let e = parse("[input]\nmax-size = 10\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        // A key with no value: toml says nothing, the error still does.
+        let e = parse("[input]\nmax-mime-depth =").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        assert!(e.message.contains("missing"), "{e}");
     }
 
     #[test]

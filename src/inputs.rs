@@ -7,7 +7,7 @@ use crate::error::InputError;
 
 /// Extensions that count as drafts when walking a directory (files named directly always
 /// count). `bulklint.toml` can change the list with `draft-extensions`.
-pub const DEFAULT_EXTENSIONS: &[&str] = &["eml", "html", "htm", "txt"];
+pub const DEFAULT_EXTENSIONS: &[&str] = &["eml", "html", "htm", "txt", "msg", "mjml"];
 
 /// The drafts under `paths`, in a stable order: each argument's files sorted by path, in the
 /// order the arguments were given, without repeats.

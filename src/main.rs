@@ -10,8 +10,8 @@ use rayon::prelude::*;
 
 use bulklint::batch::{self, Batch};
 use bulklint::cli::{
-    CheckArgs, Cli, Color, Command, Deny, HistoryArgs, HistoryFormat, ImportArgs, LedgerCommand,
-    RecordArgs, RecordWhen,
+    CheckArgs, Cli, Color, Command, Deny, ExportArgs, FixArgs, HistoryArgs, HistoryFormat,
+    ImportArgs, LedgerCommand, RecordArgs, RecordWhen,
 };
 use bulklint::config::{self, Config};
 use bulklint::date::Date;
@@ -40,6 +40,8 @@ fn main() -> ExitCode {
                 EXIT_CLEAN
             }),
         },
+        Command::Export(args) => export(args),
+        Command::Fix(args) => fix(args),
         Command::Rules => {
             print_rules();
             Ok(EXIT_CLEAN)
@@ -620,6 +622,60 @@ fn ledger_import(args: ImportArgs) -> Result<u8, InputError> {
     Ok(EXIT_CLEAN)
 }
 
+/// `bulklint export`: the files a bulk-mail service imports, written into one folder.
+fn export(args: ExportArgs) -> Result<u8, InputError> {
+    let as_of = args
+        .as_of
+        .unwrap_or_else(|| Date::from_days(system_now().div_euclid(ledger::DAY)));
+    let lists = args
+        .recipients
+        .iter()
+        .map(|p| read_input(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let options = bulklint::export::Options {
+        service: args.to.clone(),
+        address: args.address.clone(),
+        unsubscribe_url: args.unsubscribe_url.clone(),
+        as_of,
+        column: args.column.clone(),
+    };
+    let done = bulklint::export::export(read_input(&args.draft)?, lists, &options)?;
+    let dir = args.output.display().to_string();
+    std::fs::create_dir_all(&args.output)
+        .map_err(|e| InputError::new(&dir, format!("cannot create the folder: {e}")))?;
+    for file in &done.files {
+        let path = args.output.join(file.name);
+        std::fs::write(&path, &file.bytes).map_err(|e| {
+            InputError::new(path.display().to_string(), format!("cannot write: {e}"))
+        })?;
+    }
+    for line in done.summary(&dir) {
+        println!("{line}");
+    }
+    Ok(EXIT_CLEAN)
+}
+
+/// `bulklint fix`: the draft rewritten with unsubscribe headers and a sender footer.
+fn fix(args: FixArgs) -> Result<u8, InputError> {
+    let options = bulklint::fix::Options {
+        unsubscribe_url: args.unsubscribe_url.clone(),
+        unsubscribe_mailto: args.unsubscribe_mailto.clone(),
+        address: args.address.clone(),
+    };
+    let fixed = bulklint::fix::fix(&read_input(&args.draft)?, &options)?;
+    let out = args.output.display().to_string();
+    std::fs::write(&args.output, &fixed.bytes)
+        .map_err(|e| InputError::new(&out, format!("cannot write: {e}")))?;
+    println!("wrote {out}:");
+    for line in fixed.changes.iter().map(|c| format!("  {c}")) {
+        println!("{line}");
+    }
+    for note in &fixed.notes {
+        println!("note: {note}");
+    }
+    Ok(EXIT_CLEAN)
+}
+
 /// Flags win over the config file.
 fn apply_flags(args: &CheckArgs, options: &mut Options, today: Date) {
     if args.provider.is_some() {
@@ -677,12 +733,37 @@ fn system_now() -> i64 {
     i64::try_from(secs).unwrap_or(i64::MAX)
 }
 
+/// Reads one input whole, but never past a size cap, so endless stdin or `/dev/zero` ends in
+/// an input error (exit 2) rather than in memory exhaustion: stdin is a draft and is held to the
+/// draft limit, a file to the 1 GiB ceiling of any file (the library then holds a draft to the
+/// draft limit). One byte past the cap is read to tell "exactly the cap" from "more".
 fn read_input(path: &Path) -> Result<Input, InputError> {
+    use bulklint::limits::{self, InputLimits};
+    let read_capped =
+        |name: &str, reader: &mut dyn Read, cap: u64, key: Option<&str>, size_hint: Option<u64>| {
+            let mut bytes = Vec::new();
+            if let Some(len) = size_hint {
+                // One allocation of the right size, not doublings up to twice it.
+                bytes.reserve_exact(usize::try_from(len.min(cap) + 1).unwrap_or(0));
+            }
+            reader
+                .take(cap.saturating_add(1))
+                .read_to_end(&mut bytes)
+                .map_err(|e| InputError::new(name, format!("cannot read: {e}")))?;
+            if bytes.len() as u64 > cap {
+                return Err(limits::too_large(name, cap, key));
+            }
+            Ok(bytes)
+        };
     if path.as_os_str() == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .map_err(|e| InputError::new("<stdin>", format!("cannot read: {e}")))?;
+        let cap = InputLimits::default().max_draft_bytes;
+        let bytes = read_capped(
+            "<stdin>",
+            &mut std::io::stdin().lock(),
+            cap,
+            Some("max-draft-bytes"),
+            None,
+        )?;
         return Ok(Input {
             name: "<stdin>".into(),
             bytes,
@@ -692,8 +773,18 @@ fn read_input(path: &Path) -> Result<Input, InputError> {
     if path.is_dir() {
         return Err(InputError::new(name, "is a directory; give a file"));
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| InputError::new(&name, format!("cannot read: {e}")))?;
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| InputError::new(&name, format!("cannot read: {e}")))?;
+    let cap = limits::MAX_FILE_BYTES;
+    let size = file
+        .metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    if size.is_some_and(|len| len > cap) {
+        return Err(limits::too_large(&name, cap, None));
+    }
+    let bytes = read_capped(&name, &mut file, cap, None, size)?;
     Ok(Input { name, bytes })
 }
 

@@ -128,11 +128,12 @@ pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
         rule.finding(message)
             .with_label(label)
             .help(format!(
-                "{}: {consequence}{} tolerates about {} external recipients in {span} ({}).{others}{room}{history_note} Send newsletters through a bulk-mail service (Mailchimp, Brevo, SendGrid, …) instead.",
+                "{}: {consequence}{} tolerates about {} external recipients in {span} ({}).{others}{room}{history_note} Send newsletters through a bulk-mail service (Mailchimp, Brevo, SendGrid, …) instead; to prepare the import: `{}`",
                 pattern.join(", "),
                 profile.name,
                 group(limit.value),
-                limit.note
+                limit.note,
+                crate::export::suggested_command(send)
             )),
     );
 }

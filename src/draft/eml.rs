@@ -12,15 +12,33 @@ use crate::draft::{
 };
 use crate::error::InputError;
 use crate::finding::Label;
+use crate::limits::InputLimits;
 use crate::source::{SourceId, Sources};
 
 pub fn load(sources: &mut Sources, name: &str, bytes: Vec<u8>) -> Result<Draft, InputError> {
+    load_with(sources, name, bytes, &InputLimits::default())
+}
+
+/// [`load`] under the given input limits.
+pub fn load_with(
+    sources: &mut Sources,
+    name: &str,
+    bytes: Vec<u8>,
+    limits: &InputLimits,
+) -> Result<Draft, InputError> {
+    limits.check_draft_size(name, bytes.len() as u64)?;
     let parser = MessageParser::default();
     // Defence in depth: a parser bug on hostile input must become a diagnostic, not a crash.
-    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(&bytes)));
+    // The depth check comes first: a stack overflow is no panic, nothing catches it.
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        limits
+            .check_mime_depth(name, &bytes)
+            .map(|()| parser.parse(&bytes))
+    }));
     let message = match parsed {
-        Ok(Some(message)) => message,
-        Ok(None) => {
+        Ok(Err(too_deep)) => return Err(too_deep),
+        Ok(Ok(Some(message))) => message,
+        Ok(Ok(None)) => {
             return Err(InputError::new(
                 name,
                 "not a readable message: no header fields were found",

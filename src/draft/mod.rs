@@ -2,12 +2,15 @@
 
 pub mod eml;
 pub mod html;
+pub mod mjml;
+pub mod msg;
 pub mod text;
 
 use std::ops::Range;
 
 use crate::error::InputError;
 use crate::finding::Label;
+use crate::limits::InputLimits;
 use crate::source::{SourceId, Sources};
 
 pub use html::{HtmlDoc, Image, Link, TextRun};
@@ -16,12 +19,15 @@ pub use html::{HtmlDoc, Image, Link, TextRun};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DraftFormat {
-    /// An RFC 5322 message (`.eml`, or sniffed from the content).
+    /// An RFC 5322 message (`.eml`, or sniffed from the content), or an Outlook item (`.msg`):
+    /// both are messages as a mailbox sends them.
     Message,
     /// A bare HTML template.
     Html,
     /// A bare plain-text template.
     Text,
+    /// An MJML template (`.mjml`), rendered to HTML.
+    Mjml,
 }
 
 /// One header field as written in the source.
@@ -203,8 +209,22 @@ impl Draft {
 
 /// Reads a draft from bytes, choosing the loader from the content (the name is only a hint).
 pub fn load(sources: &mut Sources, name: &str, bytes: Vec<u8>) -> Result<Draft, InputError> {
+    load_with(sources, name, bytes, &InputLimits::default())
+}
+
+/// [`load`] under the given input limits (`[input]` in bulklint.toml).
+pub fn load_with(
+    sources: &mut Sources,
+    name: &str,
+    bytes: Vec<u8>,
+    limits: &InputLimits,
+) -> Result<Draft, InputError> {
+    limits.check_draft_size(name, bytes.len() as u64)?;
+    if msg::is_compound_file(&bytes) {
+        return msg::load(sources, name, &bytes);
+    }
     match sniff(name, &bytes) {
-        DraftFormat::Message => eml::load(sources, name, bytes),
+        DraftFormat::Message => eml::load_with(sources, name, bytes, limits),
         DraftFormat::Html => {
             let text = decode_text(name, bytes)?;
             Ok(html::load_template(sources, name, text))
@@ -213,12 +233,21 @@ pub fn load(sources: &mut Sources, name: &str, bytes: Vec<u8>) -> Result<Draft, 
             let text = decode_text(name, bytes)?;
             Ok(text::load_template(sources, name, text))
         }
+        DraftFormat::Mjml => {
+            let text = decode_text(name, bytes)?;
+            mjml::load(sources, name, text)
+        }
     }
 }
 
 /// Decides the format from the bytes: a message saved as `.txt` or with no extension is
-/// still a message, and an `.html` file that starts with headers is a message too.
+/// still a message, and an `.html` file that starts with headers is a message too. A compound
+/// file (Outlook's `.msg`) is known by its magic bytes whatever its name, and MJML by its
+/// `<mjml>` root or the `.mjml` extension.
 pub fn sniff(name: &str, bytes: &[u8]) -> DraftFormat {
+    if msg::is_compound_file(bytes) {
+        return DraftFormat::Message;
+    }
     let head = &bytes[..bytes.len().min(4096)];
     let head = String::from_utf8_lossy(head);
     let trimmed = head.trim_start_matches('\u{feff}').trim_start();
@@ -230,6 +259,9 @@ pub fn sniff(name: &str, bytes: &[u8]) -> DraftFormat {
         .extension()
         .and_then(|e| e.to_str())
         .map(|e| e.to_ascii_lowercase());
+    if ext.as_deref() == Some("mjml") || mjml::looks_like_mjml(trimmed) {
+        return DraftFormat::Mjml;
+    }
     let html_ext = matches!(ext.as_deref(), Some("html" | "htm" | "xhtml"));
     if html_ext
         || lower.starts_with("<!doctype html")

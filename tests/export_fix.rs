@@ -1,0 +1,680 @@
+//! `bulklint export` and `bulklint fix` end to end, in temporary folders: the files a bulk-mail
+//! service imports, what is left out and why, and a fixed message that keeps its attachments.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use mail_parser::{MessageParser, MimeHeaders};
+
+/// The binary with no colour and no access to the user's home or ledger.
+fn bulklint() -> Command {
+    let nowhere = std::env::temp_dir().join("bulklint-tests-no-home");
+    let mut cmd = Command::cargo_bin("bulklint").unwrap();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .env("HOME", &nowhere)
+        .env("XDG_DATA_HOME", &nowhere)
+        .env_remove("BULKLINT_LEDGER");
+    cmd
+}
+
+fn stdout(cmd: &mut Command, code: i32) -> String {
+    let out = cmd.assert().code(code);
+    String::from_utf8(out.get_output().stdout.clone()).unwrap()
+}
+
+/// Rows of a CSV file, header first.
+fn csv_rows(path: &Path) -> Vec<Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(path)
+        .unwrap();
+    reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+/// `bulklint check --format json` on a file: the rules that fired and the provider chosen.
+fn check_json(path: &Path, extra: &[&str]) -> (Vec<String>, String) {
+    let mut cmd = bulklint();
+    cmd.args(["check", "--isolated", "--as-of", "2026-04-14", "-f", "json"])
+        .arg(path)
+        .args(extra);
+    let out = cmd.output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    let rules = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{}: {}", f["rule"].as_str().unwrap(), f["message"]))
+        .collect();
+    let provider = doc["verdicts"][0]["provider"].as_str().unwrap().to_string();
+    (rules, provider)
+}
+
+#[test]
+fn mailchimp_export_of_the_outlook_newsletter() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("mailchimp-import");
+    let printed = stdout(
+        bulklint()
+            .args([
+                "export",
+                "examples/spring-specials.eml",
+                "--recipients",
+                "examples/customers.csv",
+                "--to",
+                "mailchimp",
+                "--as-of",
+                "2026-04-14",
+                "-o",
+            ])
+            .arg(&out),
+        0,
+    );
+    assert!(printed.contains("audience.csv (645 contacts)"), "{printed}");
+    assert!(
+        printed.contains("left out: 3 (1 invalid address, 1 duplicate, 1 sender's own address"),
+        "{printed}"
+    );
+
+    // The audience: Mailchimp's import header, then valid, unique addresses with their names.
+    let audience = csv_rows(&out.join("audience.csv"));
+    assert_eq!(audience[0], ["Email Address", "First Name", "Last Name"]);
+    assert_eq!(audience.len() - 1, 645);
+    let mut seen = std::collections::HashSet::new();
+    for row in &audience[1..] {
+        assert_eq!(row.len(), 3, "{row:?}");
+        bulklint::address::validate(&row[0]).unwrap_or_else(|e| panic!("{row:?}: {e}"));
+        assert!(
+            seen.insert(bulklint::address::dedup_key(&row[0])),
+            "{row:?} twice"
+        );
+    }
+    assert_eq!(audience[1], ["kgagnon405@example.ca", "Karl", "Gagnon"]);
+    assert!(!seen.contains("marie@northwind-bakery.ca"));
+
+    // Nothing silently dropped: the typo, the duplicate and the sender's own To, with reasons.
+    let rejected = csv_rows(&out.join("rejected.csv"));
+    assert_eq!(
+        rejected[0],
+        [
+            "email",
+            "first_name",
+            "last_name",
+            "problem",
+            "reason",
+            "source"
+        ]
+    );
+    let find = |email: &str| {
+        rejected
+            .iter()
+            .find(|r| r[0] == email)
+            .unwrap_or_else(|| panic!("{email} not in {rejected:?}"))
+    };
+    let typo = find("tfortin88@example,com");
+    assert_eq!(typo[1..4], ["Tina", "Fortin", "invalid-address"]);
+    assert_eq!(typo[4], "not a valid address: invalid domain");
+    assert_eq!(typo[5], "examples/customers.csv:421");
+    let dup = find("bnguyen127@EXAMPLE.NET");
+    assert_eq!(
+        dup[3..],
+        [
+            "duplicate",
+            "duplicate of line 6",
+            "examples/customers.csv:301"
+        ]
+    );
+    assert_eq!(find("marie@northwind-bakery.ca")[3], "sender");
+    assert_eq!(rejected.len(), 4);
+
+    // The email: Mailchimp's unsubscribe and address tags in a footer before </body>.
+    let html = std::fs::read_to_string(out.join("email.html")).unwrap();
+    let unsub = html.find("*|UNSUB|*").expect("unsubscribe tag");
+    assert!(html.contains("*|HTML:LIST_ADDRESS_HTML|*"), "{html}");
+    assert!(unsub < html.rfind("</body>").unwrap());
+    assert!(
+        html.contains("Sourdough loaves"),
+        "the draft's body is kept"
+    );
+
+    // As a template it is Mailchimp's, and the compliance rules have nothing to say.
+    let (fired, provider) = check_json(&out.join("email.html"), &[]);
+    assert_eq!(provider, "esp");
+    for rule in [
+        "unsubscribe-missing",
+        "unsubscribe-placeholder",
+        "sender-identification",
+        "merge-tag-syntax",
+        "unrendered-merge-tag",
+    ] {
+        assert!(!fired.iter().any(|f| f.starts_with(rule)), "{fired:?}");
+    }
+    assert!(fired.is_empty(), "{fired:?}");
+
+    let steps = std::fs::read_to_string(out.join("NEXT-STEPS.md")).unwrap();
+    for words in [
+        "Import contacts",
+        "`audience.csv`: 645 contacts",
+        "Paste in code",
+        "northwind-bakery.ca",
+        "Send a test",
+    ] {
+        assert!(steps.contains(words), "{words}:\n{steps}");
+    }
+}
+
+#[test]
+fn other_services_get_their_own_header_and_tags() {
+    let dir = tempfile::tempdir().unwrap();
+    for (service, header, tag) in [
+        (
+            "sendgrid",
+            ["email", "first_name", "last_name"],
+            "{{{unsubscribe}}}",
+        ),
+        (
+            "brevo",
+            ["EMAIL", "FIRSTNAME", "LASTNAME"],
+            "{{ unsubscribe }}",
+        ),
+    ] {
+        let out = dir.path().join(service);
+        bulklint()
+            .args([
+                "export",
+                "examples/spring-specials.eml",
+                "-r",
+                "examples/customers.csv",
+                "--to",
+                service,
+                "--address",
+                "12 Main Street, Ottawa ON K1A 0B1",
+                "--as-of",
+                "2026-04-14",
+                "-o",
+            ])
+            .arg(&out)
+            .assert()
+            .code(0);
+        assert_eq!(csv_rows(&out.join("audience.csv"))[0], header);
+        let html = std::fs::read_to_string(out.join("email.html")).unwrap();
+        assert!(html.contains(tag), "{service}: {html}");
+        let (fired, provider) = check_json(&out.join("email.html"), &[]);
+        assert_eq!(provider, "esp", "{service}");
+        assert!(fired.is_empty(), "{service}: {fired:?}");
+    }
+    // Brevo has no address tag: the address comes from --address, and without it is asked for.
+    let html = std::fs::read_to_string(dir.path().join("brevo/email.html")).unwrap();
+    assert!(
+        html.contains("Marie Tremblay<br>12 Main Street, Ottawa ON K1A 0B1"),
+        "{html}"
+    );
+    let err = bulklint()
+        .args([
+            "export",
+            "examples/spring-specials.eml",
+            "--to",
+            "brevo",
+            "-o",
+        ])
+        .arg(dir.path().join("no-address"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(err.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("--address"), "{stderr}");
+}
+
+#[test]
+fn consent_names_and_dead_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("list.csv");
+    std::fs::write(
+        &list,
+        "name,email,consent_type,consent_date\n\
+         Ann Marie Smith,ann@example.com,express,2019-04-02\n\
+         \n\
+         \"Roy, Bob\",bob@example.com,implied-purchase,2023-01-10\n\
+         Cy Young,cy@example.com,implied-purchase,2025-06-01\n\
+         Dee,dee@example.com,,\n",
+    )
+    .unwrap();
+    let draft = dir.path().join("news.html");
+    std::fs::write(
+        &draft,
+        "<html><body><p>News</p><p>Bakery Example, 12 Main Street, Ottawa ON K1A 0B1 · 613-555-0100</p>\
+         <p><a href=\"#\">Unsubscribe</a></p></body></html>",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let printed = stdout(
+        bulklint()
+            .args(["export", "--to", "csv", "--as-of", "2026-04-14", "-o"])
+            .arg(&out)
+            .arg(&draft)
+            .arg("-r")
+            .arg(&list)
+            .args(["--unsubscribe-url", "https://bakery.example/u"]),
+        0,
+    );
+    assert!(
+        printed.contains("1 without consent on record, 1 whose consent expired"),
+        "{printed}"
+    );
+    let audience = csv_rows(&out.join("audience.csv"));
+    assert_eq!(
+        audience,
+        [
+            [
+                "email",
+                "first_name",
+                "last_name",
+                "consent_type",
+                "consent_date"
+            ],
+            [
+                "ann@example.com",
+                "Ann Marie",
+                "Smith",
+                "express",
+                "2019-04-02"
+            ],
+            [
+                "cy@example.com",
+                "Cy",
+                "Young",
+                "implied-purchase",
+                "2025-06-01"
+            ],
+        ]
+    );
+    let rejected = csv_rows(&out.join("rejected.csv"));
+    let bob = rejected.iter().find(|r| r[0] == "bob@example.com").unwrap();
+    assert_eq!(bob[1..4], ["Bob", "Roy", "consent-expired"]);
+    assert!(
+        bob[4].contains("2023-01-10") && bob[4].contains("lapsed on 2025-01-10"),
+        "{bob:?}"
+    );
+    assert!(bob[5].ends_with("list.csv:4"), "{bob:?}");
+    let dee = rejected.iter().find(|r| r[0] == "dee@example.com").unwrap();
+    assert_eq!(dee[3], "consent-missing");
+
+    // The body identified its sender already; its dead unsubscribe link now works.
+    let html = std::fs::read_to_string(out.join("email.html")).unwrap();
+    assert!(
+        html.contains("<a href=\"https://bakery.example/u\">Unsubscribe</a>"),
+        "{html}"
+    );
+    assert!(!html.contains("bulklint:footer"), "{html}");
+    assert!(
+        printed.contains("pointed 1 dead unsubscribe link"),
+        "{printed}"
+    );
+}
+
+#[test]
+fn names_come_from_google_and_outlook_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("google.csv");
+    std::fs::write(
+        &list,
+        "Name,Given Name,Family Name,E-mail 1 - Type,E-mail 1 - Value\n\
+         Élodie Roy,Élodie,Roy,* Home,elodie@example.ca ::: e.roy@example.org\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    bulklint()
+        .args([
+            "export",
+            "examples/spring-specials.eml",
+            "--to",
+            "sendgrid",
+            "-o",
+        ])
+        .arg(&out)
+        .arg("-r")
+        .arg(&list)
+        .assert()
+        .code(0);
+    let audience = csv_rows(&out.join("audience.csv"));
+    assert_eq!(
+        audience[1..],
+        [
+            ["elodie@example.ca", "Élodie", "Roy"],
+            ["e.roy@example.org", "Élodie", "Roy"],
+        ]
+    );
+}
+
+#[test]
+fn a_text_only_draft_becomes_html() {
+    let dir = tempfile::tempdir().unwrap();
+    let draft = dir.path().join("note.eml");
+    std::fs::write(
+        &draft,
+        "From: Ann Baker <ann@bakery.example>\nTo: bob@example.com\nSubject: Fresh <bread>\n\nHello Bob,\n\nOrder at https://bakery.example/order.\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    bulklint()
+        .args(["export", "--to", "mailchimp", "-o"])
+        .arg(&out)
+        .arg(&draft)
+        .assert()
+        .code(0);
+    let html = std::fs::read_to_string(out.join("email.html")).unwrap();
+    assert!(
+        html.contains("<title>Fresh &lt;bread&gt;</title>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<a href=\"https://bakery.example/order\">"),
+        "{html}"
+    );
+    assert!(html.contains("*|UNSUB|*"), "{html}");
+    let audience = csv_rows(&out.join("audience.csv"));
+    assert_eq!(audience[1][0], "bob@example.com");
+}
+
+/// A message as Outlook saves it: text and HTML alternatives, an inline logo, and a PDF menu.
+fn message_with_attachments(pdf: &[u8], png: &[u8]) -> Vec<u8> {
+    use std::fmt::Write;
+    let b64 = |bytes: &[u8]| {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for (i, chunk) in bytes.chunks(3).enumerate() {
+            if i > 0 && i % 19 == 0 {
+                out.push_str("\r\n");
+            }
+            let n =
+                chunk.iter().fold(0u32, |n, &b| n << 8 | u32::from(b)) << (8 * (3 - chunk.len()));
+            for k in 0..4 {
+                if k <= chunk.len() {
+                    out.push(ALPHABET[(n >> (18 - 6 * k) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    };
+    let mut m = String::new();
+    write!(
+        m,
+        "From: Marie Tremblay <marie@northwind-bakery.ca>\r\n\
+         To: Marie Tremblay <marie@northwind-bakery.ca>\r\n\
+         Subject: =?utf-8?q?Sp=C3=A9cial_printemps?=\r\n\
+         X-Mailer: Microsoft Outlook 16.0\r\n\
+         Thread-Topic: Spring\r\n\
+         Date: Tue, 14 Apr 2026 09:12:44 -0400\r\n\
+         Message-ID: <spring@northwind-bakery.ca>\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"mix\"\r\n\
+         Content-Language: en-CA\r\n\
+         \r\n\
+         --mix\r\n\
+         Content-Type: multipart/alternative; boundary=\"alt\"\r\n\
+         \r\n\
+         --alt\r\n\
+         Content-Type: text/plain; charset=\"iso-8859-1\"\r\n\
+         Content-Transfer-Encoding: quoted-printable\r\n\
+         \r\n\
+         Sp=E9cial printemps: tarte =E0 la rhubarbe.\r\n\
+         \r\n\
+         --alt\r\n\
+         Content-Type: multipart/related; boundary=\"rel\"; type=\"text/html\"\r\n\
+         \r\n\
+         --rel\r\n\
+         Content-Type: text/html; charset=\"utf-8\"\r\n\
+         Content-Transfer-Encoding: 8bit\r\n\
+         \r\n\
+         <html><body><p>Spécial printemps <img src=\"cid:logo@northwind\"></p></body></html>\r\n\
+         --rel\r\n\
+         Content-Type: image/png; name=\"logo.png\"\r\n\
+         Content-ID: <logo@northwind>\r\n\
+         Content-Disposition: inline; filename=\"logo.png\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\
+         \r\n\
+         {}\r\n\
+         --rel--\r\n\
+         \r\n\
+         --alt--\r\n\
+         \r\n\
+         --mix\r\n\
+         Content-Type: application/pdf; name=\"Menu printemps.pdf\"\r\n\
+         Content-Disposition: attachment; filename=\"Menu printemps.pdf\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\
+         \r\n\
+         {}\r\n\
+         --mix--\r\n",
+        b64(png),
+        b64(pdf)
+    )
+    .unwrap();
+    m.into_bytes()
+}
+
+#[test]
+fn fix_adds_headers_and_footer_and_keeps_every_attachment() {
+    let pdf: Vec<u8> = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+        .iter()
+        .copied()
+        .chain((0..4000u32).map(|i| (i * 7 + i / 251) as u8))
+        .chain(b"\n%%EOF\n".iter().copied())
+        .collect();
+    let png: Vec<u8> = b"\x89PNG\r\n\x1a\n"
+        .iter()
+        .copied()
+        .chain(0..=255u8)
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let draft = dir.path().join("spring.eml");
+    let original = message_with_attachments(&pdf, &png);
+    std::fs::write(&draft, &original).unwrap();
+    let fixed_path = dir.path().join("fixed.eml");
+    let printed = stdout(
+        bulklint()
+            .arg("fix")
+            .arg(&draft)
+            .arg("-o")
+            .arg(&fixed_path)
+            .args([
+                "--unsubscribe-url",
+                "https://northwind-bakery.ca/unsubscribe?u=42&l=spring",
+                "--unsubscribe-mailto",
+                "unsubscribe@northwind-bakery.ca",
+                "--address",
+                "12 Main Street, Ottawa ON K1A 0B1",
+            ]),
+        0,
+    );
+    assert!(printed.contains("added List-Unsubscribe"), "{printed}");
+    let fixed = std::fs::read(&fixed_path).unwrap();
+    let before = MessageParser::default().parse(&original).unwrap();
+    let after = MessageParser::default()
+        .parse(&fixed)
+        .expect("the fixed message parses");
+
+    // Every header kept, in order; the new ones added; Content-Type moved to the end.
+    let names = |m: &mail_parser::Message<'_>| {
+        m.headers()
+            .iter()
+            .map(|h| h.name.as_str().to_string())
+            .collect::<Vec<_>>()
+    };
+    let kept: Vec<String> = names(&after)
+        .into_iter()
+        .filter(|n| !n.starts_with("List-Unsubscribe") && n != "Content-Type")
+        .collect();
+    let expected: Vec<String> = names(&before)
+        .into_iter()
+        .filter(|n| n != "Content-Type")
+        .collect();
+    assert_eq!(kept, expected);
+    assert_eq!(after.subject(), Some("Spécial printemps"));
+    let text = String::from_utf8_lossy(&fixed);
+    assert!(
+        text.starts_with("From: Marie Tremblay <marie@northwind-bakery.ca>\r\nTo: "),
+        "{text}"
+    );
+    assert!(
+        text.contains("Subject: =?utf-8?q?Sp=C3=A9cial_printemps?=\r\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"),
+        "{text}"
+    );
+
+    // The attachments, byte for byte, with their names, types and Content-IDs.
+    let attachment = |m: &mail_parser::Message<'_>, name: &str| {
+        m.attachments()
+            .find(|a| a.attachment_name() == Some(name))
+            .map(|a| {
+                (
+                    a.contents().to_vec(),
+                    a.content_type().map(|c| c.ctype().to_string()),
+                    a.content_id().map(str::to_string),
+                )
+            })
+            .unwrap_or_else(|| panic!("no attachment {name}"))
+    };
+    let pdf_after = attachment(&after, "Menu printemps.pdf");
+    assert_eq!(pdf_after.0, pdf);
+    assert_eq!(pdf_after.1.as_deref(), Some("application"));
+    let logo = attachment(&after, "logo.png");
+    assert_eq!(logo.0, png);
+    assert_eq!(logo.2.as_deref(), Some("logo@northwind"));
+    assert_eq!(attachment(&before, "logo.png"), logo);
+
+    // Both bodies gained the footer; the text part's accents survived its new charset.
+    let body_text = after.body_text(0).unwrap().replace("\r\n", "\n");
+    assert!(
+        body_text.starts_with("Spécial printemps: tarte à la rhubarbe."),
+        "{body_text}"
+    );
+    assert!(
+        body_text.contains("Marie Tremblay\n12 Main Street, Ottawa ON K1A 0B1"),
+        "{body_text}"
+    );
+    assert!(body_text.contains("https://northwind-bakery.ca/unsubscribe?u=42&l=spring"));
+    let body_html = after.body_html(0).unwrap();
+    assert!(
+        body_html.contains("<img src=\"cid:logo@northwind\">"),
+        "{body_html}"
+    );
+    assert!(
+        body_html.contains("href=\"https://northwind-bakery.ca/unsubscribe?u=42&amp;l=spring\""),
+        "{body_html}"
+    );
+
+    // The compliance rules it was fixed for now pass, on a bulk send.
+    let (fired, _) = check_json(
+        &fixed_path,
+        &[
+            "-r",
+            "examples/customers.csv",
+            "--select",
+            "unsubscribe-missing,list-unsubscribe-header,sender-identification",
+        ],
+    );
+    assert!(fired.is_empty(), "{fired:?}");
+    let (fired, _) = check_json(&draft, &["-r", "examples/customers.csv"]);
+    for rule in [
+        "unsubscribe-missing",
+        "list-unsubscribe-header",
+        "sender-identification",
+    ] {
+        assert!(
+            fired.iter().any(|f| f.starts_with(rule)),
+            "{rule} before the fix: {fired:?}"
+        );
+    }
+
+    // Fixing the fixed message changes nothing.
+    let again = dir.path().join("again.eml");
+    bulklint()
+        .arg("fix")
+        .arg(&fixed_path)
+        .arg("-o")
+        .arg(&again)
+        .args([
+            "--unsubscribe-url",
+            "https://northwind-bakery.ca/unsubscribe?u=42&l=spring",
+            "--unsubscribe-mailto",
+            "unsubscribe@northwind-bakery.ca",
+            "--address",
+            "12 Main Street, Ottawa ON K1A 0B1",
+        ])
+        .assert()
+        .code(0);
+    assert_eq!(
+        String::from_utf8_lossy(&std::fs::read(&again).unwrap()),
+        String::from_utf8_lossy(&fixed)
+    );
+}
+
+#[test]
+fn fix_refuses_what_it_cannot_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.eml");
+    for (args, needle) in [
+        (
+            vec![
+                "examples/spring-specials.eml",
+                "--unsubscribe-url",
+                "http://x.example/u",
+            ],
+            "https",
+        ),
+        (
+            vec![
+                "examples/templates/spring-mailchimp.html",
+                "--unsubscribe-url",
+                "https://x.example/u",
+            ],
+            "bulklint export",
+        ),
+    ] {
+        let assert = bulklint()
+            .arg("fix")
+            .args(&args)
+            .args(["--address", "12 Main Street, Ottawa ON K1A 0B1", "-o"])
+            .arg(&out)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+        assert!(stderr.contains(needle), "{stderr}");
+    }
+    assert!(!out.exists());
+}
+
+#[test]
+fn the_bulk_from_mailbox_help_ends_with_the_export_command() {
+    let out = bulklint()
+        .args([
+            "check",
+            "--isolated",
+            "--as-of",
+            "2026-04-14",
+            "-f",
+            "json",
+            "--select",
+            "bulk-from-mailbox",
+            "examples/spring-specials.eml",
+            "--recipients",
+            "examples/customers.csv",
+        ])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let help = doc["findings"][0]["help"].as_str().unwrap();
+    assert!(
+        help.ends_with("`bulklint export examples/spring-specials.eml --recipients examples/customers.csv --to mailchimp -o mailchimp-import/`"),
+        "{help}"
+    );
+}
