@@ -42,7 +42,10 @@ fn templates() -> (String, Vec<(String, String)>) {
     }
     if !found.is_empty() {
         found.sort();
-        return (format!("{} templates of {}", found.len(), root.display()), found);
+        return (
+            format!("{} templates of {}", found.len(), root.display()),
+            found,
+        );
     }
     let generated = (0..200)
         .map(|i| (format!("generated-{i}.html"), newsletter_html(i, 40)))
@@ -144,7 +147,12 @@ fn corpus(c: &mut Criterion) {
         })
     });
     group.bench_function("html5ever-tokenize", |b| {
-        b.iter(|| templates.iter().map(|(_, t)| html5ever_tokenize(t)).sum::<usize>())
+        b.iter(|| {
+            templates
+                .iter()
+                .map(|(_, t)| html5ever_tokenize(t))
+                .sum::<usize>()
+        })
     });
     group.bench_function("html5ever-tree", |b| {
         b.iter(|| {

@@ -50,7 +50,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Drafts: .eml, .html, .txt files, directories, globs, or `-` for standard input.
+    /// Drafts: .eml, .msg, .html, .mjml, .txt files, directories, globs, or `-` for standard input.
     #[arg(required = true, value_name = "DRAFT")]
     pub drafts: Vec<PathBuf>,
     /// A recipient list: CSV export (Mailchimp, Outlook, Google), .vcf, or one address per line.
@@ -127,7 +127,7 @@ pub enum RecordWhen {
 
 #[derive(Debug, Args)]
 pub struct RecordArgs {
-    /// The draft that was sent (.eml, .html, .txt), or with --batch the merged messages.
+    /// The draft that was sent (.eml, .msg, .html, .mjml, .txt), or with --batch the merged messages.
     #[arg(value_name = "DRAFT")]
     pub draft: PathBuf,
     /// A recipient list it went to (CSV export, .vcf, or one address per line).

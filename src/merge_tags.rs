@@ -75,6 +75,9 @@ pub struct Tag<'t> {
     pub span: Range<usize>,
     /// The tag's name: delimiters, braces and case removed, inner whitespace folded.
     pub key: String,
+    /// Opening braces (`{{{x}}}` has 3): Handlebars ESPs tell their tags apart by them
+    /// (SendGrid's `{{{unsubscribe}}}`, Brevo's `{{ unsubscribe }}`).
+    pub braces: usize,
 }
 
 /// Longest a tag may be; beyond that an opener is prose, not a tag.
@@ -123,6 +126,7 @@ fn tag_at(text: &str, start: usize, d: &'static Dialect) -> Option<Tag<'static>>
         dialect: d.id.as_str(),
         span: start..end,
         key: key_of(d, inner),
+        braces: text[start..].chars().take_while(|&c| c == '{').count(),
     })
 }
 
@@ -164,14 +168,13 @@ fn key_of(d: &Dialect, inner: &str) -> String {
         .to_lowercase()
 }
 
-/// The key of a tag as the table spells it (`*|UNSUB|*` → `unsub`).
-fn key_of_written(tag: &str) -> Option<String> {
+/// A tag as the table spells it, read as a found tag (`*|UNSUB|*` → key `unsub`).
+fn written(tag: &str) -> Option<Tag<'static>> {
     table()
         .dialects
         .iter()
         .find(|d| tag.starts_with(d.open.as_str()))
         .and_then(|d| tag_at(tag, 0, d))
-        .map(|t| t.key)
 }
 
 fn matches_key(found: &str, wanted: &str) -> bool {
@@ -190,13 +193,17 @@ fn family_of(dialect_id: &str) -> &str {
 /// ESP's dialect family, so MailerLite's `{$unsubscribe}` is not taken for Brevo's
 /// `{{ unsubscribe }}`.
 fn esp_of_tag(tag: &Tag<'_>, tags_of: fn(&Esp) -> &[String]) -> Option<&'static Esp> {
-    table().esps.iter().find(|e| {
+    let same_name = |e: &&Esp, same_braces: bool| {
         family_of(&e.dialect) == family_of(tag.dialect)
             && tags_of(e)
                 .iter()
-                .filter_map(|t| key_of_written(t))
-                .any(|k| matches_key(&tag.key, &k))
-    })
+                .filter_map(|t| written(t))
+                .any(|w| matches_key(&tag.key, &w.key) && (!same_braces || w.braces == tag.braces))
+    };
+    let esps = &table().esps;
+    esps.iter()
+        .find(|e| same_name(e, true))
+        .or_else(|| esps.iter().find(|e| same_name(e, false)))
 }
 
 /// An ESP's unsubscribe tag, or any tag whose name says unsubscribe (an ESP not in the table
@@ -378,6 +385,10 @@ mod tests {
         let (_, esp) = find_unsubscribe_tag("<a href=\"{{ unsubscribe_url }}\">x</a>").unwrap();
         assert_ne!(esp.map(|e| e.id.as_str()), Some("mailgun"));
         assert_eq!(sole_esp_of_dialect("mailchimp").unwrap().id, "mailchimp");
+        let (_, esp) = find_unsubscribe_tag("{{ unsubscribe }}").unwrap();
+        assert_eq!(esp.unwrap().id, "brevo");
+        let (_, esp) = find_unsubscribe_tag("{{{unsubscribe}}}").unwrap();
+        assert_eq!(esp.unwrap().id, "sendgrid-marketing");
         assert!(sole_esp_of_dialect("handlebars").is_none());
     }
 

@@ -163,10 +163,20 @@ fn every_rule_file_is_registered_and_listed() {
     on_disk.sort();
     let mut registered: Vec<String> = rules::ids().iter().map(|s| s.to_string()).collect();
     registered.sort();
-    assert_eq!(on_disk, registered, "rules/*.toml and the registry disagree");
-    let listed = assert_cmd::Command::cargo_bin("bulklint").unwrap().arg("rules").output().unwrap();
+    assert_eq!(
+        on_disk, registered,
+        "rules/*.toml and the registry disagree"
+    );
+    let listed = assert_cmd::Command::cargo_bin("bulklint")
+        .unwrap()
+        .arg("rules")
+        .output()
+        .unwrap();
     let listed = String::from_utf8(listed.stdout).unwrap();
     for id in &registered {
-        assert!(listed.lines().any(|l| l.starts_with(id.as_str())), "`bulklint rules` omits {id}");
+        assert!(
+            listed.lines().any(|l| l.starts_with(id.as_str())),
+            "`bulklint rules` omits {id}"
+        );
     }
 }

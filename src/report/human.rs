@@ -52,7 +52,10 @@ pub fn render_findings(findings: &[Finding], sources: &Sources, style: Style) ->
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
-        .with_links(false);
+        .with_links(false)
+        .with_break_words(false)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     let mut out = String::new();
     for finding in findings {
         let diag = Diag::new(finding, sources);
