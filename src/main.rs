@@ -238,6 +238,22 @@ fn config_at(
         .transpose()
 }
 
+/// The options for one draft: its config file's settings, then the flags.
+fn options_for(
+    args: &CheckArgs,
+    explicit: Option<&Config>,
+    path: &Path,
+    today: Date,
+) -> Result<Options, InputError> {
+    let config = config_for(args, explicit, path)?;
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut options = config
+        .map(|c| c.options_for(&canonical))
+        .unwrap_or_default();
+    apply_flags(args, &mut options, today);
+    Ok(options)
+}
+
 fn check_one(
     args: &CheckArgs,
     explicit: Option<&Config>,
@@ -247,12 +263,7 @@ fn check_one(
     ledger: &LedgerUse,
     now: i64,
 ) -> Result<Outcome, InputError> {
-    let config = config_for(args, explicit, path)?;
-    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut options = config
-        .map(|c| c.options_for(&canonical))
-        .unwrap_or_default();
-    apply_flags(args, &mut options, today);
+    let mut options = options_for(args, explicit, path, today)?;
     let input = read_input(path)?;
     options.history = ledger.history(batch::message_sender(&input.bytes).as_deref(), now);
     bulklint::check(input, lists.to_vec(), &options)
@@ -269,12 +280,7 @@ fn check_batch(
     ledger: &LedgerUse,
     now: i64,
 ) -> Result<Outcome, InputError> {
-    let config = config_for(args, explicit, path)?;
-    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut options = config
-        .map(|c| c.options_for(&canonical))
-        .unwrap_or_default();
-    apply_flags(args, &mut options, today);
+    let mut options = options_for(args, explicit, path, today)?;
     let (draft, mut lists, batch) = load_batch(path, lists)?;
     if args.format == Format::Human {
         println!("{}", batch_summary(&batch));
