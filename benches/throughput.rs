@@ -7,13 +7,14 @@
 //! - `identical-body`: one body to 1k, 10k and 100k recipients, and a batch of 1k and 10k
 //!   merged messages (100k with `BULKLINT_BENCH_BIG=1`): time per recipient or message should
 //!   stay flat.
+//! - `eml`: the MIME depth guard's walk of every corpus message, against mail-parser's parse.
 
 use std::cell::Cell;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use criterion::{black_box, criterion_group, BenchmarkId, Criterion, Throughput};
+use criterion::{black_box, criterion_group, BenchmarkId, Criterion, SamplingMode, Throughput};
 use html5ever::tendril::{StrTendril, TendrilSink};
 use html5ever::tokenizer::{BufferQueue, Token, TokenSink, TokenSinkResult, Tokenizer};
 use markup5ever_rcdom::RcDom;
@@ -191,6 +192,8 @@ fn recipients(c: &mut Criterion) {
     eprintln!("recipients: {ROWS} rows, {} bytes", csv.len());
     let mut group = c.benchmark_group("recipients");
     group.throughput(Throughput::Elements(ROWS as u64));
+    // Seconds per iteration: ten plain samples, not criterion's growing iteration counts.
+    group.sampling_mode(SamplingMode::Flat);
     group.sample_size(10);
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(10));
@@ -241,6 +244,7 @@ fn merged_batch(n: usize) -> Vec<RawMessage> {
 fn identical_body(c: &mut Criterion) {
     let draft = draft();
     let mut group = c.benchmark_group("identical-body");
+    group.sampling_mode(SamplingMode::Flat);
     group.sample_size(10);
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(5));
@@ -297,7 +301,56 @@ fn batch_check(raw: &[RawMessage]) -> usize {
         .unwrap_or(0)
 }
 
-criterion_group!(benches, corpus, recipients, identical_body);
+/// The `.eml` files of the shared corpus (empty without it).
+fn messages() -> Vec<Vec<u8>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/eml");
+    let mut found = Vec::new();
+    let mut dirs = vec![root];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for path in entries.flatten().map(|e| e.path()) {
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "eml") {
+                found.extend(std::fs::read(&path).ok());
+            }
+        }
+    }
+    found
+}
+
+/// What the MIME depth guard costs: its walk of each message against mail-parser's own parse.
+fn mime_guard(c: &mut Criterion) {
+    let messages = messages();
+    if messages.is_empty() {
+        return;
+    }
+    let bytes: usize = messages.iter().map(Vec::len).sum();
+    let mut group = c.benchmark_group("eml");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("mail-parser-parse", |b| {
+        let parser = mail_parser::MessageParser::default();
+        b.iter(|| {
+            messages
+                .iter()
+                .map(|m| parser.parse(m).map_or(0, |m| m.parts.len()))
+                .sum::<usize>()
+        })
+    });
+    group.bench_function("mime-depth-guard", |b| {
+        b.iter(|| {
+            messages
+                .iter()
+                .map(|m| bulklint::limits::mime_depth(m, 100))
+                .sum::<usize>()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, corpus, recipients, identical_body, mime_guard);
 
 /// The median of `rounds` timings of `f`.
 fn median(rounds: usize, mut f: impl FnMut()) -> Duration {

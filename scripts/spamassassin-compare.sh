@@ -97,7 +97,7 @@ spamd_pid=$!
 ready=
 for _ in $(seq 1 120); do
     rc=0
-    spamc -x -p "$port" -c < /dev/null > /dev/null 2>&1 || rc=$?
+    printf 'From: a@example.org\nSubject: ping\n\nping\n' | spamc -x -p "$port" -c > /dev/null 2>&1 || rc=$?
     if [ "$rc" -le 1 ]; then ready=1; break; fi
     sleep 0.5
 done

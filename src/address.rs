@@ -38,6 +38,15 @@ pub fn dedup_key(address: &str) -> String {
     }
 }
 
+/// Whether two trimmed addresses have the same [`dedup_key`], compared without allocating.
+pub fn same_key(a: &str, b: &str) -> bool {
+    match (a.rsplit_once('@'), b.rsplit_once('@')) {
+        (Some((la, da)), Some((lb, db))) => la == lb && da.eq_ignore_ascii_case(db),
+        (None, None) => a == b,
+        _ => false,
+    }
+}
+
 /// The lower-cased domain of an address, if it has one.
 pub fn domain(address: &str) -> Option<String> {
     address

@@ -390,7 +390,7 @@ fn audience(
         }
         let list = r.list.map(|i| &send.recipients.lists[i]);
         if list.is_some_and(|l| l.has_consent_columns) {
-            match consent::assess(r.consent.as_ref(), as_of, windows) {
+            match consent::assess(r.consent.as_deref(), as_of, windows) {
                 Status::Valid => {}
                 Status::Missing(why) => {
                     rejected.push(reject(
@@ -422,7 +422,7 @@ fn audience(
         let (first, last) = names.get(&r.origin);
         let mut row = vec![r.address.clone(), first, last];
         if with_consent {
-            let (kind, date) = consent_cells(r.consent.as_ref());
+            let (kind, date) = consent_cells(r.consent.as_deref());
             row.push(kind);
             row.push(date);
         }

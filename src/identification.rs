@@ -3,11 +3,17 @@
 //!
 //! Every word list and code table the detectors use comes from the `[params]` of
 //! `rules/sender-identification.toml`; the patterns are compiled from them once.
+//!
+//! Compiling them is most of what a one-template check costs (the pre-commit case), so the
+//! patterns stay cheap to build: letters are the Latin script's (the addresses and names of
+//! the laws checked, Canada, the US, the UK and Australia, are written in it) rather than all
+//! of Unicode's, and no literal prefilter is built (the texts searched are a message's visible
+//! text, where the lazy DFA alone is fast). See BENCHMARKS.md for what each bought.
 
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use regex::Regex;
+use regex_automata::meta;
 
 use crate::draft::Draft;
 use crate::merge_tags;
@@ -64,29 +70,29 @@ pub struct Hit<K> {
 /// The compiled detectors.
 #[derive(Debug)]
 pub struct Detectors {
-    ca_postal: Regex,
-    ca_postal_bare: Regex,
-    us_zip: Regex,
-    uk_postcode: Regex,
-    po_box: Regex,
-    street_en: Regex,
-    street_fr: Regex,
-    org_suffix: Regex,
-    org_suffix_word: Regex,
-    copyright: Regex,
+    ca_postal: Pattern,
+    ca_postal_bare: Pattern,
+    us_zip: Pattern,
+    uk_postcode: Pattern,
+    po_box: Pattern,
+    street_en: Pattern,
+    street_fr: Pattern,
+    org_suffix: Pattern,
+    org_suffix_word: Pattern,
+    copyright: Pattern,
     copyright_not_names: Vec<String>,
     name_connectors: Vec<String>,
     not_names: Vec<String>,
     name_tag_keys: Vec<String>,
     name_only_tag_keys: Vec<String>,
-    phone_nanp: Regex,
-    phone_intl: Regex,
-    phone_cued: Regex,
+    phone_nanp: Pattern,
+    phone_intl: Pattern,
+    phone_cued: Pattern,
     phone_cues: Vec<String>,
     email_cues: Vec<String>,
     web_cues: Vec<String>,
-    email: Regex,
-    web: Regex,
+    email: Pattern,
+    web: Pattern,
     contact_link_words: Vec<String>,
 }
 
@@ -100,13 +106,44 @@ pub fn detectors() -> &'static Detectors {
     })
 }
 
+/// A compiled detector pattern; matches are byte ranges of the searched text.
+#[derive(Debug)]
+struct Pattern(meta::Regex);
+
+impl Pattern {
+    fn find(&self, text: &str) -> Option<Range<usize>> {
+        self.0.find(text).map(|m| m.range())
+    }
+
+    fn find_iter<'t>(&'t self, text: &'t str) -> impl Iterator<Item = Range<usize>> + 't {
+        self.0.find_iter(text).map(|m| m.range())
+    }
+
+    /// The range of the first capture group of each match that has one.
+    fn group_iter<'t>(&'t self, text: &'t str) -> impl Iterator<Item = Range<usize>> + 't {
+        self.0
+            .captures_iter(text)
+            .filter_map(|c| c.get_group(1).map(|s| s.range()))
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        self.0.is_match(text)
+    }
+}
+
+/// A letter, as a class: the Latin script's (see the module comment).
+const LETTER: &str = r"[\p{Latin}]";
+/// A capital letter: A–Z, Latin-1's and Latin Extended-A's (which mixes the cases: close
+/// enough, and a fraction of the cost of `\p{Lu}`).
+const UPPER: &str = "[A-ZÀ-ÖØ-ÞĀ-Ž]";
 /// Horizontal white space: an address sits on one line of the visible text.
 const SP: &str = r"[ \t\u{a0}]";
 /// What may stand before a number that starts a street line or a phone number: not a letter,
 /// digit, currency sign or `#`, so `$12`, `#1042` and `3.14` are not read as one.
-const NUM_GUARD: &str = r"(?:^|[^\p{L}\p{N}_$€£#.,:/+-])";
-/// A capitalised word of a name or a street name (`Main`, `Saint-Laurent`, `O'Connor`, `St.`).
-const CAP_WORD: &str = r"\p{Lu}[\p{L}\p{N}&'’.-]*";
+const NUM_GUARD: &str = r"(?:^|[^\p{Latin}0-9_$€£#.,:/+-])";
+/// A capitalised word of a name or a street name (`Main`, `Saint-Laurent`, `O'Connor`, `St.`):
+/// an [`UPPER`] letter, then [`LETTER`]s, digits and `&'’.-`.
+const CAP_WORD: &str = r"[A-ZÀ-ÖØ-ÞĀ-Ž][\p{Latin}0-9&'’.-]*";
 
 fn param_str(rule: &Rule, key: &str) -> String {
     rule.params
@@ -162,10 +199,14 @@ fn with_upper(words: &[String]) -> Vec<String> {
     out
 }
 
-fn compile(what: &str, pattern: &str) -> Regex {
-    Regex::new(pattern).unwrap_or_else(|e| {
-        panic!("sender-identification: the {what} pattern does not compile: {e}")
-    })
+fn compile(what: &str, pattern: &str) -> Pattern {
+    meta::Builder::new()
+        .configure(meta::Config::new().auto_prefilter(false))
+        .build(pattern)
+        .map(Pattern)
+        .unwrap_or_else(|e| {
+            panic!("sender-identification: the {what} pattern does not compile: {e}")
+        })
 }
 
 /// The comparable key of each merge tag as written in the params (`*|LIST:COMPANY|*` → `list:company`).
@@ -218,18 +259,18 @@ impl Detectors {
         let types_fr = alternation(&rule.param_strings("street-types-fr"));
         let connectors_fr = alternation(&rule.param_strings("street-connectors-fr"));
         let street_fr = format!(
-            r"{NUM_GUARD}{number},?{SP}+(?i:{types_fr})\.?{SP}+(?:(?i:{connectors_fr}){SP}*)?\p{{Lu}}"
+            r"{NUM_GUARD}{number},?{SP}+(?i:{types_fr})\.?{SP}+(?:(?i:{connectors_fr}){SP}*)?{UPPER}"
         );
 
         let suffixes = loose_alternation(&rule.param_strings("organisation-suffixes"));
         let org_suffix = format!(
-            r"{CAP_WORD}(?:{SP}+{CAP_WORD})*,?{SP}+(?:&{SP}+)?(?i:{suffixes})(?:[^\p{{L}}\p{{N}}]|$)"
+            r"{CAP_WORD}(?:{SP}+{CAP_WORD})*,?{SP}+(?:&{SP}+)?(?i:{suffixes})(?:[^\p{{Latin}}0-9]|$)"
         );
         let org_suffix_word = format!(r"^(?i:{suffixes})[,.]?$");
         let cues = alternation(&rule.param_strings("copyright-cues"));
         // "© Copyright 2016 Name", "©2\u{200c}016 Name" (a zero-width joiner inside the year).
         let copyright = format!(
-            r"(?:(?i:{cues}){SP}*)+(?:[0-9\p{{Cf}}]{{4,}}(?:{SP}*[-–—]{SP}*[0-9\p{{Cf}}]{{4,}})?{SP}*,?)?{SP}*(\p{{L}}[^\n]*)"
+            r"(?:(?i:{cues}){SP}*)+(?:[0-9\p{{Cf}}]{{4,}}(?:{SP}*[-–—]{SP}*[0-9\p{{Cf}}]{{4,}})?{SP}*,?)?{SP}*({LETTER}[^\n]*)"
         );
         let phone_cues = rule.param_strings("phone-cues");
         let phone_nanp = format!(
@@ -247,7 +288,7 @@ impl Detectors {
         let web_cues = rule.param_strings("web-cues");
         // A bare domain counts with a known TLD, or after a cue ("Web: boulangerie.example").
         let web = format!(
-            r"(?i:\bhttps?://[\w-]+(?:\.[\w-]+)+(?:/[^\s<>]*)?|\bwww\.[\w-]+(?:\.[\w-]+)+|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:{tlds})\b|\b(?:{}){SP}*:?{SP}*[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)",
+            r"(?i:\bhttps?://[\p{{Latin}}0-9_-]+(?:\.[\p{{Latin}}0-9_-]+)+(?:/[^\s<>]*)?|\bwww\.[\p{{Latin}}0-9_-]+(?:\.[\p{{Latin}}0-9_-]+)+|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:{tlds})\b|\b(?:{}){SP}*:?{SP}*[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)",
             alternation(&web_cues)
         );
 
@@ -281,7 +322,7 @@ impl Detectors {
 
     /// The first mailing address in `text`, if any.
     pub fn find_address(&self, text: &str) -> Option<Hit<AddressKind>> {
-        let detectors: [(&Regex, AddressKind); 7] = [
+        let detectors: [(&Pattern, AddressKind); 7] = [
             (&self.ca_postal, AddressKind::CanadianPostalCode),
             (&self.ca_postal_bare, AddressKind::CanadianPostalCode),
             (&self.us_zip, AddressKind::UsZip),
@@ -295,7 +336,7 @@ impl Detectors {
             .filter_map(|(re, kind)| {
                 re.find(text).map(|m| Hit {
                     kind: *kind,
-                    range: trim_guard(text, m.range()),
+                    range: trim_guard(text, m),
                 })
             })
             .min_by_key(|h| h.range.start)
@@ -305,22 +346,14 @@ impl Detectors {
     pub fn find_phone(&self, text: &str) -> Option<Range<usize>> {
         let digits =
             |r: &Range<usize>| text[r.clone()].chars().filter(char::is_ascii_digit).count();
-        let nanp = self
-            .phone_nanp
-            .captures_iter(text)
-            .filter_map(|c| c.get(1))
-            .map(|m| m.range());
+        let nanp = self.phone_nanp.group_iter(text);
         let intl = self
             .phone_intl
-            .captures_iter(text)
-            .filter_map(|c| c.get(1))
-            .map(|m| m.range())
+            .group_iter(text)
             .filter(|r| (8..=15).contains(&digits(r)));
         let cued = self
             .phone_cued
-            .captures_iter(text)
-            .filter_map(|c| c.get(1))
-            .map(|m| m.range())
+            .group_iter(text)
             .filter(|r| (7..=15).contains(&digits(r)));
         nanp.take(1)
             .chain(intl.take(1))
@@ -332,14 +365,12 @@ impl Detectors {
     pub fn find_contact(&self, text: &str) -> Option<Hit<ContactKind>> {
         [
             self.find_phone(text).map(|r| (ContactKind::Phone, r)),
-            self.email
-                .find(text)
-                .map(|m| (ContactKind::Email, m.range())),
+            self.email.find(text).map(|r| (ContactKind::Email, r)),
             // An unsubscribe URL leads off the list, not to the sender.
             self.web
                 .find_iter(text)
-                .find(|m| crate::phrases::find_unsubscribe(m.as_str()).is_none())
-                .map(|m| (ContactKind::Web, m.range())),
+                .find(|r| crate::phrases::find_unsubscribe(&text[r.clone()]).is_none())
+                .map(|r| (ContactKind::Web, r)),
         ]
         .into_iter()
         .flatten()
@@ -350,16 +381,16 @@ impl Detectors {
     /// A sender name written in `text`: a company name with a suffix, the rights holder of a
     /// copyright notice, or a name just before the address or contact details at `anchor`.
     pub fn find_name(&self, text: &str, anchor: Option<usize>) -> Option<String> {
-        if let Some(m) = self.org_suffix.find(text) {
+        if let Some(r) = self.org_suffix.find(text) {
             return Some(
-                m.as_str()
+                text[r]
                     .trim_end_matches(|c: char| !c.is_alphanumeric() && c != '.')
                     .to_string(),
             );
         }
-        for caps in self.copyright.captures_iter(text) {
+        for holder in self.copyright.group_iter(text) {
             // "Bakery Example. All rights reserved." names "Bakery Example".
-            let holder = caps.get(1).map_or("", |m| m.as_str());
+            let holder = &text[holder];
             let holder = holder.split(". ").next().unwrap_or("");
             let holder = holder
                 .split(is_separator)

@@ -75,10 +75,19 @@ impl Send {
                     text,
                 });
             }
-            if let Some(entry) = list.entries.first() {
+            let r = &self.recipients;
+            let first = r
+                .unique
+                .iter()
+                .map(|u| &u.origin)
+                .chain(r.duplicates.iter().map(|d| &d.origin))
+                .chain(r.invalid.iter().map(|i| &i.origin))
+                .filter(|o| o.source == list.source)
+                .min_by_key(|o| o.span.start);
+            if let Some(origin) = first {
                 return Some(crate::finding::Label {
                     source: list.source,
-                    span: entry.origin.span.clone(),
+                    span: origin.span.clone(),
                     text,
                 });
             }

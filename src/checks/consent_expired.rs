@@ -21,7 +21,7 @@ pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
             basis,
             given,
             lapsed,
-        } = consent::assess(r.consent.as_ref(), as_of, rule)
+        } = consent::assess(r.consent.as_deref(), as_of, rule)
         {
             labels.push(Label {
                 source: r.origin.source,

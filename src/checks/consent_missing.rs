@@ -21,7 +21,7 @@ pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
         if !list.has_consent_columns {
             continue;
         }
-        if let Status::Missing(why) = consent::assess(r.consent.as_ref(), as_of, windows) {
+        if let Status::Missing(why) = consent::assess(r.consent.as_deref(), as_of, windows) {
             labels.push(Label {
                 source: r.origin.source,
                 span: r.origin.span.clone(),

@@ -603,7 +603,7 @@ impl Rows<'_> {
     fn row(&mut self, record: &StringRecord, at: &RecordAt, list: &mut RecipientList) {
         let mut found = false;
         let mut raw_done = false;
-        let mut consent: Option<Consent> = None;
+        let mut consent: Option<Box<Consent>> = None;
         let last = self.address.iter().copied().max().unwrap_or(0);
         for &col in self.address {
             let Some(cell) = record.get(col).map(str::trim).filter(|c| !c.is_empty()) else {
@@ -636,7 +636,7 @@ impl Rows<'_> {
                 continue;
             }
             if consent.is_none() && self.consent.any() {
-                consent = Some(self.consent.read(record));
+                consent = Some(Box::new(self.consent.read(record)));
             }
             // Google Contacts puts several addresses in one cell, separated by ` ::: `.
             let mut from = field.start;
@@ -849,7 +849,7 @@ mod tests {
         let c: Vec<_> = list
             .entries
             .iter()
-            .map(|e| e.consent.clone().unwrap())
+            .map(|e| *e.consent.clone().unwrap())
             .collect();
         assert_eq!(c[0].kind.as_deref(), Some("express"));
         assert_eq!(c[0].date.as_deref(), Some("2021-03-05 11:00:00"));
@@ -1107,7 +1107,7 @@ mod tests {
         let c: Vec<_> = list
             .entries
             .iter()
-            .map(|e| e.consent.clone().unwrap())
+            .map(|e| *e.consent.clone().unwrap())
             .collect();
         assert_eq!(
             c[0],
@@ -1134,7 +1134,7 @@ mod tests {
         let list = load("email,Opt-in Date\nann@example.com,2020-01-01\n");
         assert!(list.has_consent_columns);
         assert_eq!(
-            list.entries[0].consent,
+            list.entries[0].consent.as_deref().cloned(),
             Some(Consent {
                 kind: None,
                 date: Some("2020-01-01".into())

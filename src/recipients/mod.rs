@@ -5,7 +5,6 @@ pub mod csv;
 pub mod text;
 pub mod vcard;
 
-use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::address;
@@ -37,7 +36,7 @@ pub struct Consent {
 pub struct RawEntry {
     pub address: String,
     pub origin: Origin,
-    pub consent: Option<Consent>,
+    pub consent: Option<Box<Consent>>,
 }
 
 /// The address column of a CSV, for labels such as "646 unique addresses read from this column".
@@ -100,12 +99,19 @@ pub fn load(
 #[derive(Debug, Clone)]
 pub struct Recipient {
     pub address: String,
-    /// Lower-cased domain.
-    pub domain: String,
     pub origin: Origin,
-    pub consent: Option<Consent>,
+    pub consent: Option<Box<Consent>>,
     /// Which list it came from (index into [`RecipientSet::lists`]), or `None` for the draft's headers.
     pub list: Option<usize>,
+}
+
+impl Recipient {
+    /// The domain as written; domains compare case-insensitively.
+    pub fn domain(&self) -> &str {
+        self.address
+            .rsplit_once('@')
+            .map_or("", |(_, d)| d.trim_end_matches('>'))
+    }
 }
 
 /// An address that repeats one read earlier.
@@ -127,17 +133,70 @@ pub struct Invalid {
 /// Everyone the send goes to: the lists plus the draft's To/Cc/Bcc, validated and deduplicated.
 #[derive(Debug, Clone, Default)]
 pub struct RecipientSet {
+    /// The lists as read. Their entries have moved into `unique`, `duplicates` and `invalid`.
     pub lists: Vec<RecipientList>,
     pub unique: Vec<Recipient>,
     pub duplicates: Vec<Duplicate>,
     pub invalid: Vec<Invalid>,
 }
 
+/// Indexes into [`RecipientSet::unique`], found by dedup key without storing the key: a
+/// million-row list costs one word per recipient here, not a second copy of every address.
+struct Seen {
+    table: hashbrown::HashTable<usize>,
+    state: foldhash::fast::FixedState,
+}
+
+/// The hash of an address's dedup key (see [`address::dedup_key`]), built without allocating.
+fn key_hash(state: &foldhash::fast::FixedState, address: &str) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let (local, domain) = address.rsplit_once('@').unwrap_or((address, ""));
+    let mut h = state.build_hasher();
+    h.write(local.as_bytes());
+    h.write_u8(b'@');
+    for b in domain.bytes() {
+        h.write_u8(b.to_ascii_lowercase());
+    }
+    h.finish()
+}
+
+impl Seen {
+    /// The index of the recipient `address` repeats, or `None` after recording it as `index`.
+    fn first_or_insert(
+        &mut self,
+        unique: &[Recipient],
+        address: &str,
+        index: usize,
+    ) -> Option<usize> {
+        let state = &self.state;
+        let entry = self.table.entry(
+            key_hash(state, address),
+            |&i| address::same_key(&unique[i].address, address),
+            |&i| key_hash(state, &unique[i].address),
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(first) => Some(*first.get()),
+            hashbrown::hash_table::Entry::Vacant(slot) => {
+                slot.insert(index);
+                None
+            }
+        }
+    }
+}
+
 impl RecipientSet {
-    /// Validates and deduplicates; the draft's own header addresses come first.
-    pub fn build(draft: Option<&Draft>, lists: Vec<RecipientList>) -> Self {
+    /// Validates and deduplicates; the draft's own header addresses come first. The lists'
+    /// entries move into the set.
+    pub fn build(draft: Option<&Draft>, mut lists: Vec<RecipientList>) -> Self {
         let mut set = RecipientSet::default();
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        let total: usize = lists.iter().map(|l| l.entries.len()).sum();
+        // Sized once: growing would rehash every stored address, each a cache miss.
+        let mut seen = Seen {
+            table: hashbrown::HashTable::with_capacity(
+                total + draft.map_or(0, |d| d.recipients.len()),
+            ),
+            state: foldhash::fast::FixedState::default(),
+        };
         if let Some(draft) = draft {
             for a in &draft.recipients {
                 let origin = Origin {
@@ -145,54 +204,57 @@ impl RecipientSet {
                     line: 0,
                     span: a.span.clone(),
                 };
-                set.push(&mut seen, &a.address, origin, None, None);
+                set.push(&mut seen, a.address.clone(), origin, None, None);
             }
         }
-        for (index, list) in lists.iter().enumerate() {
-            for entry in &list.entries {
+        set.unique.reserve(total);
+        for (index, list) in lists.iter_mut().enumerate() {
+            for entry in std::mem::take(&mut list.entries) {
                 set.push(
                     &mut seen,
-                    &entry.address,
-                    entry.origin.clone(),
-                    entry.consent.clone(),
+                    entry.address,
+                    entry.origin,
+                    entry.consent,
                     Some(index),
                 );
             }
         }
+        set.unique.shrink_to_fit();
         set.lists = lists;
         set
     }
 
     fn push(
         &mut self,
-        seen: &mut HashMap<String, usize>,
-        raw: &str,
+        seen: &mut Seen,
+        raw: String,
         origin: Origin,
-        consent: Option<Consent>,
+        consent: Option<Box<Consent>>,
         list: Option<usize>,
     ) {
-        let address = raw.trim();
-        if let Err(reason) = address::validate(address) {
+        let address = if raw.trim().len() == raw.len() {
+            raw
+        } else {
+            raw.trim().to_string()
+        };
+        if let Err(reason) = address::validate(&address) {
             self.invalid.push(Invalid {
-                address: address.to_string(),
+                address,
                 reason,
                 origin,
             });
             return;
         }
-        let key = address::dedup_key(address);
-        if let Some(&first) = seen.get(&key) {
+        if let Some(first) = seen.first_or_insert(&self.unique, &address, self.unique.len()) {
             self.duplicates.push(Duplicate {
-                address: address.to_string(),
+                address,
                 origin,
                 first: self.unique[first].origin.clone(),
             });
             return;
         }
-        seen.insert(key, self.unique.len());
         self.unique.push(Recipient {
-            address: address.to_string(),
-            domain: address::domain(address).unwrap_or_default(),
+            address,
             origin,
             consent,
             list,
@@ -211,14 +273,20 @@ impl RecipientSet {
     pub fn external_count(&self, org_domains: &[String]) -> usize {
         self.unique
             .iter()
-            .filter(|r| !is_internal(&r.domain, org_domains))
+            .filter(|r| !is_internal(r.domain(), org_domains))
             .count()
     }
 }
 
 /// A domain is internal when it is an organisation domain or a subdomain of one.
 pub fn is_internal(domain: &str, org_domains: &[String]) -> bool {
-    org_domains
-        .iter()
-        .any(|org| domain == org || domain.ends_with(&format!(".{org}")))
+    let domain = domain.as_bytes();
+    org_domains.iter().any(|org| {
+        let org = org.as_bytes();
+        match domain.len().checked_sub(org.len()) {
+            Some(0) => domain.eq_ignore_ascii_case(org),
+            Some(dot) => domain[dot - 1] == b'.' && domain[dot..].eq_ignore_ascii_case(org),
+            None => false,
+        }
+    })
 }
