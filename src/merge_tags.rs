@@ -51,6 +51,9 @@ struct MergeTagsFile {
 pub struct Table {
     pub esps: Vec<Esp>,
     pub dialects: Vec<Dialect>,
+    /// Whether a byte begins some dialect's opener: [`find`] only stops at those, so a scan
+    /// costs a table lookup per byte, not a comparison per dialect.
+    opener_starts: [bool; 256],
 }
 
 pub fn table() -> &'static Table {
@@ -60,9 +63,17 @@ pub fn table() -> &'static Table {
             .unwrap_or_else(|e| panic!("rules/merge-tags.toml does not parse: {e}"));
         let mut dialects = file.dialect;
         dialects.sort_by_key(|d| std::cmp::Reverse(d.open.len()));
+        let mut opener_starts = [false; 256];
+        for d in &dialects {
+            let first = d.open.as_bytes().first().unwrap_or_else(|| {
+                panic!("rules/merge-tags.toml: dialect {} has an empty opener", d.id)
+            });
+            opener_starts[usize::from(*first)] = true;
+        }
         Table {
             esps: file.esp,
             dialects,
+            opener_starts,
         }
     })
 }
@@ -90,6 +101,14 @@ pub fn find(text: &str) -> Vec<Tag<'static>> {
     let bytes = text.as_bytes();
     let mut i = 0;
     'scan: while i < bytes.len() {
+        // An opener begins with a character's first byte, so a candidate is a char boundary.
+        let Some(skip) = bytes[i..]
+            .iter()
+            .position(|&b| table.opener_starts[usize::from(b)])
+        else {
+            break;
+        };
+        i += skip;
         for d in &table.dialects {
             if bytes[i..].starts_with(d.open.as_bytes()) {
                 if let Some(tag) = tag_at(text, i, d) {
