@@ -514,6 +514,25 @@ fn a_million_recipients_load() {
 /// The first bytes of a PNG file: signature, IHDR, and NUL bytes.
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\nIDATx\x9cc\x00\x01\x00\x00\x05\x00\x01\r\n-\xb4\x00\x00\x00\x00IEND\xaeB`\x82";
 
+/// Found by the `mjml` fuzz target: mrml's tokenizer slices inside the character before a `>`
+/// of text when it takes three bytes. The same file is replayed from tests/fixtures-hostile/.
+#[test]
+fn mjml_with_gt_after_a_wide_character_is_a_diagnostic() {
+    let mjml = "<mjml><mj-body><mj-section><mj-column>\n<mj-text>Deals ‹> here</mj-text>\n</mj-column></mj-section></mj-body></mjml>\n";
+    let e = check(input("deals.mjml", mjml), Vec::new()).unwrap_err();
+    assert_eq!(e.file, "deals.mjml");
+    assert_eq!(e.line, Some(2), "{e}");
+    assert!(e.message.contains("`‹>`") && e.message.contains("&gt;"), "{e}");
+    // Written as the message says, it renders and is checked.
+    let fixed = mjml.replace("‹>", "‹&gt;");
+    check(input("deals.mjml", fixed), Vec::new()).expect("the escaped template loads");
+    // A tag that ends right after a wide character is no text: left alone.
+    let attr = "<mjml><mj-body><mj-section><mj-column><mj-button href=https://example.com/€>Shop</mj-button></mj-column></mj-section></mj-body></mjml>";
+    if let Err(e) = check(input("attr.mjml", attr), Vec::new()) {
+        assert!(!e.message.contains("&gt;"), "{e}");
+    }
+}
+
 #[test]
 fn a_png_named_html_is_an_input_error() {
     let e = check(input("logo.html", PNG), Vec::new()).unwrap_err();

@@ -117,6 +117,14 @@ fn render_scanned(name: &str, text: &str, scan: &Scan) -> Result<String, InputEr
     if let Some((offset, depth_problem)) = &scan.too_deep {
         return Err(InputError::new(name, depth_problem.clone()).at_line(line_of(*offset)));
     }
+    if let Some(offset) = unreadable_gt(text, scan) {
+        let before = text[..offset].chars().next_back().unwrap_or(' ');
+        return Err(InputError::new(
+            name,
+            format!("`{before}>`: the MJML parser cannot read `>` right after `{before}` in text; write `&gt;` instead"),
+        )
+        .at_line(line_of(offset)));
+    }
     let options = mrml::prelude::parser::ParserOptions::default();
     // Defence in depth: a panic in the renderer on odd input is a diagnostic, not a crash.
     let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -141,6 +149,21 @@ fn render_scanned(name: &str, text: &str, scan: &Scan) -> Result<String, InputEr
             "the MJML renderer failed on this template (malformed structure)",
         )),
     }
+}
+
+/// A `>` that mrml's XML tokenizer (htmlparser 0.2) would crash on: it checks a text run for
+/// `]]>` by slicing two bytes before the run's first `>`, inside the character before it when
+/// that takes three or four bytes (`‹>`, `€>`, found by fuzzing). Every such `>` that does not
+/// close a tag is refused, a little more than the tokenizer trips on, and said at its line.
+fn unreadable_gt(text: &str, scan: &Scan) -> Option<usize> {
+    text.match_indices('>').map(|(p, _)| p).find(|&p| {
+        p >= 2
+            && !text.is_char_boundary(p - 2)
+            && scan
+                .tags
+                .binary_search_by_key(&(p + 1), |t| t.span.end)
+                .is_err()
+    })
 }
 
 enum Failure {
