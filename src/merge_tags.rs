@@ -51,9 +51,9 @@ struct MergeTagsFile {
 pub struct Table {
     pub esps: Vec<Esp>,
     pub dialects: Vec<Dialect>,
-    /// Whether a byte begins some dialect's opener: [`find`] only stops at those, so a scan
-    /// costs a table lookup per byte, not a comparison per dialect.
-    opener_starts: [bool; 256],
+    /// The dialects (indexes into `dialects`, longest opener first) whose opener begins with
+    /// each byte: [`find`] stops only at such bytes and compares only those openers.
+    by_first_byte: [Vec<usize>; 256],
 }
 
 pub fn table() -> &'static Table {
@@ -63,17 +63,17 @@ pub fn table() -> &'static Table {
             .unwrap_or_else(|e| panic!("rules/merge-tags.toml does not parse: {e}"));
         let mut dialects = file.dialect;
         dialects.sort_by_key(|d| std::cmp::Reverse(d.open.len()));
-        let mut opener_starts = [false; 256];
-        for d in &dialects {
+        let mut by_first_byte: [Vec<usize>; 256] = std::array::from_fn(|_| Vec::new());
+        for (i, d) in dialects.iter().enumerate() {
             let first = d.open.as_bytes().first().unwrap_or_else(|| {
                 panic!("rules/merge-tags.toml: dialect {} has an empty opener", d.id)
             });
-            opener_starts[usize::from(*first)] = true;
+            by_first_byte[usize::from(*first)].push(i);
         }
         Table {
             esps: file.esp,
             dialects,
-            opener_starts,
+            by_first_byte,
         }
     })
 }
@@ -104,12 +104,15 @@ pub fn find(text: &str) -> Vec<Tag<'static>> {
         // An opener begins with a character's first byte, so a candidate is a char boundary.
         let Some(skip) = bytes[i..]
             .iter()
-            .position(|&b| table.opener_starts[usize::from(b)])
+            .position(|&b| !table.by_first_byte[usize::from(b)].is_empty())
         else {
             break;
         };
         i += skip;
-        for d in &table.dialects {
+        for d in table.by_first_byte[usize::from(bytes[i])]
+            .iter()
+            .map(|&d| &table.dialects[d])
+        {
             if bytes[i..].starts_with(d.open.as_bytes()) {
                 if let Some(tag) = tag_at(text, i, d) {
                     i = tag.span.end;
@@ -208,21 +211,45 @@ fn family_of(dialect_id: &str) -> &str {
     dialect(dialect_id).map_or(dialect_id, Dialect::family)
 }
 
+/// Each ESP's listed tags as [`find`] reads them, parsed once: `unsubscribe[i]` and
+/// `address[i]` belong to `table().esps[i]`.
+struct WrittenTags {
+    unsubscribe: Vec<Vec<Tag<'static>>>,
+    address: Vec<Vec<Tag<'static>>>,
+}
+
+fn written_tags() -> &'static WrittenTags {
+    static WRITTEN: OnceLock<WrittenTags> = OnceLock::new();
+    WRITTEN.get_or_init(|| {
+        let parse = |tags: &[String]| tags.iter().filter_map(|t| written(t)).collect();
+        let esps = &table().esps;
+        WrittenTags {
+            unsubscribe: esps.iter().map(|e| parse(&e.unsubscribe)).collect(),
+            address: esps.iter().map(|e| parse(&e.address)).collect(),
+        }
+    })
+}
+
 /// The ESP whose listed tag (from `tags_of`) this found tag is: same name, and written in the
 /// ESP's dialect family, so MailerLite's `{$unsubscribe}` is not taken for Brevo's
 /// `{{ unsubscribe }}`.
-fn esp_of_tag(tag: &Tag<'_>, tags_of: fn(&Esp) -> &[String]) -> Option<&'static Esp> {
-    let same_name = |e: &&Esp, same_braces: bool| {
-        family_of(&e.dialect) == family_of(tag.dialect)
-            && tags_of(e)
-                .iter()
-                .filter_map(|t| written(t))
-                .any(|w| matches_key(&tag.key, &w.key) && (!same_braces || w.braces == tag.braces))
-    };
+fn esp_of_tag(
+    tag: &Tag<'_>,
+    tags_of: fn(&WrittenTags) -> &[Vec<Tag<'static>>],
+) -> Option<&'static Esp> {
     let esps = &table().esps;
-    esps.iter()
-        .find(|e| same_name(e, true))
-        .or_else(|| esps.iter().find(|e| same_name(e, false)))
+    let listed = tags_of(written_tags());
+    let family = family_of(tag.dialect);
+    let same_name = |i: &usize, same_braces: bool| {
+        family_of(&esps[*i].dialect) == family
+            && listed[*i].iter().any(|w| {
+                matches_key(&tag.key, &w.key) && (!same_braces || w.braces == tag.braces)
+            })
+    };
+    let index = (0..esps.len())
+        .find(|i| same_name(i, true))
+        .or_else(|| (0..esps.len()).find(|i| same_name(i, false)))?;
+    Some(&esps[index])
 }
 
 /// An ESP's unsubscribe tag, or any tag whose name says unsubscribe (an ESP not in the table
@@ -230,7 +257,7 @@ fn esp_of_tag(tag: &Tag<'_>, tags_of: fn(&Esp) -> &[String]) -> Option<&'static 
 pub fn find_unsubscribe_tag(text: &str) -> Option<(Tag<'static>, Option<&'static Esp>)> {
     find(text)
         .into_iter()
-        .find_map(|tag| match esp_of_tag(&tag, |e| &e.unsubscribe) {
+        .find_map(|tag| match esp_of_tag(&tag, |w| &w.unsubscribe) {
             Some(esp) => Some((tag, Some(esp))),
             None => tag.key.contains("unsub").then_some((tag, None)),
         })
@@ -240,7 +267,7 @@ pub fn find_unsubscribe_tag(text: &str) -> Option<(Tag<'static>, Option<&'static
 pub fn find_address_tag(text: &str) -> Option<(Tag<'static>, &'static Esp)> {
     find(text)
         .into_iter()
-        .find_map(|tag| esp_of_tag(&tag, |e| &e.address).map(|esp| (tag, esp)))
+        .find_map(|tag| esp_of_tag(&tag, |w| &w.address).map(|esp| (tag, esp)))
 }
 
 /// The one ESP that writes tags in this dialect, when only one does (Mailchimp's `*|…|*`).

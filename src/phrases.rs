@@ -3,6 +3,7 @@
 
 use std::sync::OnceLock;
 
+use aho_corasick::AhoCorasick;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -49,19 +50,49 @@ fn contains_phrase(haystack: &str, phrase: &str) -> bool {
     })
 }
 
+/// Every unsubscribe phrase as prose and as URLs write it (`opt-out`, `opt_out`, `optout`),
+/// in one automaton: each link, link text and text run is searched once, not once per form.
+struct UnsubscribeForms {
+    automaton: AhoCorasick,
+    /// The index in [`Phrases::unsubscribe`] of each form.
+    phrase: Vec<usize>,
+}
+
+fn unsubscribe_forms() -> &'static UnsubscribeForms {
+    static FORMS: OnceLock<UnsubscribeForms> = OnceLock::new();
+    FORMS.get_or_init(|| {
+        let mut forms = Vec::new();
+        let mut phrase = Vec::new();
+        for (i, p) in get().unsubscribe.iter().enumerate() {
+            for form in [
+                p.clone(),
+                p.replace(' ', "-"),
+                p.replace(' ', "_"),
+                p.replace(' ', ""),
+            ] {
+                if !forms.contains(&form) {
+                    forms.push(form);
+                    phrase.push(i);
+                }
+            }
+        }
+        let automaton = AhoCorasick::new(&forms)
+            .unwrap_or_else(|e| panic!("rules/phrases.toml: unsubscribe phrases: {e}"));
+        UnsubscribeForms { automaton, phrase }
+    })
+}
+
 /// The unsubscribe phrase in `text`, if any (also matches inside URLs such as `/unsubscribe?`).
+/// When several occur, the one listed first in the data file.
 pub fn find_unsubscribe(text: &str) -> Option<&'static str> {
     let lower = text.to_lowercase();
-    get()
-        .unsubscribe
-        .iter()
-        .find(|p| {
-            lower.contains(p.as_str())
-                || lower.contains(&p.replace(' ', "-"))
-                || lower.contains(&p.replace(' ', "_"))
-                || lower.contains(&p.replace(' ', ""))
-        })
-        .map(String::as_str)
+    let forms = unsubscribe_forms();
+    forms
+        .automaton
+        .find_overlapping_iter(&lower)
+        .map(|m| forms.phrase[m.pattern().as_usize()])
+        .min()
+        .map(|i| get().unsubscribe[i].as_str())
 }
 
 /// A strong transactional phrase anywhere in `text`.
