@@ -201,7 +201,7 @@ fn with_upper(words: &[String]) -> Vec<String> {
 
 fn compile(what: &str, pattern: &str) -> Pattern {
     meta::Builder::new()
-        .configure(meta::Config::new().auto_prefilter(false))
+        .configure(meta::Config::new().auto_prefilter(false).dfa(false))
         .build(pattern)
         .map(Pattern)
         .unwrap_or_else(|e| {

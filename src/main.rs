@@ -28,6 +28,13 @@ const EXIT_USAGE: u8 = 2;
 const PROGRESS_FROM: usize = 20;
 
 fn main() -> ExitCode {
+    // Compiling sender identification's patterns is the largest fixed cost of a check: start
+    // it now, beside argument parsing, configuration and loading, rather than after them.
+    if std::env::args_os().nth(1).is_some_and(|c| c == "check") {
+        std::thread::spawn(|| {
+            bulklint::identification::detectors();
+        });
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => check(args),
