@@ -377,7 +377,8 @@ fn audience(
         .map(|a| crate::address::dedup_key(&a));
     let mut count = 0;
     for r in &send.recipients.unique {
-        if r.list.is_none()
+        let list = send.recipients.list_of(r);
+        if list.is_none()
             && from.as_deref() == Some(crate::address::dedup_key(&r.address).as_str())
         {
             rejected.push(reject(
@@ -388,7 +389,6 @@ fn audience(
             ));
             continue;
         }
-        let list = r.list.map(|i| &send.recipients.lists[i]);
         if list.is_some_and(|l| l.has_consent_columns) {
             match consent::assess(r.consent.as_deref(), as_of, windows) {
                 Status::Valid => {}

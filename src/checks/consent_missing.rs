@@ -15,7 +15,7 @@ pub fn check(send: &Send, rule: &Rule, out: &mut Vec<Finding>) {
     }
     let mut labels = Vec::new();
     for r in &send.recipients.unique {
-        let Some(list) = r.list.map(|i| &send.recipients.lists[i]) else {
+        let Some(list) = send.recipients.list_of(r) else {
             continue;
         };
         if !list.has_consent_columns {

@@ -95,14 +95,13 @@ pub fn load(
     }
 }
 
-/// A valid, unique recipient.
+/// A valid, unique recipient. The same shape as a [`RawEntry`], so a list's entries become the
+/// set's recipients in the memory they already use.
 #[derive(Debug, Clone)]
 pub struct Recipient {
     pub address: String,
     pub origin: Origin,
     pub consent: Option<Box<Consent>>,
-    /// Which list it came from (index into [`RecipientSet::lists`]), or `None` for the draft's headers.
-    pub list: Option<usize>,
 }
 
 impl Recipient {
@@ -162,17 +161,18 @@ fn key_hash(state: &foldhash::fast::FixedState, address: &str) -> u64 {
 
 impl Seen {
     /// The index of the recipient `address` repeats, or `None` after recording it as `index`.
-    fn first_or_insert(
+    /// `address_of` gives the (trimmed) address of any index recorded so far.
+    fn first_or_insert<'a>(
         &mut self,
-        unique: &[Recipient],
+        address_of: impl Fn(usize) -> &'a str,
         address: &str,
         index: usize,
     ) -> Option<usize> {
         let state = &self.state;
         let entry = self.table.entry(
             key_hash(state, address),
-            |&i| address::same_key(&unique[i].address, address),
-            |&i| key_hash(state, &unique[i].address),
+            |&i| address::same_key(address_of(i), address),
+            |&i| key_hash(state, address_of(i)),
         );
         match entry {
             hashbrown::hash_table::Entry::Occupied(first) => Some(*first.get()),
@@ -182,6 +182,14 @@ impl Seen {
             }
         }
     }
+}
+
+/// What became of one list entry.
+enum Verdict {
+    Unique,
+    /// Repeats the recipient at this index of [`RecipientSet::unique`].
+    Duplicate(usize),
+    Invalid(String),
 }
 
 impl RecipientSet {
@@ -197,68 +205,123 @@ impl RecipientSet {
             ),
             state: foldhash::fast::FixedState::default(),
         };
-        if let Some(draft) = draft {
-            for a in &draft.recipients {
-                let origin = Origin {
-                    source: draft.source,
-                    line: 0,
-                    span: a.span.clone(),
-                };
-                set.push(&mut seen, a.address.clone(), origin, None, None);
+        for (draft, a) in draft.iter().flat_map(|d| d.recipients.iter().map(move |a| (d, a))) {
+            let address = a.address.trim().to_string();
+            let origin = Origin {
+                source: draft.source,
+                line: 0,
+                span: a.span.clone(),
+            };
+            if let Err(reason) = address::validate(&address) {
+                set.invalid.push(Invalid {
+                    address,
+                    reason,
+                    origin,
+                });
+                continue;
+            }
+            let unique = &set.unique;
+            let index = unique.len();
+            match seen.first_or_insert(|i| &unique[i].address, &address, index) {
+                Some(first) => set.duplicates.push(Duplicate {
+                    address,
+                    origin,
+                    first: set.unique[first].origin.clone(),
+                }),
+                None => set.unique.push(Recipient {
+                    address,
+                    origin,
+                    consent: None,
+                }),
             }
         }
-        set.unique.reserve(total);
-        for (index, list) in lists.iter_mut().enumerate() {
-            for entry in std::mem::take(&mut list.entries) {
-                set.push(
-                    &mut seen,
-                    entry.address,
-                    entry.origin,
-                    entry.consent,
-                    Some(index),
-                );
-            }
+        for list in &mut lists {
+            set.add_entries(&mut seen, std::mem::take(&mut list.entries));
         }
-        set.unique.shrink_to_fit();
         set.lists = lists;
         set
     }
 
-    fn push(
-        &mut self,
-        seen: &mut Seen,
-        raw: String,
-        origin: Origin,
-        consent: Option<Box<Consent>>,
-        list: Option<usize>,
-    ) {
-        let address = if raw.trim().len() == raw.len() {
-            raw
-        } else {
-            raw.trim().to_string()
-        };
-        if let Err(reason) = address::validate(&address) {
-            self.invalid.push(Invalid {
-                address,
-                reason,
-                origin,
-            });
-            return;
+    /// Judges every entry first, then moves the unique ones into `unique` in place: a list of a
+    /// million rows is never held twice.
+    fn add_entries(&mut self, seen: &mut Seen, entries: Vec<RawEntry>) {
+        let base = self.unique.len();
+        // The entry behind each unique index from `base` on, until they move.
+        let mut kept: Vec<usize> = Vec::new();
+        let mut verdicts = Vec::with_capacity(entries.len());
+        for (i, entry) in entries.iter().enumerate() {
+            let address = entry.address.trim();
+            if let Err(reason) = address::validate(address) {
+                verdicts.push(Verdict::Invalid(reason));
+                continue;
+            }
+            let (unique, entries, kept_so_far) = (&self.unique, &entries, &kept);
+            let address_of = |u: usize| match u.checked_sub(base) {
+                Some(k) => entries[kept_so_far[k]].address.trim(),
+                None => unique[u].address.as_str(),
+            };
+            match seen.first_or_insert(address_of, address, base + kept.len()) {
+                Some(first) => verdicts.push(Verdict::Duplicate(first)),
+                None => {
+                    verdicts.push(Verdict::Unique);
+                    kept.push(i);
+                }
+            }
         }
-        if let Some(first) = seen.first_or_insert(&self.unique, &address, self.unique.len()) {
+        drop(kept);
+        let mut repeats = Vec::new();
+        let trimmed = |address: String| {
+            if address.trim().len() == address.len() {
+                address
+            } else {
+                address.trim().to_string()
+            }
+        };
+        let invalid = &mut self.invalid;
+        // Same size and alignment: `collect` reuses the entries' allocation.
+        let mut added: Vec<Recipient> = entries
+            .into_iter()
+            .zip(verdicts)
+            .filter_map(|(e, verdict)| match verdict {
+                Verdict::Unique => Some(Recipient {
+                    address: trimmed(e.address),
+                    origin: e.origin,
+                    consent: e.consent,
+                }),
+                Verdict::Duplicate(first) => {
+                    repeats.push((trimmed(e.address), e.origin, first));
+                    None
+                }
+                Verdict::Invalid(reason) => {
+                    invalid.push(Invalid {
+                        address: trimmed(e.address),
+                        reason,
+                        origin: e.origin,
+                    });
+                    None
+                }
+            })
+            .collect();
+        if self.unique.len() < added.len() {
+            added.splice(0..0, std::mem::take(&mut self.unique));
+            self.unique = added;
+        } else {
+            self.unique.append(&mut added);
+        }
+        for (address, origin, first) in repeats {
             self.duplicates.push(Duplicate {
                 address,
                 origin,
                 first: self.unique[first].origin.clone(),
             });
-            return;
         }
-        self.unique.push(Recipient {
-            address,
-            origin,
-            consent,
-            list,
-        });
+    }
+
+    /// The list a recipient was read from, or `None` for the draft's own headers.
+    pub fn list_of(&self, recipient: &Recipient) -> Option<&RecipientList> {
+        self.lists
+            .iter()
+            .find(|l| l.source == recipient.origin.source)
     }
 
     pub fn len(&self) -> usize {
@@ -289,4 +352,61 @@ pub fn is_internal(domain: &str, org_domains: &[String]) -> bool {
             None => false,
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(sources: &mut Sources, name: &str, text: &str) -> RecipientList {
+        load(sources, name, text.as_bytes().to_vec(), None).unwrap()
+    }
+
+    #[test]
+    fn lists_are_deduplicated_across_files_in_order() {
+        let mut sources = Sources::default();
+        let a = list(
+            &mut sources,
+            "a.csv",
+            "email\nann@example.com\n bob@Example.COM \nnot-an-address\nann@EXAMPLE.com\n",
+        );
+        let b = list(&mut sources, "b.txt", "carl@example.com\nbob@example.com\n");
+        let set = RecipientSet::build(None, vec![a, b]);
+
+        let unique: Vec<_> = set.unique.iter().map(|r| r.address.as_str()).collect();
+        assert_eq!(
+            unique,
+            ["ann@example.com", "bob@Example.COM", "carl@example.com"]
+        );
+        let lists: Vec<_> = set
+            .unique
+            .iter()
+            .map(|r| sources.get(set.list_of(r).unwrap().source).name.clone())
+            .collect();
+        assert_eq!(lists, ["a.csv", "a.csv", "b.txt"]);
+
+        let repeats: Vec<_> = set
+            .duplicates
+            .iter()
+            .map(|d| (d.address.as_str(), d.origin.line, d.first.line))
+            .collect();
+        assert_eq!(
+            repeats,
+            [("ann@EXAMPLE.com", 5, 2), ("bob@example.com", 2, 3)]
+        );
+        assert_eq!(set.invalid.len(), 1);
+        assert_eq!(set.invalid[0].address, "not-an-address");
+        assert_eq!(set.invalid[0].origin.line, 4);
+        assert!(set.lists.iter().all(|l| l.entries.is_empty()));
+    }
+
+    #[test]
+    fn internal_domains_match_whole_labels_in_any_case() {
+        let org = vec!["example.com".to_string()];
+        assert!(is_internal("example.com", &org));
+        assert!(is_internal("Mail.EXAMPLE.com", &org));
+        assert!(!is_internal("badexample.com", &org));
+        assert!(!is_internal("example.com.evil", &org));
+        assert!(!is_internal("com", &org));
+    }
 }
