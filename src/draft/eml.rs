@@ -58,8 +58,9 @@ pub fn load_with(
     let mut recipients = Vec::new();
     for h in message.headers() {
         let span = trim_field(&bytes, h.offset_field as usize..h.offset_end as usize);
-        let raw_value =
-            String::from_utf8_lossy(&bytes[clamp(h.offset_start as usize, &bytes)..span.end]);
+        // A value that is only white space starts past the trimmed field's end.
+        let value_start = clamp(h.offset_start as usize, &bytes).min(span.end);
+        let raw_value = String::from_utf8_lossy(&bytes[value_start..span.end]);
         let unfolded = unfold(&raw_value);
         let value = match &h.value {
             HeaderValue::Text(t) => t.to_string(),
