@@ -200,9 +200,13 @@ fn with_upper(words: &[String]) -> Vec<String> {
 }
 
 fn compile(what: &str, pattern: &str) -> Pattern {
+    // Word boundaries are ASCII ones: with a Unicode `\b`, the lazy DFA gives up on any
+    // non-ASCII text and the (far slower) PikeVM searches instead, which a 50 MB template
+    // turned into seconds. The patterns are written with `\b` for readability.
+    let pattern = pattern.replace(r"\b", r"(?-u:\b)");
     meta::Builder::new()
         .configure(meta::Config::new().auto_prefilter(false).dfa(false))
-        .build(pattern)
+        .build(&pattern)
         .map(Pattern)
         .unwrap_or_else(|e| {
             panic!("sender-identification: the {what} pattern does not compile: {e}")
