@@ -378,8 +378,7 @@ fn audience(
     let mut count = 0;
     for r in &send.recipients.unique {
         let list = send.recipients.list_of(r);
-        if list.is_none()
-            && from.as_deref() == Some(crate::address::dedup_key(&r.address).as_str())
+        if list.is_none() && from.as_deref() == Some(crate::address::dedup_key(&r.address).as_str())
         {
             rejected.push(reject(
                 &r.address,

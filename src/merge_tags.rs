@@ -66,7 +66,10 @@ pub fn table() -> &'static Table {
         let mut by_first_byte: [Vec<usize>; 256] = std::array::from_fn(|_| Vec::new());
         for (i, d) in dialects.iter().enumerate() {
             let first = d.open.as_bytes().first().unwrap_or_else(|| {
-                panic!("rules/merge-tags.toml: dialect {} has an empty opener", d.id)
+                panic!(
+                    "rules/merge-tags.toml: dialect {} has an empty opener",
+                    d.id
+                )
             });
             by_first_byte[usize::from(*first)].push(i);
         }
@@ -242,9 +245,9 @@ fn esp_of_tag(
     let family = family_of(tag.dialect);
     let same_name = |i: &usize, same_braces: bool| {
         family_of(&esps[*i].dialect) == family
-            && listed[*i].iter().any(|w| {
-                matches_key(&tag.key, &w.key) && (!same_braces || w.braces == tag.braces)
-            })
+            && listed[*i]
+                .iter()
+                .any(|w| matches_key(&tag.key, &w.key) && (!same_braces || w.braces == tag.braces))
     };
     let index = (0..esps.len())
         .find(|i| same_name(i, true))

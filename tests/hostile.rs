@@ -513,7 +513,10 @@ fn mjml_with_gt_after_a_wide_character_is_a_diagnostic() {
     let e = check(input("deals.mjml", mjml), Vec::new()).unwrap_err();
     assert_eq!(e.file, "deals.mjml");
     assert_eq!(e.line, Some(2), "{e}");
-    assert!(e.message.contains("`‹>`") && e.message.contains("&gt;"), "{e}");
+    assert!(
+        e.message.contains("`‹>`") && e.message.contains("&gt;"),
+        "{e}"
+    );
     // Written as the message says, it renders and is checked.
     let fixed = mjml.replace("‹>", "‹&gt;");
     check(input("deals.mjml", fixed), Vec::new()).expect("the escaped template loads");

@@ -205,7 +205,10 @@ impl RecipientSet {
             ),
             state: foldhash::fast::FixedState::default(),
         };
-        for (draft, a) in draft.iter().flat_map(|d| d.recipients.iter().map(move |a| (d, a))) {
+        for (draft, a) in draft
+            .iter()
+            .flat_map(|d| d.recipients.iter().map(move |a| (d, a)))
+        {
             let address = a.address.trim().to_string();
             let origin = Origin {
                 source: draft.source,
