@@ -532,7 +532,7 @@ impl Batch {
 /// some malformed MIME in debug builds) into an input error for that message alone, so one bad
 /// message in a Sent folder cannot stop the others from being read.
 pub fn guard<T>(load: impl FnOnce() -> Result<T, InputError>) -> Result<T, InputError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(load)).unwrap_or_else(|_| {
+    crate::panic_guard::catch(load).unwrap_or_else(|_| {
         Err(InputError::new(
             "message",
             "the MIME parser gave up on this message (malformed structure)",

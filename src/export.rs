@@ -692,7 +692,7 @@ pub(crate) fn bodies(send: &Send, raw: &[u8]) -> (Option<String>, Option<String>
     if html.source != draft.source || draft.format != DraftFormat::Message {
         return (Some(send.sources.get(html.source).text.clone()), text);
     }
-    let parsed = std::panic::catch_unwind(|| MessageParser::default().parse(raw))
+    let parsed = crate::panic_guard::catch(|| MessageParser::default().parse(raw))
         .ok()
         .flatten();
     let html = parsed.and_then(|message| {

@@ -87,7 +87,7 @@ pub fn fix(draft: &Input, options: &Options) -> Result<Fixed, InputError> {
         ));
     }
     let raw = draft.bytes.as_slice();
-    let message = std::panic::catch_unwind(|| MessageParser::default().parse(raw))
+    let message = crate::panic_guard::catch(|| MessageParser::default().parse(raw))
         .ok()
         .flatten()
         .ok_or_else(|| InputError::new(name, "not a readable message"))?;

@@ -26,6 +26,7 @@ pub mod ledger;
 pub mod limits;
 pub mod merge_tags;
 pub mod minhash;
+pub mod panic_guard;
 pub mod phrases;
 pub mod provider;
 pub mod recipients;

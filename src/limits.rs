@@ -467,9 +467,7 @@ mod tests {
                     continue;
                 };
                 let parser = MessageParser::default();
-                let Ok(Some(message)) =
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(&raw)))
-                else {
+                let Ok(Some(message)) = crate::panic_guard::catch(|| parser.parse(&raw)) else {
                     continue;
                 };
                 let shape = walk(&parser, &raw, ENCODED_NESTING, 0, usize::MAX);

@@ -28,6 +28,7 @@ const EXIT_USAGE: u8 = 2;
 const PROGRESS_FROM: usize = 20;
 
 fn main() -> ExitCode {
+    bulklint::panic_guard::install_quiet_hook();
     // Compiling sender identification's patterns is the largest fixed cost of a check: start
     // it now, beside argument parsing, configuration and loading, rather than after them.
     if std::env::args_os().nth(1).is_some_and(|c| c == "check") {

@@ -520,6 +520,21 @@ fn mjml_with_gt_after_a_wide_character_is_a_diagnostic() {
     // Written as the message says, it renders and is checked.
     let fixed = mjml.replace("‹>", "‹&gt;");
     check(input("deals.mjml", fixed), Vec::new()).expect("the escaped template loads");
+    // Conditional comments mrml's tokenizer cannot close: said at their line, not a crash.
+    for bad in [
+        "<!--<![endif <mj-text>x</mj-text>",
+        "<![endif>",
+        "<!--[if mso",
+    ] {
+        let mjml = format!("<mjml><mj-body>\n{bad}\n</mj-body></mjml>");
+        let e = check(input("cc.mjml", mjml), Vec::new()).unwrap_err();
+        assert_eq!(e.line, Some(2), "{bad}: {e}");
+        assert!(e.message.contains("conditional comment"), "{bad}: {e}");
+    }
+    let ok = "<mjml><mj-body><mj-raw><!--[if mso]><table><![endif]--></mj-raw></mj-body></mjml>";
+    if let Err(e) = check(input("ok.mjml", ok), Vec::new()) {
+        assert!(!e.message.contains("conditional comment"), "{e}");
+    }
     // A tag that ends right after a wide character is no text: left alone.
     let attr = "<mjml><mj-body><mj-section><mj-column><mj-button href=https://example.com/€>Shop</mj-button></mj-column></mj-section></mj-body></mjml>";
     if let Err(e) = check(input("attr.mjml", attr), Vec::new()) {

@@ -30,11 +30,11 @@ pub fn load_with(
     let parser = MessageParser::default();
     // Defence in depth: a parser bug on hostile input must become a diagnostic, not a crash.
     // The depth check comes first: a stack overflow is no panic, nothing catches it.
-    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let parsed = crate::panic_guard::catch(|| {
         limits
             .check_mime_depth(name, &bytes)
             .map(|()| parser.parse(&bytes))
-    }));
+    });
     let message = match parsed {
         Ok(Err(too_deep)) => return Err(too_deep),
         Ok(Ok(Some(message))) => message,

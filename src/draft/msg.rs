@@ -503,7 +503,7 @@ fn read_item(bytes: &[u8]) -> Result<Item, String> {
 pub fn load(sources: &mut Sources, name: &str, bytes: &[u8]) -> Result<Draft, InputError> {
     // Defence in depth: a bug in the container reader on hostile input must become a
     // diagnostic, not a crash.
-    let item = std::panic::catch_unwind(|| read_item(bytes))
+    let item = crate::panic_guard::catch(|| read_item(bytes))
         .unwrap_or_else(|_| Err("the compound file structure is malformed".into()))
         .map_err(|why| InputError::new(name, format!("not a readable Outlook item: {why}")))?;
 
