@@ -533,7 +533,11 @@ fn decode_entities(s: &str) -> String {
     while let Some(amp) = rest.find('&') {
         out.push_str(&rest[..amp]);
         rest = &rest[amp..];
-        let end = rest[..rest.len().min(12)].find(';');
+        // An entity is ASCII and short: look for its `;` in the next 12 bytes, a window that
+        // may end inside a character, so searched as bytes.
+        let end = rest.as_bytes()[..rest.len().min(12)]
+            .iter()
+            .position(|&b| b == b';');
         let decoded = end.and_then(|end| {
             let entity = &rest[1..end];
             let c = match entity {
@@ -743,6 +747,17 @@ fn find_words(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entities_decode_and_a_bare_ampersand_before_wide_characters_stays() {
+        assert_eq!(
+            decode_entities("a&amp;b&#233;&#x2014;&nbsp;"),
+            "a&bé—\u{a0}"
+        );
+        // Found by fuzzing: the `;` search window ended inside `Ð`.
+        assert_eq!(decode_entities("&https:ÑÐ–ker"), "&https:ÑÐ–ker");
+        assert_eq!(decode_entities("&bogus;&"), "&bogus;&");
+    }
 
     #[test]
     fn recognises_mjml() {
