@@ -25,22 +25,13 @@ use bulklint::{Input, Options};
 /// The HTML templates of the shared corpus, or (in a checkout without it) 200 generated ones.
 fn templates() -> (String, Vec<(String, String)>) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/templates");
-    let mut found = Vec::new();
-    let mut dirs = vec![root.clone()];
-    while let Some(dir) = dirs.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for path in entries.flatten().map(|e| e.path()) {
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "html" || e == "htm") {
-                if let Ok(text) = std::fs::read_to_string(&path) {
-                    found.push((path.display().to_string(), text));
-                }
-            }
-        }
-    }
+    let mut found: Vec<(String, String)> = corpus_files(&root, &["html", "htm"])
+        .into_iter()
+        .filter_map(|path| {
+            let text = std::fs::read_to_string(&path).ok()?;
+            Some((path.display().to_string(), text))
+        })
+        .collect();
     if !found.is_empty() {
         found.sort();
         return (
@@ -304,8 +295,16 @@ fn batch_check(raw: &[RawMessage]) -> usize {
 /// The `.eml` files of the shared corpus (empty without it).
 fn messages() -> Vec<Vec<u8>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/eml");
+    corpus_files(&root, &["eml"])
+        .into_iter()
+        .filter_map(|path| std::fs::read(path).ok())
+        .collect()
+}
+
+/// Every file below `root` with one of `extensions` (none when `root` is missing).
+fn corpus_files(root: &Path, extensions: &[&str]) -> Vec<std::path::PathBuf> {
     let mut found = Vec::new();
-    let mut dirs = vec![root];
+    let mut dirs = vec![root.to_path_buf()];
     while let Some(dir) = dirs.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
@@ -313,8 +312,11 @@ fn messages() -> Vec<Vec<u8>> {
         for path in entries.flatten().map(|e| e.path()) {
             if path.is_dir() {
                 dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "eml") {
-                found.extend(std::fs::read(&path).ok());
+            } else if path
+                .extension()
+                .is_some_and(|e| extensions.iter().any(|x| e == *x))
+            {
+                found.push(path);
             }
         }
     }
