@@ -505,22 +505,21 @@ fn a_million_recipients_load() {
 /// The first bytes of a PNG file: signature, IHDR, and NUL bytes.
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\nIDATx\x9cc\x00\x01\x00\x00\x05\x00\x01\r\n-\xb4\x00\x00\x00\x00IEND\xaeB`\x82";
 
-/// Found by the `mjml` fuzz target: mrml's tokenizer slices inside the character before a `>`
-/// of text when it takes three bytes. The same file is replayed from tests/fixtures-hostile/.
+/// Found by the `mjml` fuzz target: mrml's tokenizer (htmlparser 0.2) panicked on a `>` after
+/// a multi-byte character and on unclosed conditional comments. With the patched copy in
+/// vendor/htmlparser the first is text like any other and the second a located error.
 #[test]
-fn mjml_with_gt_after_a_wide_character_is_a_diagnostic() {
-    let mjml = "<mjml><mj-body><mj-section><mj-column>\n<mj-text>Deals ‹> here</mj-text>\n</mj-column></mj-section></mj-body></mjml>\n";
-    let e = check(input("deals.mjml", mjml), Vec::new()).unwrap_err();
-    assert_eq!(e.file, "deals.mjml");
-    assert_eq!(e.line, Some(2), "{e}");
-    assert!(
-        e.message.contains("`‹>`") && e.message.contains("&gt;"),
-        "{e}"
-    );
-    // Written as the message says, it renders and is checked.
-    let fixed = mjml.replace("‹>", "‹&gt;");
-    check(input("deals.mjml", fixed), Vec::new()).expect("the escaped template loads");
-    // Conditional comments mrml's tokenizer cannot close: said at their line, not a crash.
+fn mjml_tokenizer_edge_cases_are_results_not_panics() {
+    for text in ["Deals ‹> here", "Crème brûlée œ\">"] {
+        let mjml = format!("<mjml><mj-body><mj-section><mj-column>\n<mj-text>{text}</mj-text>\n</mj-column></mj-section></mj-body></mjml>\n");
+        let outcome = check(input("deals.mjml", mjml), Vec::new()).expect("renders");
+        let html = outcome.send.draft.html.as_ref().expect("rendered HTML");
+        assert!(
+            html.visible_text.contains("Deals") || html.visible_text.contains("Crème"),
+            "{}",
+            html.visible_text
+        );
+    }
     for bad in [
         "<!--<![endif <mj-text>x</mj-text>",
         "<![endif>",
@@ -528,17 +527,9 @@ fn mjml_with_gt_after_a_wide_character_is_a_diagnostic() {
     ] {
         let mjml = format!("<mjml><mj-body>\n{bad}\n</mj-body></mjml>");
         let e = check(input("cc.mjml", mjml), Vec::new()).unwrap_err();
+        assert_eq!(e.file, "cc.mjml");
         assert_eq!(e.line, Some(2), "{bad}: {e}");
         assert!(e.message.contains("conditional comment"), "{bad}: {e}");
-    }
-    let ok = "<mjml><mj-body><mj-raw><!--[if mso]><table><![endif]--></mj-raw></mj-body></mjml>";
-    if let Err(e) = check(input("ok.mjml", ok), Vec::new()) {
-        assert!(!e.message.contains("conditional comment"), "{e}");
-    }
-    // A tag that ends right after a wide character is no text: left alone.
-    let attr = "<mjml><mj-body><mj-section><mj-column><mj-button href=https://example.com/€>Shop</mj-button></mj-column></mj-section></mj-body></mjml>";
-    if let Err(e) = check(input("attr.mjml", attr), Vec::new()) {
-        assert!(!e.message.contains("&gt;"), "{e}");
     }
 }
 

@@ -117,21 +117,6 @@ fn render_scanned(name: &str, text: &str, scan: &Scan) -> Result<String, InputEr
     if let Some((offset, depth_problem)) = &scan.too_deep {
         return Err(InputError::new(name, depth_problem.clone()).at_line(line_of(*offset)));
     }
-    if let Some(offset) = unreadable_conditional_comment(text) {
-        return Err(InputError::new(
-            name,
-            "a conditional comment is not closed the way the MJML parser needs (`<!--[if mso]>` … `<![endif]-->`)",
-        )
-        .at_line(line_of(offset)));
-    }
-    if let Some(offset) = unreadable_gt(text, scan) {
-        let before = text[..offset].chars().next_back().unwrap_or(' ');
-        return Err(InputError::new(
-            name,
-            format!("`{before}>`: the MJML parser cannot read `>` right after `{before}` in text; write `&gt;` instead"),
-        )
-        .at_line(line_of(offset)));
-    }
     let options = mrml::prelude::parser::ParserOptions::default();
     // Defence in depth: a panic in the renderer on odd input is a diagnostic, not a crash.
     let rendered = crate::panic_guard::catch(|| {
@@ -156,50 +141,6 @@ fn render_scanned(name: &str, text: &str, scan: &Scan) -> Result<String, InputEr
             "the MJML renderer failed on this template (malformed structure)",
         )),
     }
-}
-
-/// A `>` that mrml's XML tokenizer (htmlparser 0.2) would crash on: it checks a text run for
-/// `]]>` by slicing two bytes before the run's first `>`, inside the character before it when
-/// that takes three or four bytes (`‹>`, `€>`, found by fuzzing). Every such `>` that does not
-/// close a tag is refused, a little more than the tokenizer trips on, and said at its line.
-fn unreadable_gt(text: &str, scan: &Scan) -> Option<usize> {
-    text.match_indices('>').map(|(p, _)| p).find(|&p| {
-        p >= 2
-            && !text.is_char_boundary(p - 2)
-            && scan
-                .tags
-                .binary_search_by_key(&(p + 1), |t| t.span.end)
-                .is_err()
-    })
-}
-
-/// The first conditional comment mrml's tokenizer (htmlparser 0.2) would crash on rather than
-/// report (found by fuzzing): it reads from the opener to the next `]`, which must be followed
-/// by `>-->`, `><!-->`, `-->` or `>`, and a `<![endif` must go on with `]`.
-fn unreadable_conditional_comment(text: &str) -> Option<usize> {
-    const OPENERS: [(&str, usize); 4] = [
-        ("<!--<![endif", 7),
-        ("<!--[if", 5),
-        ("<![endif", 3),
-        ("<![if", 3),
-    ];
-    const CLOSERS: [&str; 4] = [">-->", "><!-->", "-->", ">"];
-    text.match_indices("<!").map(|(at, _)| at).find(|&at| {
-        let rest = &text[at..];
-        let Some((opener, skip)) = OPENERS.iter().find(|(o, _)| rest.starts_with(o)) else {
-            return false;
-        };
-        if *opener == "<![endif" && !rest.starts_with("<![endif]") {
-            return true;
-        }
-        match rest[*skip..].find(']') {
-            Some(close) => {
-                let after = &rest[*skip + close + 1..];
-                !CLOSERS.iter().any(|c| after.starts_with(c))
-            }
-            None => true,
-        }
-    })
 }
 
 enum Failure {
