@@ -2,7 +2,7 @@
 # Whole-process benchmarks of the release binary (figures: BENCHMARKS.md):
 #   1. one template, cold process: the pre-commit hook case (hyperfine when installed,
 #      else a spawn loop);
-#   3. a 1,000,000-row recipient CSV generated here: wall time and peak RSS (/usr/bin/time -v);
+#   2. a 1,000,000-row recipient CSV generated here: wall time and peak RSS (GNU time);
 #   and the size of the binary.
 # usage: benches/cli.sh [TEMPLATE]   (default: a Cerberus template of the shared corpus, or
 #        examples/templates/spring-mailchimp.html without it)
@@ -36,7 +36,7 @@ else
 fi
 
 echo
-echo "== 3. a 1,000,000-row recipient CSV"
+echo "== 2. a 1,000,000-row recipient CSV"
 awk 'BEGIN { print "First Name,Last Name,E-mail Address";
              for (i = 0; i < 1000000; i++) printf "First%d,Last%d,customer%d@shop%d.example.com\n", i, i, i, i % 500 }' > "$work/big.csv"
 echo "big.csv: $(stat -c %s "$work/big.csv") bytes"

@@ -549,6 +549,36 @@ fn classify(path: &Path, e: &rusqlite::Error) -> LedgerError {
     }
 }
 
+/// Puts the file in WAL mode. Switching needs an exclusive lock, and when two processes open a
+/// new ledger at once SQLite reports the loser busy at once instead of calling the busy handler
+/// (waiting could deadlock inside the switch). So the switch is retried here until the same
+/// timeout a write gets; a file already in WAL mode (every open after the first) skips it.
+fn switch_to_wal(conn: &Connection, busy_timeout: Duration) -> rusqlite::Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        let mode = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0))
+            .and_then(|mode| {
+                if mode.eq_ignore_ascii_case("wal") {
+                    Ok(mode)
+                } else {
+                    conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+                }
+            });
+        match mode {
+            Err(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+                ) && started.elapsed() < busy_timeout =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return other.map(drop),
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The file
 
@@ -591,15 +621,17 @@ impl Ledger {
             })?;
         }
         let err = |e: rusqlite::Error| classify(path, &e);
-        let conn = Connection::open(path).map_err(err)?;
+        let mut conn = Connection::open(path).map_err(err)?;
         conn.busy_timeout(busy_timeout).map_err(err)?;
         // Someone else's database is refused before anything is written to it (the journal
-        // mode below is stored in the file).
-        let version: i64 = conn
+        // mode below is stored in the file). Version and tables are read in one snapshot:
+        // another bulklint creating the schema in between is not someone else's database.
+        let snapshot = conn.transaction().map_err(err)?;
+        let version: i64 = snapshot
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(err)?;
         if version == 0 {
-            foreign_tables(&conn).map_err(|e| match e {
+            foreign_tables(&snapshot).map_err(|e| match e {
                 Ok(tables) => LedgerError {
                     path: path.display().to_string(),
                     kind: LedgerErrorKind::Foreign,
@@ -608,11 +640,10 @@ impl Ledger {
                 Err(e) => classify(path, &e),
             })?;
         }
+        snapshot.finish().map_err(err)?;
         // WAL: readers never block the writer and a killed writer leaves the last committed
         // state. FULL: a committed send survives power loss too, not only a crash.
-        let _mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(err)?;
+        switch_to_wal(&conn, busy_timeout).map_err(err)?;
         conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
             .map_err(err)?;
         let mut ledger = Ledger {

@@ -343,7 +343,7 @@ fn spawn_recorder(path: &Path, count: Option<usize>, tag: &str) -> std::process:
     .env("BULKLINT_TEST_CHILD_LEDGER", path)
     .env("BULKLINT_TEST_CHILD_TAG", tag)
     .stdout(Stdio::piped())
-    .stderr(Stdio::null());
+    .stderr(Stdio::piped());
     if let Some(n) = count {
         cmd.env("BULKLINT_TEST_CHILD_COUNT", n.to_string());
     }
@@ -370,7 +370,11 @@ fn two_processes_recording_at_once_lose_nothing() {
     let mut ids = Vec::new();
     for child in children {
         let out = child.wait_with_output().unwrap();
-        assert!(out.status.success());
+        assert!(
+            out.status.success(),
+            "a recorder failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let mine = recorded_ids(&String::from_utf8(out.stdout).unwrap());
         assert_eq!(mine.len(), 200);
         ids.extend(mine);
