@@ -534,7 +534,7 @@ impl From<LedgerError> for crate::error::InputError {
 
 fn classify(path: &Path, e: &rusqlite::Error) -> LedgerError {
     let kind = match e.sqlite_error_code() {
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => LedgerErrorKind::Locked,
+        _ if is_busy(e) => LedgerErrorKind::Locked,
         Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => LedgerErrorKind::Corrupt,
         _ => LedgerErrorKind::Io,
     };
@@ -547,6 +547,14 @@ fn classify(path: &Path, e: &rusqlite::Error) -> LedgerError {
         kind,
         detail,
     }
+}
+
+/// Whether another connection holds the lock `e` failed on.
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
 }
 
 /// Puts the file in WAL mode. Switching needs an exclusive lock, and when two processes open a
@@ -566,12 +574,7 @@ fn switch_to_wal(conn: &Connection, busy_timeout: Duration) -> rusqlite::Result<
                 }
             });
         match mode {
-            Err(e)
-                if matches!(
-                    e.sqlite_error_code(),
-                    Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
-                ) && started.elapsed() < busy_timeout =>
-            {
+            Err(e) if is_busy(&e) && started.elapsed() < busy_timeout => {
                 std::thread::sleep(Duration::from_millis(5));
             }
             other => return other.map(drop),

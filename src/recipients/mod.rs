@@ -205,38 +205,22 @@ impl RecipientSet {
             ),
             state: foldhash::fast::FixedState::default(),
         };
-        for (draft, a) in draft
-            .iter()
-            .flat_map(|d| d.recipients.iter().map(move |a| (d, a)))
-        {
-            let address = a.address.trim().to_string();
-            let origin = Origin {
-                source: draft.source,
-                line: 0,
-                span: a.span.clone(),
-            };
-            if let Err(reason) = address::validate(&address) {
-                set.invalid.push(Invalid {
-                    address,
-                    reason,
-                    origin,
-                });
-                continue;
-            }
-            let unique = &set.unique;
-            let index = unique.len();
-            match seen.first_or_insert(|i| &unique[i].address, &address, index) {
-                Some(first) => set.duplicates.push(Duplicate {
-                    address,
-                    origin,
-                    first: set.unique[first].origin.clone(),
-                }),
-                None => set.unique.push(Recipient {
-                    address,
-                    origin,
+        // The draft's own header addresses are judged like a list's entries, ahead of them.
+        if let Some(draft) = draft {
+            let headers = draft
+                .recipients
+                .iter()
+                .map(|a| RawEntry {
+                    address: a.address.clone(),
+                    origin: Origin {
+                        source: draft.source,
+                        line: 0,
+                        span: a.span.clone(),
+                    },
                     consent: None,
-                }),
-            }
+                })
+                .collect();
+            set.add_entries(&mut seen, headers);
         }
         for list in &mut lists {
             set.add_entries(&mut seen, std::mem::take(&mut list.entries));
