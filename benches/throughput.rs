@@ -19,7 +19,8 @@ use html5ever::tendril::{StrTendril, TendrilSink};
 use html5ever::tokenizer::{BufferQueue, Token, TokenSink, TokenSinkResult, Tokenizer};
 use markup5ever_rcdom::RcDom;
 
-use bulklint::batch::{Batch, Location, MailboxKind, RawMessage};
+use bulklint::load::mailbox::{Location, MailboxKind, RawMessage};
+use bulklint::mailing::batch::Batch;
 use bulklint::{Input, Options};
 
 /// The HTML templates of the shared corpus, or (in a checkout without it) 200 generated ones.
@@ -131,7 +132,7 @@ fn corpus(c: &mut Criterion) {
             templates
                 .iter()
                 .map(|(_, t)| {
-                    bulklint::draft::html::parse(bulklint::source::SourceId(0), t, 0)
+                    bulklint::load::draft::html::parse(bulklint::model::source::SourceId(0), t, 0)
                         .texts
                         .len()
                 })
@@ -190,8 +191,8 @@ fn recipients(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(10));
     group.bench_function("load-1M-csv", |b| {
         b.iter(|| {
-            let mut sources = bulklint::source::Sources::default();
-            bulklint::recipients::load(&mut sources, "big.csv", csv.clone(), None)
+            let mut sources = bulklint::model::source::Sources::default();
+            bulklint::load::recipients::load(&mut sources, "big.csv", csv.clone(), None)
                 .map(|l| l.entries.len())
                 .unwrap_or(0)
         })
@@ -345,7 +346,7 @@ fn mime_guard(c: &mut Criterion) {
         b.iter(|| {
             messages
                 .iter()
-                .map(|m| bulklint::limits::mime_depth(m, 100))
+                .map(|m| bulklint::load::input_limits::mime_depth(m, 100))
                 .sum::<usize>()
         })
     });

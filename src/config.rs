@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::check::{Level, Options};
-use crate::date::Date;
-use crate::error::InputError;
-use crate::kind::Kind;
-use crate::limits::InputLimits;
-use crate::provider;
-use crate::rules;
+use crate::load::input_limits::InputLimits;
+use crate::mailing::assemble::Options;
+use crate::mailing::provider::{self, LimitKey};
+use crate::model::date::Date;
+use crate::model::error::InputError;
+use crate::model::kind::Kind;
+use crate::model::rule::{Level, RuleId};
 
 /// File names looked for in each directory, in order.
 pub const FILE_NAMES: &[&str] = &["bulklint.toml", ".bulklint.toml"];
@@ -21,7 +21,7 @@ pub const FILE_NAMES: &[&str] = &["bulklint.toml", ".bulklint.toml"];
 /// Provider figures an organisation may override (its outbound spam policy).
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Limits {
+pub struct LimitOverrides {
     pub per_message: Option<u64>,
     pub per_day: Option<u64>,
     pub external_per_hour: Option<u64>,
@@ -29,15 +29,18 @@ pub struct Limits {
     pub smtp_messages_per_minute: Option<u64>,
 }
 
-impl Limits {
-    /// The overrides as (limit key, value) pairs, in the names `rules/providers.toml` uses.
-    pub fn entries(&self) -> Vec<(&'static str, u64)> {
+impl LimitOverrides {
+    /// The overrides as (limit, value) pairs.
+    pub fn entries(&self) -> Vec<(LimitKey, u64)> {
         [
-            ("per-message", self.per_message),
-            ("per-day", self.per_day),
-            ("external-per-hour", self.external_per_hour),
-            ("external-per-day", self.external_per_day),
-            ("smtp-messages-per-minute", self.smtp_messages_per_minute),
+            (LimitKey::PerMessage, self.per_message),
+            (LimitKey::PerDay, self.per_day),
+            (LimitKey::ExternalPerHour, self.external_per_hour),
+            (LimitKey::ExternalPerDay, self.external_per_day),
+            (
+                LimitKey::SmtpMessagesPerMinute,
+                self.smtp_messages_per_minute,
+            ),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| (k, v)))
@@ -66,9 +69,9 @@ pub struct Config {
     pub column: Option<String>,
     /// The laws sends are judged under (`casl`, `can-spam`, `spam-act`, `pecr`).
     #[serde(default)]
-    pub laws: Vec<crate::law::Law>,
+    pub laws: Vec<crate::model::law::Law>,
     #[serde(default)]
-    pub limits: Limits,
+    pub limits: LimitOverrides,
     #[serde(default)]
     pub rules: BTreeMap<Spanned<String>, Level>,
     #[serde(default)]
@@ -118,16 +121,9 @@ impl Config {
         let check_rules =
             |rules_table: &BTreeMap<Spanned<String>, Level>| -> Result<(), InputError> {
                 for id in rules_table.keys() {
-                    if rules::get(id.get_ref()).is_none() {
-                        return Err(InputError::new(
-                            &name,
-                            format!(
-                                "unknown rule `{}`; known: {}",
-                                id.get_ref(),
-                                rules::ids().join(", ")
-                            ),
-                        )
-                        .at_line(line_of(id.span().start)));
+                    if let Err(unknown) = id.get_ref().parse::<RuleId>() {
+                        return Err(InputError::new(&name, unknown.to_string())
+                            .at_line(line_of(id.span().start)));
                     }
                 }
                 Ok(())
@@ -176,15 +172,10 @@ impl Config {
             levels: self
                 .rules
                 .iter()
-                .map(|(k, v)| (k.get_ref().clone(), *v))
+                .filter_map(|(k, v)| Some((k.get_ref().parse().ok()?, *v)))
                 .collect(),
             as_of: None::<Date>,
-            limits: self
-                .limits
-                .entries()
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect(),
+            limits: self.limits.entries().into_iter().collect(),
             laws: self.laws.clone(),
             ..Options::default()
         };
@@ -205,8 +196,11 @@ impl Config {
             if let Some(p) = &o.provider {
                 options.provider = Some(p.get_ref().clone());
             }
+            // Ids were checked when the file was read.
             for (id, level) in &o.rules {
-                options.levels.insert(id.get_ref().clone(), *level);
+                if let Ok(id) = id.get_ref().parse() {
+                    options.levels.insert(id, *level);
+                }
             }
         }
         options
@@ -276,7 +270,7 @@ mod tests {
         let c = parse("[input]\nmax-mime-depth = 20\n").unwrap();
         assert_eq!(
             c.input.max_draft_bytes,
-            crate::limits::DEFAULT_MAX_DRAFT_BYTES
+            crate::load::input_limits::DEFAULT_MAX_DRAFT_BYTES
         );
         assert_eq!(parse("").unwrap().input, InputLimits::default());
         let e = parse("provider = \"gmail\"\n[input]\nmax-mime-depth = 0\n").unwrap_err();
@@ -293,6 +287,6 @@ mod tests {
     #[test]
     fn limits_override_provider_figures() {
         let c = parse("[limits]\nexternal-per-hour = 400\n").unwrap();
-        assert_eq!(c.limits.entries(), vec![("external-per-hour", 400)]);
+        assert_eq!(c.limits.entries(), vec![(LimitKey::ExternalPerHour, 400)]);
     }
 }

@@ -36,10 +36,10 @@ use mail_builder::mime::{BodyPart, MimePart};
 use mail_builder::MessageBuilder;
 use mail_parser::{HeaderName, Message, MessageParser, PartType};
 
-use crate::check::Input;
-use crate::draft::{self, DraftFormat};
-use crate::error::InputError;
-use crate::export::{self, FooterValues, Needs};
+use crate::analysis::footer::{self, FooterValues, Needs};
+use crate::load::draft::{self, DraftFormat};
+use crate::model::error::InputError;
+use crate::model::input::Input;
 
 /// What the fix adds.
 #[derive(Debug, Clone)]
@@ -87,7 +87,7 @@ pub fn fix(draft: &Input, options: &Options) -> Result<Fixed, InputError> {
         ));
     }
     let raw = draft.bytes.as_slice();
-    let message = crate::panic_guard::catch(|| MessageParser::default().parse(raw))
+    let message = crate::model::panic_guard::catch(|| MessageParser::default().parse(raw))
         .ok()
         .flatten()
         .ok_or_else(|| InputError::new(name, "not a readable message"))?;
@@ -145,14 +145,14 @@ pub fn fix(draft: &Input, options: &Options) -> Result<Fixed, InputError> {
             }
         };
         let (new, added) = if html {
-            let footer = eol(export::footer_html(&values, &Needs::all()));
+            let footer = eol(footer::footer_html(&values, &Needs::all()));
             if content.contains(footer.trim()) {
                 (content.to_string(), false)
             } else {
-                (export::insert_html_footer(content, &footer), true)
+                (footer::insert_html_footer(content, &footer), true)
             }
         } else {
-            let footer = eol(export::footer_text(&values, &Needs::all()));
+            let footer = eol(footer::footer_text(&values, &Needs::all()));
             if content.contains(footer.trim()) {
                 (content.to_string(), false)
             } else {
@@ -167,7 +167,7 @@ pub fn fix(draft: &Input, options: &Options) -> Result<Fixed, InputError> {
         });
         bodies.push((id, new));
     }
-    if crate::identification::detectors()
+    if crate::rules::checks::sender_identification::detectors()
         .find_address(address)
         .is_none()
     {
@@ -276,7 +276,7 @@ fn checked_mailto(address: &str) -> Result<String, InputError> {
         .split('?')
         .next()
         .unwrap_or("");
-    crate::address::validate(bare).map_err(|why| {
+    crate::model::address::validate(bare).map_err(|why| {
         InputError::new(
             "--unsubscribe-mailto",
             format!("`{bare}` is not an address: {why}"),

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use bulklint::date::Date;
-use bulklint::merge_tags;
+use bulklint::analysis::merge_tags;
+use bulklint::model::date::Date;
 use bulklint::{check, Input, Options, Outcome};
 
 fn run(name: &str, text: &str, lists: Vec<Input>, options: &Options) -> Outcome {
@@ -20,7 +20,7 @@ fn run(name: &str, text: &str, lists: Vec<Input>, options: &Options) -> Outcome 
 }
 
 fn rules_fired(o: &Outcome) -> Vec<&'static str> {
-    o.findings.iter().map(|f| f.rule).collect()
+    o.findings.iter().map(|f| f.rule.as_str()).collect()
 }
 
 fn mailchimp_template() -> String {

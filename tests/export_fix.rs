@@ -88,9 +88,9 @@ fn mailchimp_export_of_the_outlook_newsletter() {
     let mut seen = std::collections::HashSet::new();
     for row in &audience[1..] {
         assert_eq!(row.len(), 3, "{row:?}");
-        bulklint::address::validate(&row[0]).unwrap_or_else(|e| panic!("{row:?}: {e}"));
+        bulklint::model::address::validate(&row[0]).unwrap_or_else(|e| panic!("{row:?}: {e}"));
         assert!(
-            seen.insert(bulklint::address::dedup_key(&row[0])),
+            seen.insert(bulklint::model::address::dedup_key(&row[0])),
             "{row:?} twice"
         );
     }

@@ -7,8 +7,8 @@
 
 use std::io::{Cursor, Write};
 
-use bulklint::draft::{self, AddressField, DraftFormat};
-use bulklint::source::Sources;
+use bulklint::load::draft::{self, AddressField, DraftFormat};
+use bulklint::model::source::Sources;
 use bulklint::{check, Input, Options};
 
 // ---------------------------------------------------------------------------------------------

@@ -9,10 +9,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use bulklint::draft;
-use bulklint::limits::{InputLimits, DEFAULT_MAX_DRAFT_BYTES, DEFAULT_MAX_MIME_DEPTH};
-use bulklint::recipients;
-use bulklint::source::Sources;
+use bulklint::load::draft;
+use bulklint::load::input_limits::{InputLimits, DEFAULT_MAX_DRAFT_BYTES, DEFAULT_MAX_MIME_DEPTH};
+use bulklint::load::recipients;
+use bulklint::model::source::Sources;
 use bulklint::{Input, InputError, Options, Outcome};
 use proptest::prelude::*;
 

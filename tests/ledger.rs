@@ -8,7 +8,8 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-use bulklint::ledger::{self, HistoryState, Ledger, LedgerErrorKind, Origin, SendRecord};
+use bulklint::ledger::{self, Ledger, LedgerErrorKind, Origin, SendRecord};
+use bulklint::mailing::history::{HistoryState, Scope};
 use bulklint::{Input, Options};
 
 const RULES: &str = "recipient-limit,bulk-from-mailbox,identical-body";
@@ -274,8 +275,8 @@ fn record(at: i64, n: usize, tag: &str) -> SendRecord {
         external: n as u64,
         messages: 1,
         addresses: (0..n).map(|i| format!("{tag}{i}@example.com")).collect(),
-        fingerprint: Some(bulklint::fingerprint::fingerprint(BODY)),
-        signature: bulklint::minhash::signature(BODY),
+        fingerprint: Some(bulklint::mailing::fingerprint::fingerprint(BODY)),
+        signature: bulklint::mailing::minhash::signature(BODY),
         subject: Some(format!("send {tag}")),
         origin: Origin::Record,
         import_key: None,
@@ -512,7 +513,7 @@ fn ledger_import_of_the_corpus_mboxes() {
         ("issue1189.mbox", 4),
         ("content-length.mbox", 29),
     ] {
-        let (_, raw) = bulklint::batch::read_mailbox(&corpus.join(file)).unwrap();
+        let (_, raw) = bulklint::load::mailbox::read_mailbox(&corpus.join(file)).unwrap();
         assert_eq!(raw.len(), messages, "{file}");
         let report = ledger::import(&mut ledger, &raw, &Options::default(), T0).unwrap();
         assert_eq!(
@@ -648,8 +649,8 @@ fn batch_clusters_near_duplicates_and_keeps_other_bodies_apart() {
         "From: Ann Baker <ann@bakery.example>\nTo: baker@flour.example\nSubject: Flour order\n\nPlease deliver twenty sacks of rye flour on Thursday morning before seven, and send the invoice to the office.\n",
     )
     .unwrap();
-    let (kind, raw) = bulklint::batch::read_mailbox(&d).unwrap();
-    let batch = bulklint::batch::Batch::build("merged", kind, &raw);
+    let (kind, raw) = bulklint::load::mailbox::read_mailbox(&d).unwrap();
+    let batch = bulklint::mailing::batch::Batch::build("merged", kind, &raw);
     let clusters = batch.clusters(0.7);
     assert_eq!(
         clusters.iter().map(|c| c.members.len()).collect::<Vec<_>>(),
@@ -819,7 +820,7 @@ fn without_a_from_the_providers_sends_count() {
     gmail.sender = Some("bob@gmail.com".into());
     ledger.record(&[record(T0, 300, "m"), gmail], T0).unwrap();
     let history = ledger.history(T0 + 60, None).unwrap();
-    assert_eq!(history.scope, ledger::Scope::Provider);
+    assert_eq!(history.scope, Scope::Provider);
     let draft = Input {
         name: "template.txt".into(),
         bytes: BODY.as_bytes().to_vec(),

@@ -1,7 +1,7 @@
 //! The CSV recipient loader (delimiter and column detection, record spans, resyncs).
 #![no_main]
 
-use bulklint::source::Sources;
+use bulklint::model::source::Sources;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
         None => (None, data),
     };
     let mut sources = Sources::default();
-    if let Ok(list) = bulklint::recipients::load(&mut sources, "fuzz.csv", rest.to_vec(), column) {
+    if let Ok(list) = bulklint::load::recipients::load(&mut sources, "fuzz.csv", rest.to_vec(), column) {
         let text = &sources.get(list.source).text;
         for e in &list.entries {
             let span = &e.origin.span;

@@ -1,12 +1,12 @@
 //! The vCard recipient loader (unfolding, quoted-printable, BEGIN/END pairing).
 #![no_main]
 
-use bulklint::source::Sources;
+use bulklint::model::source::Sources;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let mut sources = Sources::default();
-    if let Ok(list) = bulklint::recipients::load(&mut sources, "fuzz.vcf", data.to_vec(), None) {
+    if let Ok(list) = bulklint::load::recipients::load(&mut sources, "fuzz.vcf", data.to_vec(), None) {
         let text = &sources.get(list.source).text;
         for e in &list.entries {
             let span = &e.origin.span;

@@ -3,9 +3,9 @@
 
 use std::fmt::Write;
 
-use crate::check::Outcome;
-use crate::finding::Severity;
+use crate::model::finding::Severity;
 use crate::report::{draft_file, locate};
+use crate::rules::engine::Outcome;
 
 pub fn render(outcomes: &[Outcome]) -> String {
     let mut out = String::new();

@@ -7,11 +7,11 @@ use miette::{
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
-use crate::check::Outcome;
-use crate::finding::{Finding, Severity};
+use crate::model::finding::{Finding, Severity};
+use crate::model::source::{SourceFile, Sources};
 use crate::report::Style;
-use crate::source::{SourceFile, Sources};
-use crate::verdict::Verdict;
+use crate::rules::engine::Outcome;
+use crate::rules::verdict::Verdict;
 
 pub fn render(outcomes: &[Outcome], style: Style) -> String {
     let mut out = String::new();

@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
-use crate::check::Outcome;
 use crate::report::{draft_file, locate, Location};
-use crate::verdict::Verdict;
+use crate::rules::engine::Outcome;
+use crate::rules::verdict::Verdict;
 
 /// Bumped when a field changes meaning or disappears; additions keep the version.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -49,7 +49,7 @@ pub fn render(outcomes: &[Outcome]) -> String {
         for f in &o.findings {
             findings.push(JsonFinding {
                 draft: draft_file(o),
-                rule: f.rule,
+                rule: f.rule.as_str(),
                 severity: f.severity.as_str(),
                 message: &f.message,
                 help: f.help.as_deref(),

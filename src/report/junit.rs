@@ -3,9 +3,9 @@
 
 use std::fmt::Write;
 
-use crate::check::Outcome;
-use crate::finding::Severity;
+use crate::model::finding::Severity;
 use crate::report::{draft_file, locate};
+use crate::rules::engine::Outcome;
 
 pub fn render(outcomes: &[Outcome]) -> String {
     let mut cases = String::new();
@@ -44,7 +44,7 @@ pub fn render(outcomes: &[Outcome]) -> String {
                 cases,
                 "    <testcase classname=\"{}\" name=\"{}\">",
                 xml(file),
-                xml(f.rule)
+                xml(f.rule.as_str())
             );
             if f.severity == Severity::Error {
                 failures += 1;

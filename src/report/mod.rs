@@ -6,12 +6,12 @@ pub mod json;
 pub mod junit;
 pub mod sarif;
 
-use crate::check::Outcome;
-use crate::finding::Label;
-use crate::source::Sources;
+use crate::model::finding::Label;
+use crate::model::source::Sources;
+use crate::rules::engine::Outcome;
 
 /// Output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Diagnostics with source snippets and a closing verdict.
     Human,
@@ -23,6 +23,37 @@ pub enum Format {
     Github,
     /// JUnit XML, for GitLab, Jenkins and other CI test reports.
     Junit,
+}
+
+impl Format {
+    /// Each format with its name on the command line and what it gives.
+    pub const CHOICES: &'static [(Format, &'static str, &'static str)] = &[
+        (
+            Format::Human,
+            "human",
+            "Diagnostics with source snippets and a closing verdict",
+        ),
+        (
+            Format::Json,
+            "json",
+            "One JSON document: findings with locations, verdicts and a summary",
+        ),
+        (
+            Format::Sarif,
+            "sarif",
+            "SARIF 2.1.0, for code-scanning dashboards",
+        ),
+        (
+            Format::Github,
+            "github",
+            "GitHub Actions workflow commands (annotations on the pull request)",
+        ),
+        (
+            Format::Junit,
+            "junit",
+            "JUnit XML, for GitLab, Jenkins and other CI test reports",
+        ),
+    ];
 }
 
 /// How the human format should look.

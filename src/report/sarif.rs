@@ -3,10 +3,10 @@
 
 use serde_json::{json, Value};
 
-use crate::check::Outcome;
-use crate::finding::Severity;
+use crate::model::finding::Severity;
 use crate::report::{draft_file, locate, Location};
 use crate::rules;
+use crate::rules::engine::Outcome;
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -18,7 +18,7 @@ pub fn render(outcomes: &[Outcome]) -> String {
             let laws: Vec<String> = r.laws.iter().map(|l| format!("{} {} ({})", l.law, l.section, l.url)).collect();
             json!({
                 "id": r.id,
-                "name": camel(r.id),
+                "name": camel(r.id.as_str()),
                 "shortDescription": { "text": r.summary },
                 "fullDescription": { "text": r.docs.what },
                 "help": {

@@ -1,0 +1,956 @@
+//! Sender identification (CASL regulations s. 2, CAN-SPAM postal address): finds the sender's
+//! name, mailing address and contact details in a message.
+//!
+//! Every word list and code table the detectors use comes from the `[params]` of
+//! `rules/sender-identification.toml` ([`Params`]); the patterns are compiled from them once,
+//! by the rule (`rules::checks::sender_identification::detectors`).
+//!
+//! Compiling them is most of what a one-template check costs (the pre-commit case), so the
+//! patterns stay cheap to build: letters are the Latin script's (the addresses and names of
+//! the laws checked, Canada, the US, the UK and Australia, are written in it) rather than all
+//! of Unicode's, and no literal prefilter is built (the texts searched are a message's visible
+//! text, where the lazy DFA alone is fast). See BENCHMARKS.md for what each bought.
+
+use std::ops::Range;
+
+use regex_automata::meta;
+
+use crate::analysis::merge_tags;
+use crate::analysis::unsubscribe::{self, Placeholders};
+use crate::load::draft::Draft;
+use crate::model::source::Sources;
+
+/// The word lists and code tables of `rules/sender-identification.toml`'s `[params]`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Params {
+    pub canadian_postal_first_letters: String,
+    pub canadian_postal_letters: String,
+    pub province_codes: Vec<String>,
+    pub province_names: Vec<String>,
+    pub us_state_codes: Vec<String>,
+    pub po_box_forms: Vec<String>,
+    pub street_types_en: Vec<String>,
+    pub street_types_fr: Vec<String>,
+    pub street_connectors_fr: Vec<String>,
+    pub organisation_suffixes: Vec<String>,
+    pub copyright_cues: Vec<String>,
+    pub copyright_not_names: Vec<String>,
+    pub name_connectors: Vec<String>,
+    pub not_names: Vec<String>,
+    pub name_tags: Vec<String>,
+    pub name_only_tags: Vec<String>,
+    pub phone_cues: Vec<String>,
+    pub email_cues: Vec<String>,
+    pub web_cues: Vec<String>,
+    pub web_tlds: Vec<String>,
+    pub contact_link_words: Vec<String>,
+}
+
+/// What kind of mailing address was recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressKind {
+    CanadianPostalCode,
+    UsZip,
+    UkPostcode,
+    PoBox,
+    Street,
+}
+
+impl AddressKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            AddressKind::CanadianPostalCode => "a Canadian postal code",
+            AddressKind::UsZip => "a US state and ZIP code",
+            AddressKind::UkPostcode => "a UK postcode",
+            AddressKind::PoBox => "a post office box",
+            AddressKind::Street => "a street address",
+        }
+    }
+}
+
+/// What kind of contact detail was recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactKind {
+    Phone,
+    Email,
+    Web,
+}
+
+impl ContactKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            ContactKind::Phone => "a telephone number",
+            ContactKind::Email => "an email address",
+            ContactKind::Web => "a web address",
+        }
+    }
+}
+
+/// One thing recognised in a text: its kind and its byte range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit<K> {
+    pub kind: K,
+    pub range: Range<usize>,
+}
+
+/// The compiled detectors.
+#[derive(Debug)]
+pub struct Detectors {
+    ca_postal: Pattern,
+    ca_postal_bare: Pattern,
+    us_zip: Pattern,
+    uk_postcode: Pattern,
+    po_box: Pattern,
+    street_en: Pattern,
+    street_fr: Pattern,
+    org_suffix: Pattern,
+    org_suffix_word: Pattern,
+    copyright: Pattern,
+    copyright_not_names: Vec<String>,
+    name_connectors: Vec<String>,
+    not_names: Vec<String>,
+    name_tag_keys: Vec<String>,
+    name_only_tag_keys: Vec<String>,
+    phone_nanp: Pattern,
+    phone_intl: Pattern,
+    phone_cued: Pattern,
+    phone_cues: Vec<String>,
+    email_cues: Vec<String>,
+    web_cues: Vec<String>,
+    email: Pattern,
+    web: Pattern,
+    contact_link_words: Vec<String>,
+    placeholders: Placeholders,
+}
+
+/// A compiled detector pattern; matches are byte ranges of the searched text.
+#[derive(Debug)]
+struct Pattern(meta::Regex);
+
+impl Pattern {
+    fn find(&self, text: &str) -> Option<Range<usize>> {
+        self.0.find(text).map(|m| m.range())
+    }
+
+    fn find_iter<'t>(&'t self, text: &'t str) -> impl Iterator<Item = Range<usize>> + 't {
+        self.0.find_iter(text).map(|m| m.range())
+    }
+
+    /// The range of the first capture group of each match that has one.
+    fn group_iter<'t>(&'t self, text: &'t str) -> impl Iterator<Item = Range<usize>> + 't {
+        self.0
+            .captures_iter(text)
+            .filter_map(|c| c.get_group(1).map(|s| s.range()))
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        self.0.is_match(text)
+    }
+}
+
+/// A letter, as a class: the Latin script's (see the module comment).
+const LETTER: &str = r"[\p{Latin}]";
+/// A capital letter: A–Z, Latin-1's and Latin Extended-A's (which mixes the cases: close
+/// enough, and a fraction of the cost of `\p{Lu}`).
+const UPPER: &str = "[A-ZÀ-ÖØ-ÞĀ-Ž]";
+/// Horizontal white space: an address sits on one line of the visible text.
+const SP: &str = r"[ \t\u{a0}]";
+/// What may stand before a number that starts a street line or a phone number: not a letter,
+/// digit, currency sign or `#`, so `$12`, `#1042` and `3.14` are not read as one.
+const NUM_GUARD: &str = r"(?:^|[^\p{Latin}0-9_$€£#.,:/+-])";
+/// A capitalised word of a name or a street name (`Main`, `Saint-Laurent`, `O'Connor`, `St.`):
+/// an [`UPPER`] letter, then [`LETTER`]s, digits and `&'’.-`.
+const CAP_WORD: &str = r"[A-ZÀ-ÖØ-ÞĀ-Ž][\p{Latin}0-9&'’.-]*";
+
+/// `a|b|c` of the escaped words, longest first so a word never shadows a longer one.
+fn alternation(words: &[String]) -> String {
+    let mut words: Vec<&String> = words.iter().filter(|w| !w.is_empty()).collect();
+    words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+    words
+        .iter()
+        .map(|w| regex::escape(w))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// Like [`alternation`], with each word's dots optional and its spaces flexible, so one entry
+/// `P.O. Box` also reads `PO Box` and `P. O. BOX`.
+fn loose_alternation(words: &[String]) -> String {
+    let mut words: Vec<&String> = words.iter().filter(|w| !w.is_empty()).collect();
+    words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+    words
+        .iter()
+        .map(|w| {
+            let mut out = String::new();
+            for c in w.trim_end_matches('.').chars() {
+                match c {
+                    '.' => out.push_str(r"\.?\s*"),
+                    ' ' => out.push_str(r"\s*"),
+                    c => out.push_str(&regex::escape(&c.to_string())),
+                }
+            }
+            // A trailing dot ("Inc.", "C.P.") is always optional.
+            if w.ends_with('.') {
+                out.push_str(r"\.?");
+            }
+            out
+        })
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// Each word as written and in upper case (`Street`, `STREET`).
+fn with_upper(words: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = words.to_vec();
+    out.extend(words.iter().map(|w| w.to_uppercase()));
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn compile(what: &str, pattern: &str) -> Pattern {
+    // Word boundaries are ASCII ones: with a Unicode `\b`, the lazy DFA gives up on any
+    // non-ASCII text and the (far slower) PikeVM searches instead, which a 50 MB template
+    // turned into seconds. The patterns are written with `\b` for readability.
+    let pattern = pattern.replace(r"\b", r"(?-u:\b)");
+    meta::Builder::new()
+        .configure(meta::Config::new().auto_prefilter(false).dfa(false))
+        .build(&pattern)
+        .map(Pattern)
+        .unwrap_or_else(|e| {
+            panic!("sender-identification: the {what} pattern does not compile: {e}")
+        })
+}
+
+/// The comparable key of each merge tag as written in the params (`*|LIST:COMPANY|*` → `list:company`).
+fn tag_keys(key: &str, tags: &[String]) -> Vec<String> {
+    tags.iter()
+        .map(|t| {
+            merge_tags::find(t)
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| {
+                    panic!(
+                        "rules/sender-identification.toml: params.{key}: `{t}` is not a merge tag"
+                    )
+                })
+                .key
+        })
+        .collect()
+}
+
+fn lower(words: Vec<String>) -> Vec<String> {
+    words.into_iter().map(|w| w.to_lowercase()).collect()
+}
+
+impl Detectors {
+    pub fn build(params: &Params, placeholders: &Placeholders) -> Detectors {
+        let p = params;
+        let first = regex::escape(&p.canadian_postal_first_letters);
+        let letters = regex::escape(&p.canadian_postal_letters);
+        let provinces = format!(
+            r"(?:\b(?:{})\b|(?i:\b(?:{})))",
+            alternation(&p.province_codes.clone()),
+            alternation(&p.province_names.clone()),
+        );
+        let ca_postal = format!(r"\b[{first}][0-9][{letters}](?:{SP}|-)[0-9][{letters}][0-9]\b");
+        let ca_postal_bare =
+            format!(r"{provinces}\)?,?{SP}*[{first}][0-9][{letters}][0-9][{letters}][0-9]\b");
+        let states = alternation(&p.us_state_codes.clone());
+        let us_zip = format!(r"\b(?:{states})\.?,?{SP}+[0-9]{{5}}(?:-[0-9]{{4}})?\b");
+        // Outward code, space, inward code (whose letters are never C, I, K, M, O or V).
+        let uk_postcode =
+            r"\b[A-Z]{1,2}[0-9][A-Z0-9]?[ \u{a0}][0-9][ABD-HJLNP-UW-Z]{2}\b".to_string();
+        let po_forms = loose_alternation(&p.po_box_forms.clone());
+        let po_box = format!(r"(?i:\b(?:{po_forms}){SP}*(?:#|no\.?|n°|nº)?{SP}*[0-9]+)\b");
+        let number = r"[0-9]{1,6}[A-Za-z]?(?:-[0-9]{1,6}[A-Za-z]?)?";
+        let types_en = alternation(&with_upper(&p.street_types_en.clone()));
+        let street_en = format!(
+            r"{NUM_GUARD}{number}{SP}+(?:(?:[0-9]+(?:st|nd|rd|th)|{CAP_WORD}){SP}+){{1,4}}(?:{types_en})(?:\b|$)"
+        );
+        let types_fr = alternation(&p.street_types_fr.clone());
+        let connectors_fr = alternation(&p.street_connectors_fr.clone());
+        let street_fr = format!(
+            r"{NUM_GUARD}{number},?{SP}+(?i:{types_fr})\.?{SP}+(?:(?i:{connectors_fr}){SP}*)?{UPPER}"
+        );
+
+        let suffixes = loose_alternation(&p.organisation_suffixes.clone());
+        let org_suffix = format!(
+            r"{CAP_WORD}(?:{SP}+{CAP_WORD})*,?{SP}+(?:&{SP}+)?(?i:{suffixes})(?:[^\p{{Latin}}0-9]|$)"
+        );
+        let org_suffix_word = format!(r"^(?i:{suffixes})[,.]?$");
+        let cues = alternation(&p.copyright_cues.clone());
+        // "© Copyright 2016 Name", "©2\u{200c}016 Name" (a zero-width joiner inside the year).
+        let copyright = format!(
+            r"(?:(?i:{cues}){SP}*)+(?:[0-9\p{{Cf}}]{{4,}}(?:{SP}*[-–—]{SP}*[0-9\p{{Cf}}]{{4,}})?{SP}*,?)?{SP}*({LETTER}[^\n]*)"
+        );
+        let phone_cues = p.phone_cues.clone();
+        let phone_nanp = format!(
+            r"{NUM_GUARD}((?:\+?1[ .\u{{a0}}-]?)?(?:\([0-9]{{3}}\)[ .\u{{a0}}-]?|[0-9]{{3}}[ .\u{{a0}}-])[0-9]{{3}}[ .\u{{a0}}-][0-9]{{4}})\b"
+        );
+        let phone_intl =
+            format!(r"{NUM_GUARD}(\+[0-9]{{1,3}}(?:[ .\u{{a0}}-]?\(?[0-9]{{1,5}}\)?){{2,6}})");
+        let phone_cued = format!(
+            r"(?i:\b(?:{}))\.?{SP}*(?:[:.#-]{SP}*)?(\+?[0-9(][0-9 ().\u{{a0}}-]{{5,}}[0-9])",
+            alternation(&phone_cues)
+        );
+        let email =
+            r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}".to_string();
+        let tlds = alternation(&p.web_tlds.clone());
+        let web_cues = p.web_cues.clone();
+        // A bare domain counts with a known TLD, or after a cue ("Web: boulangerie.example").
+        let web = format!(
+            r"(?i:\bhttps?://[\p{{Latin}}0-9_-]+(?:\.[\p{{Latin}}0-9_-]+)+(?:/[^\s<>]*)?|\bwww\.[\p{{Latin}}0-9_-]+(?:\.[\p{{Latin}}0-9_-]+)+|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:{tlds})\b|\b(?:{}){SP}*:?{SP}*[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)",
+            alternation(&web_cues)
+        );
+
+        Detectors {
+            ca_postal: compile("Canadian postal code", &ca_postal),
+            ca_postal_bare: compile("Canadian postal code", &ca_postal_bare),
+            us_zip: compile("US ZIP code", &us_zip),
+            uk_postcode: compile("UK postcode", &uk_postcode),
+            po_box: compile("post office box", &po_box),
+            street_en: compile("English street", &street_en),
+            street_fr: compile("French street", &street_fr),
+            org_suffix: compile("organisation suffix", &org_suffix),
+            org_suffix_word: compile("organisation suffix", &org_suffix_word),
+            copyright: compile("copyright", &copyright),
+            copyright_not_names: lower(p.copyright_not_names.clone()),
+            name_connectors: lower(p.name_connectors.clone()),
+            not_names: lower(p.not_names.clone()),
+            name_tag_keys: tag_keys("name-tags", &p.name_tags),
+            name_only_tag_keys: tag_keys("name-only-tags", &p.name_only_tags),
+            phone_nanp: compile("telephone", &phone_nanp),
+            phone_intl: compile("telephone", &phone_intl),
+            phone_cued: compile("telephone", &phone_cued),
+            phone_cues: lower(phone_cues),
+            email_cues: lower(p.email_cues.clone()),
+            web_cues: lower(web_cues),
+            email: compile("email", &email),
+            web: compile("web address", &web),
+            contact_link_words: lower(p.contact_link_words.clone()),
+            placeholders: placeholders.clone(),
+        }
+    }
+
+    /// The first mailing address in `text`, if any.
+    pub fn find_address(&self, text: &str) -> Option<Hit<AddressKind>> {
+        let detectors: [(&Pattern, AddressKind); 7] = [
+            (&self.ca_postal, AddressKind::CanadianPostalCode),
+            (&self.ca_postal_bare, AddressKind::CanadianPostalCode),
+            (&self.us_zip, AddressKind::UsZip),
+            (&self.uk_postcode, AddressKind::UkPostcode),
+            (&self.po_box, AddressKind::PoBox),
+            (&self.street_en, AddressKind::Street),
+            (&self.street_fr, AddressKind::Street),
+        ];
+        detectors
+            .iter()
+            .filter_map(|(re, kind)| {
+                re.find(text).map(|m| Hit {
+                    kind: *kind,
+                    range: trim_guard(text, m),
+                })
+            })
+            .min_by_key(|h| h.range.start)
+    }
+
+    /// The first telephone number in `text`, if any.
+    pub fn find_phone(&self, text: &str) -> Option<Range<usize>> {
+        let digits =
+            |r: &Range<usize>| text[r.clone()].chars().filter(char::is_ascii_digit).count();
+        let nanp = self.phone_nanp.group_iter(text);
+        let intl = self
+            .phone_intl
+            .group_iter(text)
+            .filter(|r| (8..=15).contains(&digits(r)));
+        let cued = self
+            .phone_cued
+            .group_iter(text)
+            .filter(|r| (7..=15).contains(&digits(r)));
+        nanp.take(1)
+            .chain(intl.take(1))
+            .chain(cued.take(1))
+            .min_by_key(|r| r.start)
+    }
+
+    /// The first telephone number, email address or web address written in `text`.
+    pub fn find_contact(&self, text: &str) -> Option<Hit<ContactKind>> {
+        [
+            self.find_phone(text).map(|r| (ContactKind::Phone, r)),
+            self.email.find(text).map(|r| (ContactKind::Email, r)),
+            // An unsubscribe URL leads off the list, not to the sender.
+            self.web
+                .find_iter(text)
+                .find(|r| crate::data::phrases::find_unsubscribe(&text[r.clone()]).is_none())
+                .map(|r| (ContactKind::Web, r)),
+        ]
+        .into_iter()
+        .flatten()
+        .min_by_key(|(_, r)| r.start)
+        .map(|(kind, range)| Hit { kind, range })
+    }
+
+    /// A sender name written in `text`: a company name with a suffix, the rights holder of a
+    /// copyright notice, or a name just before the address or contact details at `anchor`.
+    pub fn find_name(&self, text: &str, anchor: Option<usize>) -> Option<String> {
+        if let Some(r) = self.org_suffix.find(text) {
+            return Some(
+                text[r]
+                    .trim_end_matches(|c: char| !c.is_alphanumeric() && c != '.')
+                    .to_string(),
+            );
+        }
+        for holder in self.copyright.group_iter(text) {
+            // "Bakery Example. All rights reserved." names "Bakery Example".
+            let holder = &text[holder];
+            let holder = holder.split(". ").next().unwrap_or("");
+            let holder = holder
+                .split(is_separator)
+                .next()
+                .unwrap_or("")
+                .trim()
+                .trim_end_matches('.');
+            let lower = holder.to_lowercase();
+            if holder.chars().any(char::is_alphabetic)
+                && !self
+                    .copyright_not_names
+                    .iter()
+                    .any(|n| lower.starts_with(n.as_str()))
+            {
+                return Some(holder.to_string());
+            }
+        }
+        let anchor = anchor?;
+        let line_start = text[..anchor].rfind('\n').map_or(0, |i| i + 1);
+        let before = text[line_start..anchor].trim_end();
+        // "Phone: 613-555-0100": the words before a colon label the number, they do not name anyone.
+        let same_line = if before.ends_with(':') {
+            String::new()
+        } else {
+            before
+                .trim_end_matches(|c: char| is_separator(c) || c.is_whitespace())
+                .rsplit(is_separator)
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        };
+        // A name on the line above stands on its own: the whole line, not a piece of it.
+        let previous_line = text[..line_start]
+            .trim_end()
+            .rsplit('\n')
+            .next()
+            .unwrap_or("")
+            .trim();
+        let found = [same_line.as_str(), previous_line]
+            .into_iter()
+            .find(|candidate| self.looks_like_name(candidate))
+            .map(str::to_string);
+        found
+    }
+
+    /// A short run of capitalised words that is not a greeting, a closing or a label.
+    pub fn looks_like_name(&self, candidate: &str) -> bool {
+        let candidate = candidate.trim_end_matches(['.', ',']);
+        let words: Vec<&str> = candidate.split_whitespace().collect();
+        if words.is_empty() || words.len() > 8 || candidate.chars().count() > 80 {
+            return false;
+        }
+        if candidate.ends_with(['?', '!', ':']) {
+            return false;
+        }
+        let lower = candidate.to_lowercase();
+        if self.not_names.contains(&lower)
+            || self.phone_cues.contains(&lower)
+            || self.email_cues.contains(&lower)
+            || self.web_cues.contains(&lower)
+            || self.contact_link_words.contains(&lower)
+        {
+            return false;
+        }
+        let mut capitalised = 0;
+        for word in &words {
+            let Some(first) = word.chars().find(|c| c.is_alphanumeric() || *c == '&') else {
+                continue;
+            };
+            let lower = word.to_lowercase();
+            // "d'Aylmer": an elided connector stuck to a capitalised word.
+            let elided = self
+                .name_connectors
+                .iter()
+                .any(|c| c.ends_with(['\'', '’']) && lower.starts_with(c.as_str()));
+            if first.is_uppercase() {
+                capitalised += 1;
+            } else if !(first.is_ascii_digit()
+                || first == '&'
+                || elided
+                || self.name_connectors.contains(&lower)
+                || self.org_suffix_word.is_match(word))
+            {
+                return false;
+            }
+        }
+        capitalised > 0
+    }
+
+    /// A link whose words lead to the sender's contact details ("Contact us", "Nous joindre").
+    pub fn is_contact_link_text(&self, text: &str) -> bool {
+        let lower = text.trim().to_lowercase();
+        self.contact_link_words
+            .iter()
+            .any(|w| lower == *w || lower.starts_with(&format!("{w} ")))
+    }
+
+    /// Whether a merge tag (by key) renders the sender's name.
+    pub fn is_name_tag(&self, key: &str) -> bool {
+        self.name_tag_keys.iter().any(|k| k == key)
+    }
+
+    /// Whether a tag from an ESP's address list gives no postal address (a name, the From address).
+    pub fn is_name_only_tag(&self, key: &str) -> bool {
+        self.name_only_tag_keys.iter().any(|k| k == key)
+    }
+}
+
+fn is_separator(c: char) -> bool {
+    matches!(
+        c,
+        ',' | ';' | ':' | '|' | '·' | '•' | '–' | '—' | '/' | '«' | '»' | '(' | ')'
+    )
+}
+
+/// Drops the one guard character a pattern matched before the number it looks for.
+fn trim_guard(text: &str, range: Range<usize>) -> Range<usize> {
+    match text[range.clone()].chars().next() {
+        Some(c) if !c.is_alphanumeric() && range.len() > c.len_utf8() => {
+            range.start + c.len_utf8()..range.end
+        }
+        _ => range,
+    }
+}
+
+/// What was found of the sender's identification, each with how it was found.
+#[derive(Debug, Clone, Default)]
+pub struct Identification {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub contact: Option<String>,
+}
+
+impl Identification {
+    pub fn is_complete(&self) -> bool {
+        self.name.is_some() && self.address.is_some() && self.contact.is_some()
+    }
+}
+
+/// The display name of the From header, if it has one (`Bakery <orders@bakery.example>`).
+pub fn from_display_name(draft: &Draft) -> Option<String> {
+    let value = draft.header_value("From")?;
+    let name = value.split('<').next()?.trim().trim_matches('"').trim();
+    (value.contains('<') && !name.is_empty() && !name.contains('@')).then(|| name.to_string())
+}
+
+/// Looks for the sender's name, mailing address and contact details in the whole draft: its
+/// headers, the visible text of its HTML part and its text part, and the ESP merge tags in its
+/// raw sources.
+/// Finds the sender's name, address and contact in a draft.
+pub fn identify(d: &Detectors, draft: &Draft, sources: &Sources) -> Identification {
+    let mut found = Identification::default();
+
+    if let Some(name) = from_display_name(draft) {
+        found.name = Some(format!("the From name \"{name}\""));
+    }
+
+    // ESP merge tags fill the footer from the account settings when the message is sent.
+    for id in draft.body_sources() {
+        let text = &sources.get(id).text;
+        if found.address.is_none() {
+            let mut offset = 0;
+            while let Some((tag, esp)) = merge_tags::find_address_tag(&text[offset..]) {
+                if !d.is_name_only_tag(&tag.key) {
+                    found.address = Some(format!("{}'s address merge tag", esp.name));
+                    break;
+                }
+                offset += tag.span.end;
+            }
+        }
+        if found.name.is_none() {
+            if let Some(tag) = merge_tags::find(text)
+                .into_iter()
+                .find(|t| d.is_name_tag(&t.key))
+            {
+                found.name = Some(format!("the merge tag `{}`", &text[tag.span]));
+            }
+        }
+    }
+
+    let texts = [
+        draft.html.as_ref().map(|h| h.visible_text.as_str()),
+        draft.text.as_ref().map(|t| t.content.as_str()),
+    ];
+    for text in texts.into_iter().flatten() {
+        let address = d.find_address(text);
+        let contact = d.find_contact(text);
+        if found.address.is_none() {
+            if let Some(hit) = &address {
+                found.address = Some(format!(
+                    "{} (\"{}\")",
+                    hit.kind.describe(),
+                    text[hit.range.clone()].trim()
+                ));
+            }
+        }
+        if found.contact.is_none() {
+            if let Some(hit) = &contact {
+                found.contact = Some(format!(
+                    "{} (\"{}\")",
+                    hit.kind.describe(),
+                    text[hit.range.clone()].trim()
+                ));
+            }
+        }
+        if found.name.is_none() {
+            // The name usually opens the footer line that holds the address (or, failing
+            // that, the contact details), or stands on the line above it.
+            let anchor = match (&address, &contact) {
+                (Some(a), _) => Some(a.range.start),
+                (None, Some(c)) => Some(c.range.start),
+                (None, None) => None,
+            };
+            if let Some(name) = d.find_name(text, anchor) {
+                found.name = Some(format!("the name \"{name}\""));
+            }
+        }
+    }
+
+    if found.contact.is_none() {
+        if let Some(html) = &draft.html {
+            for link in &html.links {
+                let href = link.href.as_deref().unwrap_or("").trim();
+                // A merge tag (`mailto:{{support_email}}`) is filled with the address at send time.
+                let mailto = href.strip_prefix("mailto:").filter(|a| {
+                    a.contains('@') || !merge_tags::find(&merge_tags::percent_decode(a)).is_empty()
+                });
+                if let Some(address) = mailto {
+                    found.contact = Some(format!("a mailto: link ({address})"));
+                    break;
+                }
+                if d.is_contact_link_text(&link.text) && has_real_destination(href, &d.placeholders)
+                {
+                    found.contact = Some(format!("a \"{}\" link", link.text.trim()));
+                    break;
+                }
+                // A link to a site's home page (the logo, the company name) is its web address;
+                // a link into the site ("/order") is an offer, not a way to reach the sender.
+                if is_home_page(href) && has_real_destination(href, &d.placeholders) {
+                    found.contact = Some(format!("a link to the web site {href}"));
+                    break;
+                }
+            }
+        }
+    }
+    if found.contact.is_none() {
+        for header in ["Reply-To", "From"] {
+            if let Some(address) = draft.header_value(header).and_then(|v| {
+                crate::model::address::extract_addresses(v)
+                    .into_iter()
+                    .next()
+            }) {
+                found.contact = Some(format!("the {header} address {address}"));
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// `https://host` or `https://host/`: no path, query or fragment.
+fn is_home_page(href: &str) -> bool {
+    let lower = href.to_ascii_lowercase();
+    lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+        .is_some_and(|rest| {
+            let rest = rest.strip_suffix('/').unwrap_or(rest);
+            !rest.is_empty() && !rest.contains(['/', '?', '#'])
+        })
+}
+
+/// An http(s) link with a host that is not a template placeholder.
+fn has_real_destination(href: &str, placeholders: &Placeholders) -> bool {
+    let lower = href.to_ascii_lowercase();
+    let Some(rest) = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let host = rest.split(['/', '?', '#', ':']).next().unwrap_or("");
+    if !host.contains('.') {
+        return false;
+    }
+    unsubscribe::placeholder_reason(Some(href), placeholders).is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The detectors from the shipped rule files, read here directly: the rules layer (which
+    /// builds them for checks) sits above this one.
+    fn detectors() -> &'static Detectors {
+        static DETECTORS: std::sync::OnceLock<Detectors> = std::sync::OnceLock::new();
+        DETECTORS.get_or_init(|| {
+            fn params<T: serde::de::DeserializeOwned>(text: &str) -> T {
+                let file: toml::Table = toml::from_str(text).unwrap();
+                file["params"].clone().try_into().unwrap()
+            }
+            Detectors::build(
+                &params(include_str!("../../rules/sender-identification.toml")),
+                &params(include_str!("../../rules/unsubscribe-placeholder.toml")),
+            )
+        })
+    }
+
+    fn address(text: &str) -> Option<AddressKind> {
+        detectors().find_address(text).map(|h| h.kind)
+    }
+
+    fn phone(text: &str) -> Option<&str> {
+        detectors().find_phone(text).map(|r| &text[r])
+    }
+
+    #[test]
+    fn canadian_postal_codes() {
+        use AddressKind::CanadianPostalCode as Ca;
+        assert_eq!(address("Ottawa ON K1A 0B1"), Some(Ca));
+        assert_eq!(address("Gatineau (Québec) J8X 1A1"), Some(Ca));
+        assert_eq!(address("Vancouver, BC V6B-4Y8"), Some(Ca));
+        // Without the space, only after a province.
+        assert_eq!(address("Ottawa ON K1A0B1"), Some(Ca));
+        assert_eq!(address("Ottawa, Ontario K1A0B1"), Some(Ca));
+        assert_eq!(address("Gatineau (Québec) J8X1A1"), Some(Ca));
+        assert_eq!(address("Use code K1A0B1 at checkout"), None);
+        // D, F, I, O, Q, U, W and Z never start a postal code.
+        assert_eq!(address("D1A 0B1"), None);
+        assert_eq!(address("W1A 0B1"), None);
+        assert_eq!(address("Z9Z 9Z9"), None);
+        // D, F, I, O, Q and U are never one of its letters.
+        assert_eq!(address("K1O 0B1"), None);
+        assert_eq!(address("K1A 0U1"), None);
+        // Lower case and longer runs are not postal codes.
+        assert_eq!(address("k1a 0b1"), None);
+        assert_eq!(address("AK1A 0B12"), None);
+    }
+
+    #[test]
+    fn us_zip_codes_need_a_state() {
+        use AddressKind::UsZip;
+        assert_eq!(address("New York, NY 10001"), Some(UsZip));
+        assert_eq!(address("San Francisco, CA 94105-1234"), Some(UsZip));
+        assert_eq!(address("SpringField, OR, 97477 US"), Some(UsZip));
+        assert_eq!(address("Order 10001 shipped"), None);
+        assert_eq!(address("Save 20% on 94105 items"), None);
+        assert_eq!(address("SALE ENDS IN 48 HOURS"), None);
+        assert_eq!(address("or 97477"), None);
+        assert_eq!(address("NY 100011"), None);
+    }
+
+    #[test]
+    fn uk_postcodes() {
+        assert_eq!(address("London SW1A 1AA"), Some(AddressKind::UkPostcode));
+        assert_eq!(address("Manchester M1 1AE"), Some(AddressKind::UkPostcode));
+        assert_eq!(address("Room B2 2CC"), None);
+    }
+
+    #[test]
+    fn po_boxes_english_and_french() {
+        use AddressKind::PoBox;
+        assert_eq!(address("PO Box 1234, Halifax"), Some(PoBox));
+        assert_eq!(address("P.O. Box 12"), Some(PoBox));
+        assert_eq!(address("P. O. BOX 12"), Some(PoBox));
+        assert_eq!(address("Post Office Box 99"), Some(PoBox));
+        assert_eq!(address("PMB 204, 1 Elm"), Some(PoBox));
+        assert_eq!(address("C.P. 1234, succursale Centre-ville"), Some(PoBox));
+        assert_eq!(address("CP 88"), Some(PoBox));
+        assert_eq!(address("Case postale 6000"), Some(PoBox));
+        assert_eq!(address("BP 12, 75001 Paris"), Some(PoBox));
+        assert_eq!(address("Boîte postale 7"), Some(PoBox));
+        assert_eq!(address("Our box of 12 cookies"), None);
+        assert_eq!(address("Keep your post office open"), None);
+    }
+
+    #[test]
+    fn street_lines_english() {
+        use AddressKind::Street;
+        assert_eq!(address("12 Main Street"), Some(Street));
+        assert_eq!(address("1234 Awesome St"), Some(Street));
+        assert_eq!(address("123 Fake Street, SpringField"), Some(Street));
+        assert_eq!(address("1600 Elm Ave. Suite 4"), Some(Street));
+        assert_eq!(address("500 King St W"), Some(Street));
+        assert_eq!(address("77 Massachusetts Avenue"), Some(Street));
+        assert_eq!(address("10 West 5th Road"), Some(Street));
+        assert_eq!(address("221B Baker Street"), Some(Street));
+        assert_eq!(address("1 INFINITE LOOP WAY"), Some(Street));
+        // Prose, prices and counts are not street lines.
+        assert_eq!(address("10 things you can do to drive sales"), None);
+        assert_eq!(address("3 easy ways to save"), None);
+        assert_eq!(address("Only $12 Main Course Street food"), None);
+        assert_eq!(address("Order #1042 Street Tacos Place"), None);
+    }
+
+    #[test]
+    fn street_lines_french() {
+        use AddressKind::Street;
+        assert_eq!(address("12, rue Principale"), Some(Street));
+        assert_eq!(address("12 rue Principale"), Some(Street));
+        assert_eq!(address("1234, boul. René-Lévesque Ouest"), Some(Street));
+        assert_eq!(address("450 boulevard Saint-Laurent"), Some(Street));
+        assert_eq!(address("3 chemin du Lac"), Some(Street));
+        assert_eq!(address("8 avenue des Pins"), Some(Street));
+        assert_eq!(address("22 route de la Montagne"), Some(Street));
+        assert_eq!(address("1 place Ville-Marie"), Some(Street));
+        assert_eq!(address("155 rang Saint-Joseph"), Some(Street));
+        assert_eq!(address("4 chemin d'Aylmer"), Some(Street));
+        // A count of seats or roads is not an address.
+        assert_eq!(address("il reste 3 places disponibles"), None);
+        assert_eq!(address("plus que 1 place à bord"), None);
+        assert_eq!(address("12 rues fermées"), None);
+    }
+
+    #[test]
+    fn addresses_do_not_fire_on_prices_phones_or_orders() {
+        for text in [
+            "Fresh bread, $4.99, 20% off this week",
+            "Call 613-555-0100 today",
+            "Order #1042 placed on 2024-05-12, total $1,299.99",
+            "Discount Code: 45A9E77DGW8455",
+            "Only 2 left in stock, 3 for $10",
+            "Version 2.1.0 released",
+        ] {
+            assert_eq!(address(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn telephone_numbers() {
+        assert_eq!(phone("Call 613-555-0100 today"), Some("613-555-0100"));
+        assert_eq!(phone("(123) 456-7890"), Some("(123) 456-7890"));
+        assert_eq!(phone("tél. : 819 555-0100"), Some("819 555-0100"));
+        assert_eq!(phone("1-800-555-0199"), Some("1-800-555-0199"));
+        assert_eq!(phone("+44 20 7946 0958"), Some("+44 20 7946 0958"));
+        assert_eq!(phone("Phone: +1 (655) 606-605"), Some("+1 (655) 606-605"));
+        assert_eq!(phone("613.555.0100"), Some("613.555.0100"));
+        for text in [
+            "Total $1,299.99",
+            "Order #613-555-0100",
+            "Order 10423001 shipped",
+            "Placed 2024-05-12 at 10:30",
+            "ISBN 978-0-306-40615-7",
+            "Call before 5 pm",
+            "12 Main Street, Ottawa ON K1A 0B1",
+        ] {
+            assert_eq!(phone(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn email_and_web_addresses() {
+        let d = detectors();
+        let kind = |t: &str| d.find_contact(t).map(|h| h.kind);
+        assert_eq!(kind("Write to hello@bakery.ca"), Some(ContactKind::Email));
+        assert_eq!(kind("Visit www.bakery.example"), Some(ContactKind::Web));
+        assert_eq!(
+            kind("See https://bakery.example/contact"),
+            Some(ContactKind::Web)
+        );
+        assert_eq!(kind("www.YourSiteName.com"), Some(ContactKind::Web));
+        assert_eq!(kind("bakery.ca"), Some(ContactKind::Web));
+        assert_eq!(kind("Web : boulangerie.example"), Some(ContactKind::Web));
+        assert_eq!(kind("Visit our site today."), None);
+        assert_eq!(
+            kind("Unsubscribe: https://bakery.example/unsubscribe?u=1"),
+            None
+        );
+        assert_eq!(kind("Fresh bread. Come by soon."), None);
+        assert_eq!(kind("Version 2.1 of Node.js"), None);
+    }
+
+    #[test]
+    fn names() {
+        let d = detectors();
+        assert_eq!(
+            d.find_name("Thanks!\nAwesome Inc\n1234 Awesome St", None)
+                .as_deref(),
+            Some("Awesome Inc")
+        );
+        assert_eq!(
+            d.find_name("Boulangerie Exemple inc.", None).as_deref(),
+            Some("Boulangerie Exemple inc.")
+        );
+        assert_eq!(
+            d.find_name("© 2025 Bakery Example", None).as_deref(),
+            Some("Bakery Example")
+        );
+        assert_eq!(d.find_name("© 2014 All Rights Reserved", None), None);
+        let text = "Fresh bread.\nBakery Example · 12 Main Street";
+        let at = d.find_address(text).unwrap().range.start;
+        assert_eq!(
+            d.find_name(text, Some(at)).as_deref(),
+            Some("Bakery Example")
+        );
+        let text = "Fresh bread.\nCompany Name\n123 Fake Street";
+        let at = d.find_address(text).unwrap().range.start;
+        assert_eq!(d.find_name(text, Some(at)).as_deref(), Some("Company Name"));
+        let text = "Questions?\nCall us at 613-555-0100";
+        let at = d.find_contact(text).unwrap().range.start;
+        assert_eq!(d.find_name(text, Some(at)), None);
+        let text = "Sincerely,\n613-555-0100";
+        let at = d.find_contact(text).unwrap().range.start;
+        assert_eq!(d.find_name(text, Some(at)), None);
+        let text = "Email: bob@bob.com";
+        let at = d.find_contact(text).unwrap().range.start;
+        assert_eq!(d.find_name(text, Some(at)), None);
+        let text = "Email\nbob@bob.com";
+        let at = d.find_contact(text).unwrap().range.start;
+        assert_eq!(d.find_name(text, Some(at)), None);
+        assert_eq!(
+            d.find_name("© Copyright 2016 Sendwithus. All Rights Reserved.", None)
+                .as_deref(),
+            Some("Sendwithus")
+        );
+        assert_eq!(
+            d.find_name("©2\u{200c}016 company name. All Rights Reserved.", None)
+                .as_deref(),
+            Some("company name")
+        );
+        assert!(d.looks_like_name("Boulangerie de la Place"));
+        assert!(!d.looks_like_name("View as a Web Page"));
+        assert!(!d.looks_like_name("Our mailing address is:"));
+    }
+
+    #[test]
+    fn home_page_links() {
+        assert!(is_home_page("https://bakery.example"));
+        assert!(is_home_page("https://www.bakery.example/"));
+        assert!(!is_home_page("https://bakery.example/order"));
+        assert!(!is_home_page("https://bakery.example/?utm_source=x"));
+        assert!(!is_home_page("http://"));
+        let p = &detectors().placeholders;
+        assert!(has_real_destination("https://bakery.example/", p));
+        assert!(!has_real_destination("http://", p));
+        assert!(!has_real_destination("#", p));
+        assert!(!has_real_destination("https://example.com/", p));
+    }
+
+    #[test]
+    fn merge_tag_keys() {
+        let d = detectors();
+        assert!(d.is_name_tag("list:company"));
+        assert!(d.is_name_tag("html:list_address_html"));
+        assert!(!d.is_name_only_tag("html:list_address_html"));
+        assert!(d.is_name_only_tag("site_settings.company_name"));
+    }
+}

@@ -1,0 +1,8 @@
+//! Judgements about one message's content: its kind, its unsubscribe mechanisms, how it
+//! identifies its sender, the merge tags it carries.
+
+pub mod footer;
+pub mod identification;
+pub mod kind;
+pub mod merge_tags;
+pub mod unsubscribe;

@@ -1,0 +1,44 @@
+//! `bulklint record`: a send made without a check.
+
+use bulklint::app::batch;
+use bulklint::app::options::ConfigSource;
+use bulklint::app::read::{read_all, read_input};
+use bulklint::app::record::{recorded_text, records};
+use bulklint::app::session::ledger_path;
+use bulklint::ledger::{Ledger, Origin};
+use bulklint::load::mailbox;
+use bulklint::mailing::assemble;
+use bulklint::InputError;
+
+use crate::args::RecordArgs;
+use crate::{system_now, EXIT_CLEAN};
+
+pub fn run(args: RecordArgs) -> Result<u8, InputError> {
+    let now = args.now.unwrap_or_else(system_now);
+    let path = ledger_path(args.ledger.as_deref())?;
+    let mut ledger = Ledger::open(&path)?;
+    let config = ConfigSource::new(args.isolated, args.config.as_deref())?;
+    let mut options = config.options_for(&args.draft, &super::sender_flags(&args.sender), None)?;
+    let lists = read_all(&args.recipients)?;
+    let (draft, lists) = if args.batch || mailbox::is_mbox_path(&args.draft) {
+        let loaded = batch::load(&args.draft, &lists)?;
+        for w in &loaded.warnings {
+            eprintln!("warning: {w}");
+        }
+        options.batch = Some(loaded.batch);
+        (loaded.draft, loaded.lists)
+    } else {
+        (read_input(&args.draft)?, lists)
+    };
+    let send = assemble::load(draft, lists, &options)?;
+    let records = records(&send, now, Origin::Record);
+    if records.iter().all(|r| r.recipients == 0) {
+        return Err(InputError::new(
+            args.draft.display().to_string(),
+            "no recipients to record: pass --recipients, or a draft with To, Cc or Bcc",
+        ));
+    }
+    ledger.record(&records, now)?;
+    println!("{}", recorded_text(&records, ledger.path()));
+    Ok(EXIT_CLEAN)
+}

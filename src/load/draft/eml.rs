@@ -1,0 +1,322 @@
+//! RFC 5322 / MIME messages, read with mail-parser: headers with spans, the text and HTML
+//! parts decoded from any charset and transfer encoding, attachments listed.
+
+use std::ops::Range;
+
+use mail_parser::{HeaderName, HeaderValue, MessageParser, MimeHeaders, PartType};
+
+use crate::load::draft::{
+    html, AddressField, Attachment, Draft, DraftFormat, Header, HeaderAddress, LoadProblem,
+    TextPart,
+};
+use crate::load::input_limits::InputLimits;
+use crate::model::address;
+use crate::model::error::InputError;
+use crate::model::finding::Label;
+use crate::model::source::{SourceId, Sources};
+
+pub fn load(sources: &mut Sources, name: &str, bytes: Vec<u8>) -> Result<Draft, InputError> {
+    load_with(sources, name, bytes, &InputLimits::default())
+}
+
+/// [`load`] under the given input limits.
+pub fn load_with(
+    sources: &mut Sources,
+    name: &str,
+    bytes: Vec<u8>,
+    limits: &InputLimits,
+) -> Result<Draft, InputError> {
+    limits.check_draft_size(name, bytes.len() as u64)?;
+    let parser = MessageParser::default();
+    // Defence in depth: a parser bug on hostile input must become a diagnostic, not a crash.
+    // The depth check comes first: a stack overflow is no panic, nothing catches it.
+    let parsed = crate::model::panic_guard::catch(|| {
+        limits
+            .check_mime_depth(name, &bytes)
+            .map(|()| parser.parse(&bytes))
+    });
+    let message = match parsed {
+        Ok(Err(too_deep)) => return Err(too_deep),
+        Ok(Ok(Some(message))) => message,
+        Ok(Ok(None)) => {
+            return Err(InputError::new(
+                name,
+                "not a readable message: no header fields were found",
+            ))
+        }
+        Err(_) => {
+            return Err(InputError::new(
+                name,
+                "the MIME parser could not read this message (malformed structure)",
+            ))
+        }
+    };
+    let source = sources.add(name, offset_preserving_text(&bytes));
+    let mut problems = Vec::new();
+
+    let mut headers = Vec::new();
+    let mut recipients = Vec::new();
+    for h in message.headers() {
+        let span = trim_field(&bytes, h.offset_field as usize..h.offset_end as usize);
+        // A value that is only white space starts past the trimmed field's end.
+        let value_start = clamp(h.offset_start as usize, &bytes).min(span.end);
+        let raw_value = String::from_utf8_lossy(&bytes[value_start..span.end]);
+        let unfolded = unfold(&raw_value);
+        let value = match &h.value {
+            HeaderValue::Text(t) => t.to_string(),
+            _ => unfolded.clone(),
+        };
+        let field = match h.name {
+            HeaderName::To => Some(AddressField::To),
+            HeaderName::Cc => Some(AddressField::Cc),
+            HeaderName::Bcc => Some(AddressField::Bcc),
+            _ => None,
+        };
+        if let Some(field) = field {
+            let parsed: Vec<String> = match &h.value {
+                HeaderValue::Address(list) => list
+                    .iter()
+                    .filter_map(|a| a.address.as_ref().map(|s| s.to_string()))
+                    .collect(),
+                _ => address::extract_addresses(&unfolded),
+            };
+            let text = &sources.get(source).text;
+            for addr in parsed {
+                let span = text
+                    .get(span.clone())
+                    .and_then(|field_text| field_text.find(addr.as_str()))
+                    .map(|i| span.start + i..span.start + i + addr.len())
+                    .unwrap_or_else(|| span.clone());
+                recipients.push(HeaderAddress {
+                    field,
+                    address: addr,
+                    span,
+                });
+            }
+        }
+        headers.push(Header {
+            name: h.name.as_str().to_string(),
+            value,
+            span,
+        });
+    }
+
+    let mut text_part = None;
+    let mut html_doc = None;
+    for (index, part) in message.parts.iter().enumerate() {
+        if part.is_encoding_problem {
+            problems.push(LoadProblem {
+                message: format!(
+                    "MIME part {index} could not be fully decoded (unknown charset or broken transfer encoding); it was read as far as possible"
+                ),
+                label: Some(Label {
+                    source,
+                    span: part_header_span(part.offset_header as usize, part.offset_body as usize),
+                    text: "this part".into(),
+                }),
+            });
+        }
+    }
+    if let Some(part) = message
+        .html_body
+        .iter()
+        .filter_map(|&id| message.parts.get(id as usize))
+        .find(|p| matches!(p.body, PartType::Html(_)))
+    {
+        if let PartType::Html(content) = &part.body {
+            let (src, base) = place_part(
+                sources,
+                source,
+                name,
+                "text/html",
+                &bytes,
+                part.offset_body,
+                part.offset_end,
+                content,
+            );
+            html_doc = Some(html::parse(
+                src,
+                &sources.get(src).text[base..base + content.len()],
+                base,
+            ));
+        }
+    }
+    if let Some(part) = message
+        .text_body
+        .iter()
+        .filter_map(|&id| message.parts.get(id as usize))
+        .find(|p| matches!(p.body, PartType::Text(_)))
+    {
+        if let PartType::Text(content) = &part.body {
+            let (src, base) = place_part(
+                sources,
+                source,
+                name,
+                "text/plain",
+                &bytes,
+                part.offset_body,
+                part.offset_end,
+                content,
+            );
+            text_part = Some(TextPart {
+                source: src,
+                span: base..base + content.len(),
+                content: content.to_string(),
+            });
+        }
+    }
+
+    let attachments = message
+        .attachments
+        .iter()
+        .filter_map(|&id| message.parts.get(id as usize))
+        .map(|p| Attachment {
+            name: p.attachment_name().map(str::to_string),
+            content_type: p
+                .content_type()
+                .map(|ct| match &ct.c_subtype {
+                    Some(sub) => format!("{}/{}", ct.c_type, sub),
+                    None => ct.c_type.to_string(),
+                })
+                .unwrap_or_else(|| "application/octet-stream".into()),
+            size: p.len(),
+        })
+        .collect();
+
+    if html_doc.is_none() && text_part.is_none() {
+        problems.push(LoadProblem {
+            message: "the message has no text or HTML body to check".into(),
+            label: None,
+        });
+    }
+
+    Ok(Draft {
+        source,
+        format: DraftFormat::Message,
+        headers,
+        recipients,
+        text: text_part,
+        html: html_doc,
+        attachments,
+        problems,
+    })
+}
+
+/// Where a decoded body part lives for diagnostics. When the part is stored as-is (7bit/8bit
+/// UTF-8), spans point into the message file itself, so users see real line numbers of the
+/// `.eml`; otherwise (quoted-printable, base64, other charsets) the decoded text becomes a
+/// source of its own, named after the file and the part.
+#[allow(clippy::too_many_arguments)]
+fn place_part(
+    sources: &mut Sources,
+    message_source: SourceId,
+    name: &str,
+    kind: &str,
+    raw: &[u8],
+    offset_body: u32,
+    offset_end: u32,
+    content: &str,
+) -> (SourceId, usize) {
+    let start = offset_body as usize;
+    let end = (offset_end as usize).min(raw.len());
+    if start <= end && raw[start..end].starts_with(content.as_bytes()) && !content.is_empty() {
+        let text = &sources.get(message_source).text;
+        if text.is_char_boundary(start) && text.is_char_boundary(start + content.len()) {
+            return (message_source, start);
+        }
+    }
+    let src = sources.add_part(format!("{name} ({kind} part)"), name, content.to_string());
+    (src, 0)
+}
+
+/// The raw message as text with byte offsets unchanged: valid UTF-8 is kept, and each byte of
+/// an invalid sequence becomes `?`, so mail-parser's offsets index it directly.
+fn offset_preserving_text(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                out.push_str(s);
+                return out;
+            }
+            Err(e) => {
+                let (valid, after) = rest.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                let bad = e.error_len().unwrap_or(after.len());
+                out.extend(std::iter::repeat_n('?', bad));
+                rest = &after[bad..];
+            }
+        }
+    }
+}
+
+fn clamp(offset: usize, bytes: &[u8]) -> usize {
+    offset.min(bytes.len())
+}
+
+/// A header field's span without its trailing line break.
+fn trim_field(bytes: &[u8], span: Range<usize>) -> Range<usize> {
+    let start = clamp(span.start, bytes);
+    let mut end = clamp(span.end, bytes).max(start);
+    while end > start && matches!(bytes[end - 1], b'\r' | b'\n') {
+        end -= 1;
+    }
+    start..end
+}
+
+fn part_header_span(header: usize, body: usize) -> Range<usize> {
+    header..body.max(header)
+}
+
+/// Unfolds a header value (RFC 5322 §2.2.3) and trims it.
+fn unfold(raw: &str) -> String {
+    raw.split(['\r', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_offsets_of_invalid_utf8() {
+        let text = offset_preserving_text(b"a\xe9b\xf0\x9f\x98\x80c");
+        assert_eq!(text, "a?b😀c");
+    }
+
+    #[test]
+    fn reads_headers_recipients_and_parts() {
+        let raw = b"From: Ann <ann@example.com>\r\nTo: bob@example.org,\r\n carol@example.net\r\nSubject: =?utf-8?q?Caf=C3=A9?=\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Hello <a href=\"https://x.example/u\">unsubscribe</a></p>\r\n";
+        let mut sources = Sources::default();
+        let draft = load(&mut sources, "m.eml", raw.to_vec()).unwrap();
+        assert_eq!(draft.header_value("subject"), Some("Café"));
+        let addrs: Vec<_> = draft
+            .recipients
+            .iter()
+            .map(|r| r.address.as_str())
+            .collect();
+        assert_eq!(addrs, ["bob@example.org", "carol@example.net"]);
+        let text = &sources.get(draft.source).text;
+        assert_eq!(&text[draft.recipients[1].span.clone()], "carol@example.net");
+        let html = draft.html.as_ref().unwrap();
+        assert_eq!(
+            html.source, draft.source,
+            "an 8bit part points into the file"
+        );
+    }
+
+    #[test]
+    fn quoted_printable_part_gets_its_own_source() {
+        let raw = b"From: a@example.com\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nCaf=C3=A9 =\r\nlong line\r\n";
+        let mut sources = Sources::default();
+        let draft = load(&mut sources, "m.eml", raw.to_vec()).unwrap();
+        let part = draft.text.unwrap();
+        assert_ne!(part.source, draft.source);
+        assert_eq!(sources.get(part.source).name, "m.eml (text/plain part)");
+        assert!(part.content.starts_with("Café long line"));
+    }
+}

@@ -1,0 +1,113 @@
+//! Assembles a [`Mailing`] from its loaded inputs and what the caller knows.
+
+use std::collections::BTreeMap;
+
+use crate::analysis::kind;
+use crate::load::draft;
+use crate::load::recipients::{self, RecipientSet};
+use crate::mailing::provider::{self, LimitKey};
+use crate::mailing::Mailing;
+use crate::model::date::Date;
+use crate::model::error::InputError;
+use crate::model::input::Input;
+use crate::model::kind::Kind;
+use crate::model::rule::{Level, RuleId};
+use crate::model::source::Sources;
+
+/// What the caller knows that the draft does not say.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// A provider profile id; detected from the draft when absent.
+    pub provider: Option<String>,
+    /// The organisation's domains; recipients there are internal. Defaults to the From domain
+    /// when it is not a public mail domain.
+    pub org_domains: Vec<String>,
+    /// The address column of CSV lists, when detection is not wanted.
+    pub column: Option<String>,
+    /// Commercial or transactional, when the content should not decide.
+    pub kind: Option<Kind>,
+    /// Per-rule levels that replace the defaults.
+    pub levels: BTreeMap<RuleId, Level>,
+    /// "Today" for consent windows; the library never reads the clock.
+    pub as_of: Option<Date>,
+    /// The laws the send is judged under; empty means the default (CASL and CAN-SPAM).
+    pub laws: Vec<crate::model::law::Law>,
+    /// Provider figures the organisation overrides (`per-message`, `external-per-hour`, …).
+    pub limits: BTreeMap<LimitKey, u64>,
+    /// Earlier sends from the send ledger (the binary reads the ledger; the library never does
+    /// I/O for it during a check).
+    pub history: crate::mailing::history::HistoryState,
+    /// Already-merged messages judged as one send; the draft is one of them.
+    pub batch: Option<std::sync::Arc<crate::mailing::batch::Batch>>,
+}
+
+/// Loads the draft and recipient lists into a [`Mailing`].
+pub fn load(
+    draft_input: Input,
+    lists: Vec<Input>,
+    options: &Options,
+) -> Result<Mailing, InputError> {
+    let explicit = match &options.provider {
+        Some(id) => Some(provider::profile(id).ok_or_else(|| {
+            InputError::new(
+                "--provider",
+                format!(
+                    "unknown provider `{id}`; known: {}",
+                    provider::ids().join(", ")
+                ),
+            )
+        })?),
+        None => None,
+    };
+    let mut sources = Sources::default();
+    let draft = draft::load(&mut sources, &draft_input.name, draft_input.bytes)?;
+    let mut loaded = Vec::with_capacity(lists.len());
+    for list in lists {
+        loaded.push(recipients::load(
+            &mut sources,
+            &list.name,
+            list.bytes,
+            options.column.as_deref(),
+        )?);
+    }
+    let recipients = RecipientSet::build(Some(&draft), loaded);
+    let mut provider = provider::choose(explicit, &draft, &sources);
+    for (key, value) in &options.limits {
+        provider
+            .profile
+            .override_limit(*key, *value, "bulklint.toml [limits]");
+    }
+    let kind = kind::classify(options.kind, &draft);
+    let org_domains = if options.org_domains.is_empty() {
+        draft
+            .from_address()
+            .and_then(|a| crate::model::address::domain(&a))
+            .filter(|d| !provider::is_public_mail_domain(d))
+            .into_iter()
+            .collect()
+    } else {
+        options
+            .org_domains
+            .iter()
+            .map(|d| d.trim().trim_start_matches('@').to_ascii_lowercase())
+            .collect()
+    };
+    let suppressions = draft
+        .body_sources()
+        .into_iter()
+        .flat_map(|id| crate::mailing::suppress::parse(&sources, id))
+        .collect();
+    Ok(Mailing {
+        suppressions,
+        sources,
+        draft,
+        recipients,
+        provider,
+        org_domains,
+        kind,
+        as_of: options.as_of,
+        laws: crate::model::law::effective(&options.laws),
+        history: options.history.clone(),
+        batch: options.batch.clone(),
+    })
+}

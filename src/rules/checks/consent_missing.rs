@@ -1,0 +1,45 @@
+//! `consent-missing`: recipients with no usable consent record in a list that records consent.
+
+use crate::mailing::consent::{self, Status};
+use crate::mailing::Mailing;
+use crate::model::finding::{Finding, Label};
+use crate::model::kind::Kind;
+use crate::rules::{self, Rule};
+
+pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
+    let windows = &rules::params().consent_expired;
+    let Some(as_of) = send.as_of else {
+        return;
+    };
+    if send.kind.kind != Kind::Commercial || !send.laws.iter().any(|l| l.requires_consent()) {
+        return;
+    }
+    let mut labels = Vec::new();
+    for r in &send.recipients.unique {
+        let Some(list) = send.recipients.list_of(r) else {
+            continue;
+        };
+        if !list.has_consent_columns {
+            continue;
+        }
+        if let Status::Missing(why) = consent::assess(r.consent.as_deref(), as_of, windows) {
+            labels.push(Label {
+                source: r.origin.source,
+                span: r.origin.span.clone(),
+                text: why,
+            });
+        }
+    }
+    if labels.is_empty() {
+        return;
+    }
+    let n = labels.len();
+    let mut finding = rule
+        .finding(format!(
+            "{n} recipient{} with no consent on record (CASL s. 6(1))",
+            if n == 1 { "" } else { "s" }
+        ))
+        .help("CASL puts the burden of proving consent on the sender. Record express consent (or the purchase or inquiry that implies it, with its date) before mailing these people, or leave them out.");
+    finding.labels = labels;
+    out.push(finding);
+}

@@ -1,0 +1,63 @@
+//! `merge-tag-syntax`: in a template for an ESP, tags written wrong for that ESP's dialect, or
+//! written in another ESP's dialect, which the ESP will not replace.
+
+use crate::analysis::merge_tags;
+use crate::mailing::provider::ProviderKind;
+use crate::mailing::Mailing;
+use crate::model::finding::{Finding, Label};
+use crate::rules::Rule;
+
+pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
+    if send.provider.profile.kind != ProviderKind::Esp {
+        return;
+    }
+    for source in send.draft.body_sources() {
+        let text = &send.sources.get(source).text;
+        let tags = merge_tags::find(text);
+        let Some(main) = merge_tags::main_dialect(text, &tags) else {
+            continue;
+        };
+        // Percent signs are too common in prose to call a lone one an unclosed tag.
+        if main.open != "%" {
+            for m in merge_tags::malformed(text, main) {
+                out.push(
+                    rule.finding(format!("malformed {} merge tag: {}", main.name, m.why))
+                        .with_label(Some(Label {
+                            source,
+                            span: m.span,
+                            text: "this tag".into(),
+                        }))
+                        .help(format!(
+                            "{} merge tags look like `{}`.",
+                            main.name, main.example
+                        )),
+                );
+            }
+        }
+        for tag in &tags {
+            let Some(d) = merge_tags::dialect(tag.dialect) else {
+                continue;
+            };
+            if d.family() == main.family() || d.open.starts_with('<') && d.open.len() > 2 {
+                continue;
+            }
+            out.push(
+                rule.finding(format!(
+                    "`{}` is {} syntax, but this template's merge tags are {}",
+                    &text[tag.span.clone()],
+                    d.name,
+                    main.name
+                ))
+                .with_label(Some(Label {
+                    source,
+                    span: tag.span.clone(),
+                    text: "the ESP will not replace this".into(),
+                }))
+                .help(format!(
+                    "Write it as the template's other tags are written (like `{}`), or recipients will see it literally.",
+                    main.example
+                )),
+            );
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! `recipient-limit`: more recipients than the provider accepts in one message, or in its
+//! rolling 24 hours once the send ledger's earlier sends are counted; and, for a batch of
+//! merged messages, more messages a minute than SMTP submission accepts.
+
+use crate::mailing::history::{window_count, HistoryState, Room};
+use crate::mailing::provider::{LimitKey, ProviderKind};
+use crate::mailing::Mailing;
+use crate::model::finding::{Finding, Severity};
+use crate::model::format::{format_utc, group, DAY};
+use crate::rules::Rule;
+
+pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
+    let profile = &send.provider.profile;
+    if profile.kind != ProviderKind::Mailbox {
+        return;
+    }
+    if let HistoryState::Unavailable(reason) = &send.history {
+        let mut f = rule
+            .finding(
+                "the send ledger could not be read: sends of the last 24 hours were not counted",
+            )
+            .with_label(
+                send.draft
+                    .header_label("From", "earlier sends from this address are unknown")
+                    .or_else(|| send.recipients_label("only this send was counted")),
+            )
+            .help(format!(
+                "{reason}. Daily limits were checked against this send alone."
+            ));
+        // A gap in what could be checked, not a fault of the send: a warning, so `--deny
+        // warnings` still stops a CI run that cannot see the history.
+        f.severity = Severity::Warning;
+        out.push(f);
+    }
+    let volume = send.volume();
+
+    if let Some(limit) = profile.limit(LimitKey::PerMessage) {
+        let n = volume.largest_message;
+        if n > limit.value {
+            let message = match &volume.largest_message_at {
+                None => format!(
+                    "{} recipients in one message; {} accepts at most {}",
+                    group(n),
+                    profile.name,
+                    group(limit.value)
+                ),
+                Some(at) => format!(
+                    "{} recipients in one message ({at}); {} accepts at most {}",
+                    group(n),
+                    profile.name,
+                    group(limit.value)
+                ),
+            };
+            out.push(
+                rule.finding(message)
+                    .with_label(send.recipients_label(format!("{} unique addresses in this send", group(send.recipient_count() as u64))))
+                    .help(format!(
+                        "{} rejects the whole message above {} ({}). A newsletter belongs in a bulk-mail service. Source: `bulklint explain recipient-limit`.",
+                        profile.name, group(limit.value), limit.note
+                    )),
+            );
+        }
+    }
+
+    if let Some(limit) = profile.limit(LimitKey::PerDay) {
+        let earlier: Vec<(i64, u64)> = send
+            .earlier_sends()
+            .iter()
+            .map(|s| (s.at, s.recipients))
+            .collect();
+        let this = volume.recipients;
+        match send.history.known() {
+            Some(history) if !earlier.is_empty() => {
+                let w = window_count(&earlier, history.now, DAY, this, limit.value);
+                if w.exceeded() {
+                    let room = match w.room_at {
+                        Some(Room::At(t)) => format!(
+                            "Enough headroom for this send returns at {}, when your oldest sends leave the 24-hour window.",
+                            format_utc(t)
+                        ),
+                        _ => "This send alone is over the limit: waiting does not help.".to_string(),
+                    };
+                    out.push(
+                        rule.finding(format!(
+                            "you have sent to {} recipients in the last 24 h; this send of {} would pass {}'s {}",
+                            group(w.earlier),
+                            group(this),
+                            profile.name,
+                            group(limit.value)
+                        ))
+                        .with_label(send.recipients_label(format!(
+                            "{} recipients here + {} earlier = {}",
+                            group(this),
+                            group(w.earlier),
+                            group(w.total())
+                        )))
+                        .help(format!(
+                            "{} allows {} ({}); {} sends from {} in the ledger {} count. Above it the mailbox stops sending, ordinary mail included. {room} A newsletter belongs in a bulk-mail service.",
+                            profile.name,
+                            group(limit.value),
+                            limit.note,
+                            earlier.len(),
+                            history.whose(&profile.id),
+                            history.ledger
+                        )),
+                    );
+                }
+            }
+            _ => {
+                if this > limit.value {
+                    let what = if volume.messages > 1 {
+                        format!(
+                            "{} recipients in this batch of {} messages",
+                            group(this),
+                            group(volume.messages)
+                        )
+                    } else {
+                        format!("{} recipients in one send", group(this))
+                    };
+                    out.push(
+                        rule.finding(format!("{what}; {} allows {} per day", profile.name, group(limit.value)))
+                            .with_label(send.recipients_label(format!("{} unique addresses in this send", group(send.recipient_count() as u64))))
+                            .help(format!(
+                                "Above {} ({}) the mailbox stops sending until the window clears. A newsletter belongs in a bulk-mail service.",
+                                group(limit.value),
+                                limit.note
+                            )),
+                    );
+                }
+            }
+        }
+    }
+
+    if let (Some(batch), Some(limit)) =
+        (&send.batch, profile.limit(LimitKey::SmtpMessagesPerMinute))
+    {
+        if let Some(peak) = batch.peak_per_minute().filter(|p| p.messages > limit.value) {
+            let mut f = rule
+                .finding(format!(
+                    "{} messages dated within one minute (from {}); {} accepts {} a minute over SMTP",
+                    group(peak.messages),
+                    format_utc(peak.start),
+                    profile.name,
+                    group(limit.value)
+                ))
+                .with_label(send.recipients_label(format!("{} messages in this batch", group(volume.messages))))
+                .help(format!(
+                    "{} ({}): a script or mail-merge tool submitting this fast gets its messages refused and must retry. A bulk-mail service paces sending for you.",
+                    profile.name, limit.note
+                ));
+            // Refused submissions are retried, not a block: a warning.
+            f.severity = Severity::Warning;
+            out.push(f);
+        }
+    }
+}

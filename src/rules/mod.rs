@@ -1,0 +1,211 @@
+//! The rule registry: each rule's metadata and parameters come from `rules/<id>.toml`
+//! (embedded at build time, parameters read into typed structs when the catalogue loads), paired
+//! here with the check that implements it.
+
+pub mod checks;
+pub mod engine;
+pub mod verdict;
+
+use std::sync::OnceLock;
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::mailing::Mailing;
+use crate::model::finding::{Finding, Severity};
+use crate::model::rule::{Category, RuleId};
+
+/// A check: a pure function of the send and its rule's parameters that pushes findings.
+pub type CheckFn = fn(&Mailing, &Rule, &mut Vec<Finding>);
+
+/// The docs sections every rule carries.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Docs {
+    pub what: String,
+    pub why: String,
+    pub example: String,
+    pub fix: String,
+}
+
+/// A law and section a rule enforces, for docs and SARIF help.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Citation {
+    pub law: String,
+    pub section: String,
+    pub url: String,
+}
+
+/// A rule file as written; `params` is read separately into the rule's typed parameters.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RuleFile {
+    id: String,
+    category: Category,
+    severity: Severity,
+    summary: String,
+    #[serde(default)]
+    laws: Vec<Citation>,
+    docs: Docs,
+    #[serde(default)]
+    params: toml::Table,
+}
+
+/// A registered rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: RuleId,
+    pub category: Category,
+    /// Default severity, before config and flag overrides.
+    pub severity: Severity,
+    pub summary: String,
+    pub laws: Vec<Citation>,
+    pub docs: Docs,
+    /// The parameters as written in the rule file, for `explain`.
+    pub params: toml::Table,
+    pub check: CheckFn,
+}
+
+impl Rule {
+    pub fn finding(&self, message: impl Into<String>) -> Finding {
+        Finding::new(self.id, self.severity, message)
+    }
+}
+
+/// A rule without parameters: its file must have no `[params]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
+/// A rule that lists bad entries one by one up to a cap, then counts the rest.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ListedParams {
+    pub max_listed: u64,
+}
+
+/// Reads one rule's `[params]` into its typed struct. The files are embedded, so a missing or
+/// misspelt key is a build defect: the catalogue refuses to load (and every test fails).
+fn read_params<T: DeserializeOwned>(id: RuleId, table: &toml::Table) -> T {
+    T::deserialize(toml::Value::Table(table.clone()))
+        .unwrap_or_else(|e| panic!("rules/{id}.toml: [params]: {e}"))
+}
+
+/// The one list of rules: id, data file, parameter type, check. The `match`es it generates are
+/// exhaustive over [`RuleId`], so a rule named there but not registered here does not compile.
+macro_rules! registry {
+    ($($variant:ident => $file:literal, $field:ident: $params:ty, $check:path;)*) => {
+        /// Every rule's parameters, typed.
+        #[derive(Debug, Clone)]
+        pub struct Params {
+            $(pub $field: $params,)*
+        }
+
+        fn file(id: RuleId) -> &'static str {
+            match id {
+                $(RuleId::$variant => include_str!(concat!("../../rules/", $file, ".toml")),)*
+            }
+        }
+
+        fn check_fn(id: RuleId) -> CheckFn {
+            match id {
+                $(RuleId::$variant => $check,)*
+            }
+        }
+
+        fn read_all_params(rules: &[(RuleId, toml::Table)]) -> Params {
+            let table = |id: RuleId| {
+                rules
+                    .iter()
+                    .find(|(r, _)| *r == id)
+                    .map(|(_, t)| t)
+                    .unwrap_or_else(|| panic!("rule {id} is not in the catalogue"))
+            };
+            Params {
+                $($field: read_params(RuleId::$variant, table(RuleId::$variant)),)*
+            }
+        }
+    };
+}
+
+registry! {
+    RecipientLimit => "recipient-limit", recipient_limit: NoParams, checks::recipient_limit::check;
+    BulkFromMailbox => "bulk-from-mailbox", bulk_from_mailbox: NoParams, checks::bulk_from_mailbox::check;
+    IdenticalBody => "identical-body", identical_body: checks::identical_body::Params, checks::identical_body::check;
+    VisibleRecipients => "visible-recipients", visible_recipients: checks::visible_recipients::Params, checks::visible_recipients::check;
+    UnsubscribeMissing => "unsubscribe-missing", unsubscribe_missing: NoParams, checks::unsubscribe_missing::check;
+    UnsubscribePlaceholder => "unsubscribe-placeholder", unsubscribe_placeholder: crate::analysis::unsubscribe::Placeholders, checks::unsubscribe_placeholder::check;
+    RecipientInvalid => "recipient-invalid", recipient_invalid: ListedParams, checks::recipient_invalid::check;
+    RecipientDuplicate => "recipient-duplicate", recipient_duplicate: ListedParams, checks::recipient_duplicate::check;
+    SenderIdentification => "sender-identification", sender_identification: crate::analysis::identification::Params, checks::sender_identification::check;
+    ListUnsubscribeHeader => "list-unsubscribe-header", list_unsubscribe_header: checks::list_unsubscribe_header::Params, checks::list_unsubscribe_header::check;
+    UnrenderedMergeTag => "unrendered-merge-tag", unrendered_merge_tag: NoParams, checks::unrendered_merge_tag::check;
+    MergeTagSyntax => "merge-tag-syntax", merge_tag_syntax: NoParams, checks::merge_tag_syntax::check;
+    ConsentMissing => "consent-missing", consent_missing: NoParams, checks::consent_missing::check;
+    ConsentExpired => "consent-expired", consent_expired: crate::mailing::consent::Windows, checks::consent_expired::check;
+    InputProblem => "input-problem", input_problem: NoParams, checks::input_problem::check;
+    UnusedSuppression => "unused-suppression", unused_suppression: NoParams, checks::unused_suppression::check;
+}
+
+struct Catalogue {
+    rules: Vec<Rule>,
+    params: Params,
+}
+
+fn catalogue() -> &'static Catalogue {
+    static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
+    CATALOGUE.get_or_init(|| {
+        let files: Vec<(RuleId, RuleFile)> = RuleId::ALL
+            .iter()
+            .map(|&id| {
+                let file: RuleFile = toml::from_str(file(id))
+                    .unwrap_or_else(|e| panic!("rules/{id}.toml does not parse: {e}"));
+                assert_eq!(
+                    file.id,
+                    id.as_str(),
+                    "rules/{id}.toml names itself `{}`",
+                    file.id
+                );
+                (id, file)
+            })
+            .collect();
+        let tables: Vec<(RuleId, toml::Table)> = files
+            .iter()
+            .map(|(id, f)| (*id, f.params.clone()))
+            .collect();
+        let params = read_all_params(&tables);
+        let rules = files
+            .into_iter()
+            .map(|(id, file)| Rule {
+                id,
+                category: file.category,
+                severity: file.severity,
+                summary: file.summary,
+                laws: file.laws,
+                docs: file.docs,
+                params: file.params,
+                check: check_fn(id),
+            })
+            .collect();
+        Catalogue { rules, params }
+    })
+}
+
+/// All rules, in catalogue order.
+pub fn all() -> &'static [Rule] {
+    &catalogue().rules
+}
+
+/// One rule: every id is registered, so this cannot fail.
+pub fn rule(id: RuleId) -> &'static Rule {
+    &all()[RuleId::ALL
+        .iter()
+        .position(|r| *r == id)
+        .unwrap_or_default()]
+}
+
+/// Every rule's typed parameters.
+pub fn params() -> &'static Params {
+    &catalogue().params
+}

@@ -1,0 +1,84 @@
+//! The closing verdict: who the send reaches, through which provider, the block risk, and the
+//! one thing to do.
+
+use crate::mailing::Mailing;
+use crate::model::finding::{Finding, Severity};
+use crate::model::rule::Category;
+use crate::rules;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Risk {
+    Low,
+    Medium,
+    High,
+}
+
+impl Risk {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Risk::Low => "LOW",
+            Risk::Medium => "MEDIUM",
+            Risk::High => "HIGH",
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Verdict {
+    pub recipients: usize,
+    pub external: usize,
+    pub internal: usize,
+    pub provider: String,
+    pub provider_reason: String,
+    pub kind: String,
+    pub kind_reason: String,
+    /// Risk that the provider blocks the mailbox.
+    pub block_risk: Risk,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    /// The one thing to do.
+    pub advice: String,
+}
+
+pub fn judge(send: &Mailing, findings: &[Finding]) -> Verdict {
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    let volume = |f: &&Finding| rules::rule(f.rule).category == Category::Volume;
+    let block_risk = if findings
+        .iter()
+        .filter(volume)
+        .any(|f| f.severity == Severity::Error)
+    {
+        Risk::High
+    } else if findings.iter().any(|f| volume(&f)) {
+        Risk::Medium
+    } else {
+        Risk::Low
+    };
+    let compliance_errors = findings.iter().any(|f| {
+        f.severity == Severity::Error && rules::rule(f.rule).category == Category::Compliance
+    });
+    let advice = match (block_risk, compliance_errors, count(Severity::Error)) {
+        (Risk::High, _, _) => "Move this mailing to a bulk-mail service.",
+        (Risk::Medium, _, _) => "Send this through a bulk-mail service, or to fewer people.",
+        (_, true, _) => "Add the missing unsubscribe and sender details before sending.",
+        (_, _, 0) => "Nothing blocks this send.",
+        _ => "Fix the errors above before sending.",
+    };
+    let external = send.external_count();
+    Verdict {
+        recipients: send.recipient_count(),
+        external,
+        internal: send.recipient_count() - external,
+        provider: send.provider.profile.id.clone(),
+        provider_reason: send.provider.reason.clone(),
+        kind: send.kind.kind.as_str().to_string(),
+        kind_reason: send.kind.reason.clone(),
+        block_risk,
+        errors: count(Severity::Error),
+        warnings: count(Severity::Warning),
+        infos: count(Severity::Info),
+        advice: advice.to_string(),
+    }
+}
