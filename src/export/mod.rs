@@ -484,7 +484,7 @@ fn read_names(
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .delimiter(delimiter(text))
+        .delimiter(crate::load::recipients::csv::detect_delimiter(text))
         .from_reader(text.as_bytes());
     let mut record = csv::StringRecord::new();
     let mut columns: Option<NameIndexes> = None;
@@ -562,24 +562,6 @@ fn split_name(full: &str) -> (String, String) {
         Some((first, last)) => (first.trim().to_string(), last.trim().to_string()),
         None => (full.to_string(), String::new()),
     }
-}
-
-/// The delimiter most used in the first non-blank line, outside quotes (comma when none is).
-fn delimiter(text: &str) -> u8 {
-    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let mut counts = [0usize; 3];
-    let mut quoted = false;
-    for b in line.bytes() {
-        match b {
-            b'"' => quoted = !quoted,
-            b',' if !quoted => counts[0] += 1,
-            b';' if !quoted => counts[1] += 1,
-            b'\t' if !quoted => counts[2] += 1,
-            _ => {}
-        }
-    }
-    let best = (0..3).fold(0, |best, i| if counts[i] > counts[best] { i } else { best });
-    [b',', b';', b'\t'][best]
 }
 
 // ---------------------------------------------------------------------------------------------

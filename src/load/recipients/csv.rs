@@ -217,8 +217,8 @@ fn count_delimiters(line: &str) -> [usize; 3] {
     counts
 }
 
-/// The delimiter most used in the first non-blank line (comma when none is).
-fn detect_delimiter(text: &str) -> u8 {
+/// The delimiter most used in the first non-blank line, outside quotes (comma when none is).
+pub fn detect_delimiter(text: &str) -> u8 {
     let Some(line) = text.lines().find(|l| !l.trim().is_empty()) else {
         return b',';
     };
