@@ -39,7 +39,7 @@ struct Label {
 struct Judged {
     /// Rules with a finding at error level.
     errors: BTreeSet<String>,
-    /// Rules with any finding.
+    /// Rules with a finding at warning or error level (an info note claims nothing).
     fired: BTreeSet<String>,
     kind: String,
 }
@@ -112,7 +112,12 @@ fn judge_in_process(case: &Case) -> Judged {
                 .filter(|f| f.severity == bulklint::Severity::Error)
                 .map(|f| f.rule.to_string())
                 .collect(),
-            fired: outcome.findings.iter().map(|f| f.rule.to_string()).collect(),
+            fired: outcome
+                .findings
+                .iter()
+                .filter(|f| f.severity >= bulklint::Severity::Warning)
+                .map(|f| f.rule.to_string())
+                .collect(),
             kind: outcome.verdict.kind.clone(),
         },
         // An item the loaders refuse is judged as saying nothing.
@@ -142,7 +147,9 @@ fn judge_with_binary(bin: &str, cases: &[Case]) -> Vec<Judged> {
         if f["severity"] == "error" {
             j.errors.insert(rule.clone());
         }
-        j.fired.insert(rule);
+        if f["severity"] != "info" {
+            j.fired.insert(rule);
+        }
     }
     cases
         .iter()

@@ -1,40 +1,415 @@
-//! Message kind from the draft's content: is it commercial or transactional?
+//! Message kind from evidence: commercial, transactional, not commercial, or unknown. No single
+//! keyword decides; each kind's signals are gathered, then weighed in a fixed order, and the
+//! verdict names the evidence.
+//!
+//! - Not commercial on protocol evidence: a bounce or delivery report, an automatic reply, a
+//!   reply or forward (In-Reply-To, References, "Re:"), a post to a discussion list (List-Id
+//!   with the headers list software adds), an automated notice (cron, version control, CI).
+//! - Transactional on the wording of receipts, orders, resets and confirmations, unless the
+//!   message sells more than it informs.
+//! - Commercial on what CASL means by it: offers and prices, shop and order links, promotions,
+//!   and the marks of a bulk send (an unsubscribe footer, a bulk-mail service's headers).
+//! - Unknown when none of these speak: the compliance rules then say less, and suggest `--kind`.
 
+use crate::analysis::merge_tags;
 use crate::data::phrases;
-use crate::load::draft::Draft;
+use crate::load::draft::{Draft, DraftFormat};
 use crate::model::kind::{Kind, KindChoice};
 
-/// A message is commercial unless told otherwise or clearly transactional by its subject or
-/// opening text (a password reset, a receipt, …): a linter that flags every password-reset
-/// template is a linter people switch off.
-pub fn classify(explicit: Option<Kind>, draft: &Draft) -> KindChoice {
+/// How much of the body counts as its opening, in characters.
+const OPENING_CHARS: usize = 300;
+
+/// Promotional evidence from which a message sells more than a receipt's upsell block does.
+const SELLS: usize = 4;
+
+/// What the message shows, gathered once.
+#[derive(Debug, Default)]
+struct Signals {
+    /// Not-commercial evidence, strongest first, in words.
+    automatic: Option<String>,
+    reply: Option<String>,
+    discussion: Option<String>,
+    automated: Option<String>,
+    /// Transactional wording: (phrase, where).
+    transactional: Option<String>,
+    /// Promotional phrases found, distinct.
+    promotional: Vec<&'static str>,
+    /// A price ("$18", "12,50 €").
+    price: Option<String>,
+    /// The body offers to unsubscribe (a bulk send's footer).
+    unsubscribe: Option<&'static str>,
+    /// Sent through a bulk-mail service, or a template for one (its merge tags).
+    bulk: Option<String>,
+    /// A web-version link, "forward to a friend", "newsletter": the furniture of a bulk send.
+    marker: Option<&'static str>,
+    /// Follow links to social networks.
+    social: bool,
+}
+
+impl Signals {
+    /// Promotional weight: distinct phrases, a price, the marks of a bulk send.
+    fn commercial_weight(&self) -> usize {
+        self.promotional.len().min(SELLS)
+            + usize::from(self.price.is_some())
+            + 2 * usize::from(self.unsubscribe.is_some())
+            + 2 * usize::from(self.bulk.is_some())
+            + 2 * usize::from(self.marker.is_some())
+            + usize::from(self.social)
+    }
+
+    fn commercial_evidence(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.promotional.is_empty() {
+            let quoted: Vec<String> = self
+                .promotional
+                .iter()
+                .take(3)
+                .map(|p| format!("\"{p}\""))
+                .collect();
+            parts.push(format!("offer wording ({})", quoted.join(", ")));
+        }
+        if let Some(p) = &self.price {
+            parts.push(format!("a price ({p})"));
+        }
+        if let Some(u) = self.unsubscribe {
+            parts.push(format!("an unsubscribe footer (\"{u}\")"));
+        }
+        if let Some(b) = &self.bulk {
+            parts.push(b.clone());
+        }
+        if let Some(m) = self.marker {
+            parts.push(format!("bulk-mail wording (\"{m}\")"));
+        }
+        if self.social {
+            parts.push("links to follow the sender on social networks".into());
+        }
+        parts.join(", ")
+    }
+}
+
+/// The kind of `draft`. `explicit` is the user's word (flag or config); `via_service` says
+/// the draft names a bulk-mail service (its headers or merge tags chose the provider).
+pub fn classify(explicit: Option<Kind>, draft: &Draft, via_service: Option<&str>) -> KindChoice {
     if let Some(kind) = explicit {
         return KindChoice {
             kind,
-            reason: "set with --kind".into(),
+            reason: "set with --kind or in bulklint.toml".into(),
+            explicit: true,
         };
     }
-    /// How much of the body counts as its opening, in characters.
-    const OPENING_CHARS: usize = 300;
-    let subject = draft.header_value("Subject").unwrap_or_default();
+    let s = gather(draft, via_service);
+    let weight = s.commercial_weight();
+    let choice = |kind: Kind, reason: String| KindChoice {
+        kind,
+        reason,
+        explicit: false,
+    };
+    if let Some(why) = &s.automatic {
+        return choice(Kind::NotCommercial, why.clone());
+    }
+    if let Some(why) = &s.reply {
+        if weight < SELLS {
+            return choice(Kind::NotCommercial, why.clone());
+        }
+    }
+    if let Some(why) = &s.discussion {
+        if s.promotional.len() < 3 {
+            return choice(Kind::NotCommercial, why.clone());
+        }
+    }
+    if let Some(why) = &s.transactional {
+        if s.promotional.len() < SELLS {
+            return choice(Kind::Transactional, why.clone());
+        }
+    }
+    if let Some(why) = &s.automated {
+        if s.promotional.len() < 2 {
+            return choice(Kind::NotCommercial, why.clone());
+        }
+    }
+    if weight >= 2 {
+        return choice(
+            Kind::Commercial,
+            format!("it reads as commercial: {}", s.commercial_evidence()),
+        );
+    }
+    choice(
+        Kind::Unknown,
+        "nothing in it shows whether it is commercial (no offer or price, no unsubscribe footer, no reply or list headers)".into(),
+    )
+}
+
+fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
+    let p = phrases::get();
+    let mut s = Signals::default();
+    let header = |name: &str| draft.header_value(name).map(str::trim);
+    let subject = header("Subject").unwrap_or_default();
+    let lower_subject = phrases::normalize(subject);
     let body = draft.visible_text();
+    let message = draft.format == DraftFormat::Message;
+
+    // Bounces, delivery reports and automatic replies.
+    let content_type = header("Content-Type").unwrap_or_default().to_ascii_lowercase();
+    let from = draft.from_address().unwrap_or_default().to_ascii_lowercase();
+    let from_local = from.split('@').next().unwrap_or_default();
+    let auto_submitted = header("Auto-Submitted").unwrap_or("no").to_ascii_lowercase();
+    s.automatic = if content_type.contains("multipart/report") {
+        Some("a delivery or read report (multipart/report)".to_string())
+    } else if p.automatic_senders.iter().any(|a| a == from_local) {
+        Some(format!("sent by {from}, which only sends reports"))
+    } else if auto_submitted.starts_with("auto-replied") {
+        Some("an automatic reply (Auto-Submitted: auto-replied)".to_string())
+    } else if ["X-Autoreply", "X-Autorespond"]
+        .iter()
+        .any(|h| header(h).is_some())
+    {
+        Some("an automatic reply (its headers say so)".to_string())
+    } else {
+        phrases::find_all(&p.automatic_subjects, subject)
+            .first()
+            .map(|w| format!("the subject says \"{w}\": a bounce or an automatic reply"))
+    };
+
+    // Replies and forwards.
+    s.reply = if let Some(h) = ["In-Reply-To", "References"]
+        .into_iter()
+        .find(|h| header(h).is_some_and(|v| !v.is_empty()))
+    {
+        Some(format!("a reply or forward (it has a {h} header)"))
+    } else {
+        reply_prefix(&lower_subject, &p.reply_prefixes)
+            .map(|pre| format!("a reply or forward (the subject starts with \"{pre}:\")"))
+            .or_else(|| {
+                quoting_line(draft, &p.reply_attributions)
+                    .map(|line| format!("a reply or forward (it quotes: \"{line}\")"))
+            })
+    };
+
+    // Discussion lists and automated notices, from the headers their software adds.
+    let names: Vec<String> = draft
+        .headers
+        .iter()
+        .map(|h| h.name.to_ascii_lowercase())
+        .collect();
+    let has = |list: &[String]| {
+        list.iter()
+            .find(|wanted| names.iter().any(|n| n.starts_with(wanted.as_str())))
+            .cloned()
+    };
+    if header("List-Id").is_some() || header("List-Post").is_some() {
+        if let Some(h) = has(&p.discussion_list_headers) {
+            s.discussion = Some(format!(
+                "a mailing-list post (List-Id with the {h} header of list software)"
+            ));
+        }
+    }
+    if s.discussion.is_none() && message {
+        let lower_body = phrases::normalize(body);
+        if lower_body.contains("/mailman/listinfo") || lower_body.contains("/listinfo/") {
+            s.discussion = Some("a mailing-list post (its footer links to the list's info page)".into());
+        }
+    }
+    if let Some(h) = has(&p.automated_headers) {
+        s.automated = Some(format!("an automated notice (it has the {h} header)"));
+    } else if lower_subject.starts_with("cron <") {
+        s.automated = Some("an automated notice (cron output)".into());
+    }
+
+    // Transactional wording: strong phrases anywhere, weaker ones in the subject or opening.
     let opening: String = body.chars().take(OPENING_CHARS).collect();
-    let found = phrases::find_transactional(subject)
+    s.transactional = phrases::find_transactional(subject)
         .or_else(|| phrases::find_transactional_opening(subject))
-        .map(|p| format!("the subject says \"{p}\""))
+        .map(|w| format!("the subject says \"{w}\""))
         .or_else(|| {
             phrases::find_transactional_opening(&opening)
-                .map(|p| format!("the message opens with \"{p}\""))
+                .map(|w| format!("the message opens with \"{w}\""))
         })
-        .or_else(|| phrases::find_transactional(body).map(|p| format!("the message says \"{p}\"")));
-    if let Some(reason) = found {
-        return KindChoice {
-            kind: Kind::Transactional,
-            reason,
-        };
+        .or_else(|| phrases::find_transactional(body).map(|w| format!("the message says \"{w}\"")));
+
+    // Commercial evidence.
+    let mut promotional = phrases::find_promotional(subject);
+    for w in phrases::find_promotional(body) {
+        if !promotional.contains(&w) {
+            promotional.push(w);
+        }
     }
-    KindChoice {
-        kind: Kind::Commercial,
-        reason: "nothing marks it as transactional, such as a receipt or a password reset".into(),
+    s.promotional = promotional;
+    s.price = find_price(subject).or_else(|| find_price(body));
+    s.unsubscribe = phrases::find_unsubscribe(body).or_else(|| {
+        draft
+            .text
+            .as_ref()
+            .and_then(|t| phrases::find_unsubscribe(&t.content))
+    });
+    if s.unsubscribe.is_none() {
+        if let Some(html) = &draft.html {
+            s.unsubscribe = html.links.iter().find_map(|l| {
+                l.href
+                    .as_deref()
+                    .and_then(|h| merge_tags::find_unsubscribe_tag(&merge_tags::percent_decode(h)))
+                    .map(|_| "an unsubscribe merge tag")
+            });
+        }
+    }
+    s.marker = phrases::find_all(&p.bulk_markers, body).first().copied();
+    s.social = draft.html.as_ref().is_some_and(|h| {
+        h.links.iter().any(|l| {
+            l.href.as_deref().is_some_and(|href| {
+                let host = href
+                    .split_once("://")
+                    .map_or("", |(_, rest)| rest)
+                    .split(['/', '?', '#'])
+                    .next()
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                let host = host.trim_start_matches("www.");
+                p.social_hosts.iter().any(|s| host == s)
+            })
+        })
+    });
+    // A template's own engine ({{ }}, {% %}) says nothing about bulk; a service's unsubscribe
+    // or address tag does.
+    let service_tag = draft.html.as_ref().is_some_and(|h| {
+            h.links.iter().any(|l| {
+                l.href.as_deref().is_some_and(|href| {
+                    merge_tags::find_unsubscribe_tag(&merge_tags::percent_decode(href)).is_some()
+                })
+            }) || merge_tags::find_unsubscribe_tag(&h.visible_text).is_some()
+                || merge_tags::find_address_tag(&h.visible_text).is_some()
+        })
+        || draft.text.as_ref().is_some_and(|t| {
+            merge_tags::find_unsubscribe_tag(&t.content).is_some()
+                || merge_tags::find_address_tag(&t.content).is_some()
+        });
+    s.bulk = match via_service {
+        Some(service) if message => Some(format!("sent through {service}")),
+        Some(service) if service_tag => Some(format!("a template for {service} (its merge tags)")),
+        _ if header("List-Unsubscribe").is_some() && s.reply.is_none() => {
+            Some("a List-Unsubscribe header".into())
+        }
+        _ => None,
+    };
+    s
+}
+
+/// The line above quoted or forwarded text ("On Tue, Ann wrote:", "-----Original Message-----"),
+/// when the body has one.
+fn quoting_line(draft: &Draft, attributions: &[String]) -> Option<String> {
+    let body = draft
+        .text
+        .as_ref()
+        .map_or_else(|| draft.visible_text(), |t| t.content.as_str());
+    body.lines().map(str::trim).find_map(|line| {
+        if line.len() > 200 {
+            return None;
+        }
+        let lower = phrases::normalize(line);
+        let framed = lower.ends_with(':') || lower.starts_with("--") || lower.ends_with("--");
+        (framed && attributions.iter().any(|a| lower.contains(a.as_str())))
+            .then(|| line.chars().take(80).collect())
+    })
+}
+
+/// "re", "fwd", … when the subject starts with one of them and a colon (also "Re[2]:").
+fn reply_prefix(lower_subject: &str, prefixes: &[String]) -> Option<String> {
+    let head = lower_subject.trim_start();
+    let colon = head.find([':', '：'])?;
+    let word = head[..colon].trim();
+    let word = word
+        .split_once('[')
+        .map_or(word, |(w, _)| w)
+        .trim_end_matches(|c: char| c.is_ascii_digit() || c == ']')
+        .trim();
+    prefixes.iter().find(|p| *p == word).cloned()
+}
+
+/// A price: a currency sign or code next to a number ("$18", "€ 5", "12,50 €", "CAD 40").
+fn find_price(text: &str) -> Option<String> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    for (i, &(at, c)) in chars.iter().enumerate() {
+        if !matches!(c, '$' | '€' | '£' | '¥' | '₹' | '￥') {
+            continue;
+        }
+        let next_digit = chars
+            .get(i + 1)
+            .map(|&(_, n)| n)
+            .filter(|n| *n == ' ')
+            .map_or(chars.get(i + 1), |_| chars.get(i + 2))
+            .is_some_and(|&(_, n)| n.is_ascii_digit());
+        let prev_digit = chars[..i]
+            .iter()
+            .rev()
+            .find(|(_, p)| *p != ' ')
+            .is_some_and(|(_, p)| p.is_ascii_digit());
+        if next_digit || prev_digit {
+            let end = chars
+                .get(i + 1..)
+                .and_then(|rest| {
+                    rest.iter()
+                        .skip_while(|(_, n)| *n == ' ')
+                        .find(|(_, n)| !(n.is_ascii_digit() || *n == '.' || *n == ','))
+                })
+                .map_or(text.len(), |&(e, _)| e);
+            let start = if prev_digit && !next_digit {
+                text[..at]
+                    .trim_end()
+                    .rfind(|d: char| !(d.is_ascii_digit() || d == '.' || d == ','))
+                    .map_or(0, |p| p + 1)
+            } else {
+                at
+            };
+            return Some(text[start..end.max(at + c.len_utf8())].trim().to_string());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::draft;
+    use crate::model::source::Sources;
+
+    fn kind_of(text: &str) -> KindChoice {
+        let mut sources = Sources::default();
+        let d = draft::load(&mut sources, "x.eml", text.as_bytes().to_vec()).unwrap();
+        classify(None, &d, None)
+    }
+
+    #[test]
+    fn replies_bounces_and_lists_are_not_commercial() {
+        let reply = kind_of("From: a@example.com\nTo: b@example.org\nSubject: Re: lunch\nIn-Reply-To: <1@example.com>\n\nSure, noon works.\n");
+        assert_eq!(reply.kind, Kind::NotCommercial, "{}", reply.reason);
+        let bounce = kind_of("From: MAILER-DAEMON@mx.example.com\nTo: b@example.org\nSubject: Undelivered Mail Returned to Sender\n\nThis is the mail system.\n");
+        assert_eq!(bounce.kind, Kind::NotCommercial, "{}", bounce.reason);
+        let list = kind_of("From: a@example.com\nTo: dev@lists.example.org\nList-Id: <dev.lists.example.org>\nList-Post: <mailto:dev@lists.example.org>\nSubject: build fails on arm\n\nAnyone seen this?\n");
+        assert_eq!(list.kind, Kind::NotCommercial, "{}", list.reason);
+    }
+
+    #[test]
+    fn offers_are_commercial_and_receipts_transactional() {
+        let offer = kind_of("From: shop@bakery.example\nTo: b@example.org\nSubject: Spring specials\n\nPie $18 (was $22). Order online today, 20% off all week.\n");
+        assert_eq!(offer.kind, Kind::Commercial, "{}", offer.reason);
+        assert!(offer.reason.contains("$18"), "{}", offer.reason);
+        let receipt = kind_of("From: shop@bakery.example\nTo: b@example.org\nSubject: Your receipt\n\nThank you for your order #1042. Total $18.\n");
+        assert_eq!(receipt.kind, Kind::Transactional, "{}", receipt.reason);
+        let welcome_sale = kind_of("From: shop@bakery.example\nTo: b@example.org\nSubject: Welcome to spring!\n\nShop now: 20% off, free shipping, limited time, new arrivals. $5 coupon inside.\n");
+        assert_eq!(welcome_sale.kind, Kind::Commercial, "{}", welcome_sale.reason);
+    }
+
+    #[test]
+    fn a_message_that_says_nothing_is_unknown() {
+        let k = kind_of("From: a@example.com\nTo: b@example.org\nSubject: notes\n\nHere are the notes from Tuesday.\n");
+        assert_eq!(k.kind, Kind::Unknown, "{}", k.reason);
+    }
+
+    #[test]
+    fn prices_are_found_on_either_side() {
+        assert_eq!(find_price("Pie: $18 (was $22)").as_deref(), Some("$18"));
+        assert_eq!(find_price("nur 12,50 € heute").as_deref(), Some("12,50 €"));
+        assert_eq!(find_price("costs $ 5").as_deref(), Some("$ 5"));
+        assert_eq!(find_price("the $PATH variable"), None);
+        assert_eq!(reply_prefix("aw: termin", &["aw".to_string()]).as_deref(), Some("aw"));
+        assert_eq!(reply_prefix("re[2]: x", &["re".to_string()]).as_deref(), Some("re"));
     }
 }

@@ -1,5 +1,13 @@
-//! Finds the draft's unsubscribe mechanisms, working or dead; shared by the unsubscribe
-//! checks and the bulk-send verdict so they never disagree.
+//! Finds a message's unsubscribe mechanisms, working or dead, as one model over the whole
+//! message (headers, the HTML part's links and text, the text part); shared by the unsubscribe
+//! checks, the kind judgement's neighbours and the bulk-send verdict so they never disagree.
+//!
+//! What counts, as CASL counts it (a mechanism by the same electronic means): a link whose
+//! words or URL say unsubscribe; a "click here" link in the same block as those words; a URL
+//! on the lines after an instruction ("To unsubscribe, click here:" ⏎ URL); an ESP's
+//! unsubscribe merge tag or any template field named for unsubscribing; a mailto link; an
+//! instruction to email an address or to reply; a mailing list's footer; List-Unsubscribe.
+//! Email and reply mechanisms work but are not one click: [`Analysis::one_click`] says so.
 
 use crate::analysis::merge_tags;
 use crate::data::phrases;
@@ -8,19 +16,38 @@ use crate::load::draft::Link;
 use crate::model::finding::Label;
 use crate::model::source::Sources;
 
+/// How a mechanism works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Means {
+    /// A link or URL: one click (or one page).
+    Link,
+    /// A merge tag the sending service fills with its own unsubscribe link.
+    Tag,
+    /// The List-Unsubscribe header.
+    Header,
+    /// An email to an address (a mailto link or an instruction).
+    Email,
+    /// A reply with a word such as REMOVE.
+    Reply,
+}
+
 /// A working way to unsubscribe, described for messages.
 #[derive(Debug, Clone)]
 pub struct Mechanism {
     pub description: String,
     pub label: Option<Label>,
+    pub means: Means,
 }
 
-/// An unsubscribe link that goes nowhere.
+/// An unsubscribe link that goes nowhere (or nowhere useful).
 #[derive(Debug, Clone)]
 pub struct Placeholder {
     pub link: Link,
     pub label: Label,
     pub why: String,
+    /// A link that goes somewhere, just not to an unsubscribe page (the home page, a social
+    /// network): a warning, not a dead link.
+    pub doubtful: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -33,62 +60,103 @@ impl Analysis {
     pub fn has_working(&self) -> bool {
         !self.working.is_empty()
     }
+
+    /// Whether a mechanism works in one step (a link, a tag, the header) rather than by an
+    /// email the reader has to write.
+    pub fn one_click(&self) -> bool {
+        self.working
+            .iter()
+            .any(|m| matches!(m.means, Means::Link | Means::Tag | Means::Header))
+    }
+
+    fn add(&mut self, means: Means, description: impl Into<String>, label: Option<Label>) {
+        self.working.push(Mechanism {
+            description: description.into(),
+            label,
+            means,
+        });
+    }
 }
 
-/// How far (in bytes of source) a "click here" link may stand from the word "unsubscribe" in
-/// the surrounding text and still be the unsubscribe link: about one footer sentence.
+/// How far (in bytes of source) a "click here" link may stand from the words about
+/// unsubscribing and still be the unsubscribe link: about one footer sentence.
 const NEARBY_LINK_BYTES: usize = 300;
 
-/// `placeholder` is the `unsubscribe-placeholder` rule, whose data file says what a dead
-/// link looks like.
-pub fn analyze(draft: &Draft, sources: &Sources, placeholder: &Placeholders) -> Analysis {
+/// How many lines after an instruction ("To unsubscribe, click here:") its URL may stand.
+const INSTRUCTION_LOOKAHEAD_LINES: usize = 3;
+
+pub fn analyze(draft: &Draft, sources: &Sources, placeholders: &Placeholders) -> Analysis {
     let mut analysis = Analysis::default();
 
     if let Some(h) = draft.header("List-Unsubscribe") {
         if h.value.contains("https:") || h.value.contains("http:") || h.value.contains("mailto:") {
-            analysis.working.push(Mechanism {
-                description: "a List-Unsubscribe header".into(),
-                label: draft.header_label("List-Unsubscribe", "unsubscribe header"),
-            });
+            analysis.add(
+                Means::Header,
+                "a List-Unsubscribe header",
+                draft.header_label("List-Unsubscribe", "unsubscribe header"),
+            );
         }
     }
 
     if let Some(html) = &draft.html {
-        for link in &html.links {
+        let mut taken: Vec<usize> = Vec::new();
+        for (i, link) in html.links.iter().enumerate() {
             let href = link.href.as_deref().unwrap_or("");
             let decoded = merge_tags::percent_decode(href);
             let says_unsubscribe = phrases::find_unsubscribe(&link.text).is_some()
-                || phrases::find_unsubscribe(&decoded).is_some()
-                || merge_tags::find_unsubscribe_tag(&decoded).is_some();
-            if !says_unsubscribe {
-                continue;
+                || phrases::find_unsubscribe_in_url(&decoded).is_some()
+                || merge_tags::find_unsubscribe_tag(&decoded).is_some()
+                || unsubscribe_field(&decoded).is_some()
+                || is_unsubscribe_mailto(&decoded);
+            if says_unsubscribe {
+                classify_link(&mut analysis, html.source, link, placeholders);
+                taken.push(i);
             }
-            classify_link(&mut analysis, html.source, link, placeholder);
         }
-        // "To unsubscribe, click here": the words stand in text beside a link.
+        // "To unsubscribe, click here": the words stand in text beside a link of the same
+        // block; "click the link below:" may point at the next block.
         for run in &html.texts {
             if phrases::find_unsubscribe(&run.text).is_none() {
                 continue;
             }
-            let near = html.links.iter().filter(|l| {
+            let near = |l: &&Link| {
                 l.span.start + NEARBY_LINK_BYTES >= run.span.start
                     && l.span.start <= run.span.end + NEARBY_LINK_BYTES
-            });
-            let nearest = near.min_by_key(|l| l.span.start.abs_diff(run.span.end));
-            if let Some(link) = nearest {
-                if !analysis.placeholders.iter().any(|p| p.link == *link)
-                    && !analysis
-                        .working
-                        .iter()
-                        .any(|m| m.label.as_ref().is_some_and(|l| l.span == link.span))
-                {
-                    classify_link(&mut analysis, html.source, link, placeholder);
+            };
+            let mut candidates: Vec<(usize, &Link)> = html
+                .links
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.href.is_some() && l.block == run.block && near(l))
+                .collect();
+            if candidates.is_empty() && points_onward(&run.text) {
+                let next_block = html
+                    .links
+                    .iter()
+                    .filter(|l| l.href.is_some() && l.span.start > run.span.end && near(l))
+                    .map(|l| l.block)
+                    .next();
+                candidates = html
+                    .links
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| Some(l.block) == next_block)
+                    .collect();
+            }
+            let nearest = candidates
+                .into_iter()
+                .min_by_key(|(_, l)| l.span.start.abs_diff(run.span.end));
+            if let Some((i, link)) = nearest {
+                if !taken.contains(&i) {
+                    classify_link(&mut analysis, html.source, link, placeholders);
+                    taken.push(i);
                 }
             }
         }
     }
 
-    // ESP merge tags anywhere in the draft's sources (raw HTML, text part, headers).
+    // ESP merge tags, and template fields named for unsubscribing, anywhere in the draft's
+    // sources (raw HTML, text part, headers).
     for id in draft.body_sources() {
         let text = &sources.get(id).text;
         let decoded;
@@ -102,39 +170,240 @@ pub fn analyze(draft: &Draft, sources: &Sources, placeholder: &Placeholders) -> 
         } else {
             text
         };
+        let same = std::ptr::eq(haystack, text);
         if let Some((tag, esp)) = merge_tags::find_unsubscribe_tag(haystack) {
             let name = esp.map_or("an ESP".to_string(), |e| e.name.clone());
-            let span = if std::ptr::eq(haystack, text) {
-                tag.span.clone()
-            } else {
-                0..0
-            };
-            analysis.working.push(Mechanism {
-                description: format!("{name}'s unsubscribe merge tag"),
-                label: Some(Label {
+            analysis.add(
+                Means::Tag,
+                format!("{name}'s unsubscribe merge tag"),
+                Some(Label {
                     source: id,
-                    span,
+                    span: if same { tag.span.clone() } else { 0..0 },
                     text: "unsubscribe merge tag".into(),
                 }),
-            });
+            );
+            break;
+        }
+        if let Some(span) = unsubscribe_field(haystack) {
+            analysis.add(
+                Means::Tag,
+                format!("the template field `{}`", &haystack[span.clone()]),
+                Some(Label {
+                    source: id,
+                    span: if same { span } else { 0..0 },
+                    text: "unsubscribe field".into(),
+                }),
+            );
             break;
         }
     }
 
-    if let Some(part) = &draft.text {
-        for line in part.content.lines() {
-            let has_target =
-                line.contains("http://") || line.contains("https://") || line.contains("mailto:");
-            if has_target && phrases::find_unsubscribe(line).is_some() {
-                analysis.working.push(Mechanism {
-                    description: "an unsubscribe address in the text part".into(),
-                    label: None,
-                });
-                break;
-            }
+    // Plain text: the text part, and the HTML's visible text read as lines.
+    let texts = draft
+        .text
+        .as_ref()
+        .map(|t| t.content.as_str())
+        .into_iter()
+        .chain(draft.html.as_ref().map(|h| h.visible_text.as_str()));
+    for text in texts {
+        if let Some((means, description)) = text_mechanism(text) {
+            analysis.add(means, description, None);
+            break;
         }
     }
     analysis
+}
+
+/// Whether an instruction sends the reader on to what follows ("click the link below:").
+fn points_onward(text: &str) -> bool {
+    let t = text.trim_end();
+    t.ends_with(':') || {
+        let lower = phrases::normalize(t);
+        ["below", "following", "ci-dessous", "suivant", "unten", "abajo", "siguiente"]
+            .iter()
+            .any(|w| lower.contains(w))
+    }
+}
+
+/// A mailto: link whose subject or body asks to unsubscribe ("mailto:list@…?subject=REMOVE").
+fn is_unsubscribe_mailto(href: &str) -> bool {
+    let lower = href.trim().to_ascii_lowercase();
+    let Some(rest) = lower.strip_prefix("mailto:") else {
+        return false;
+    };
+    let (address, query) = rest.split_once('?').unwrap_or((rest, ""));
+    phrases::find_unsubscribe_in_url(address).is_some()
+        || query
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .any(|(_, v)| {
+                let v = merge_tags::percent_decode(v);
+                phrases::find_unsubscribe(&v).is_some() || is_removal_word(&v)
+            })
+}
+
+/// The one-word requests lists and old newsletters act on.
+fn is_removal_word(text: &str) -> bool {
+    let t = text.trim().trim_matches(|c: char| !c.is_alphanumeric());
+    ["remove", "unsubscribe", "stop", "signoff", "leave", "désabonner", "baja", "abmelden"]
+        .iter()
+        .any(|w| t.eq_ignore_ascii_case(w))
+}
+
+/// A template field named for unsubscribing, in any engine's brackets: `{unsubscribe_text}`,
+/// `{{ unsubscribe_url }}`, `[[UNSUB_LINK_EN]]`, `%unsubscribelink%`, `#_hash_unsubscribe_#`.
+/// The sending software fills it with its own unsubscribe link.
+fn unsubscribe_field(text: &str) -> Option<std::ops::Range<usize>> {
+    const OPENERS: &[(&str, &str)] = &[
+        ("{{", "}}"),
+        ("[[", "]]"),
+        ("{", "}"),
+        ("[", "]"),
+        ("%%", "%%"),
+        ("%", "%"),
+        ("#_", "_#"),
+        ("$", "$"),
+    ];
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !matches!(bytes[i], b'{' | b'[' | b'%' | b'#' | b'$') {
+            i += 1;
+            continue;
+        }
+        let Some((open, close)) = OPENERS
+            .iter()
+            .find(|(o, _)| text[i..].starts_with(o))
+            .copied()
+        else {
+            i += 1;
+            continue;
+        };
+        let inner_start = i + open.len();
+        // A field name is short and has no spaces but those around it.
+        let window_end = (inner_start + 60).min(text.len());
+        let window = text.get(inner_start..window_end).unwrap_or("");
+        if let Some(end) = window.find(close) {
+            let inner = window[..end].trim();
+            let field_like = !inner.is_empty()
+                && inner
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':' | ' '))
+                && !inner.trim().contains(' ');
+            if field_like && phrases::find_unsubscribe_in_url(inner).is_some() {
+                return Some(i..inner_start + end + close.len());
+            }
+        }
+        i += open.len();
+    }
+    None
+}
+
+/// An unsubscribe mechanism written in text: the words and a URL, mailto or address in the same
+/// paragraph, or a URL on the lines right after an instruction; an instruction to reply.
+fn text_mechanism(text: &str) -> Option<(Means, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(phrase) = phrases::find_unsubscribe(line) else {
+            continue;
+        };
+        // The paragraph around the line: up to a blank line either side.
+        let start = lines[..i]
+            .iter()
+            .rposition(|l| l.trim().is_empty())
+            .map_or(0, |p| p + 1);
+        let end = lines[i..]
+            .iter()
+            .position(|l| l.trim().is_empty())
+            .map_or(lines.len(), |p| i + p);
+        let paragraph = lines[start..end].join(" ");
+        if has_url(&paragraph) {
+            return Some((Means::Link, format!("\"{phrase}\" with a web address in the text")));
+        }
+        if let Some(address) = email_address(&paragraph) {
+            return Some((
+                Means::Email,
+                format!("\"{phrase}\" with the address {address}: unsubscribing takes an email"),
+            ));
+        }
+        let lower = phrases::normalize(&paragraph);
+        if ["reply", "répondez", "répondre", "responda", "responde", "antworten", "rispondi"]
+            .iter()
+            .any(|w| lower.contains(w))
+        {
+            return Some((
+                Means::Reply,
+                format!("\"{phrase}\" by replying: unsubscribing takes an email"),
+            ));
+        }
+        // "To unsubscribe, click here:" ⏎ (blank) ⏎ URL.
+        if points_onward(line) || lines[start..end].len() == 1 {
+            let following = lines[i + 1..]
+                .iter()
+                .filter(|l| !l.trim().is_empty())
+                .take(INSTRUCTION_LOOKAHEAD_LINES);
+            let gap = lines[i + 1..]
+                .iter()
+                .take_while(|l| l.trim().is_empty())
+                .count();
+            if gap <= 1 {
+                for l in following {
+                    if has_url(l) {
+                        return Some((
+                            Means::Link,
+                            format!("\"{phrase}\" with a web address on the next lines"),
+                        ));
+                    }
+                    if let Some(address) = email_address(l) {
+                        return Some((
+                            Means::Email,
+                            format!("\"{phrase}\" with the address {address}: unsubscribing takes an email"),
+                        ));
+                    }
+                    if !l.trim_start().starts_with(['<', '[', '(']) {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+/// A web address or mailto in text, or a template field that holds one (`{{ unsubscribe_url }}`,
+/// `%(listinfo_url)s`, `{$LINK}`): in a template the address is filled in when it is sent.
+fn has_url(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.contains("http://")
+        || lower.contains("https://")
+        || lower.contains("mailto:")
+        || lower.contains("www.")
+        || url_field(&lower)
+}
+
+fn url_field(lower: &str) -> bool {
+    lower.match_indices(['{', '(', '[', '%', '$']).any(|(i, _)| {
+        let name: String = lower[i + 1..]
+            .chars()
+            .skip_while(|c| matches!(c, '{' | '(' | '[' | '%' | '$' | ' '))
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+            .collect();
+        name.len() > 2 && (name.contains("url") || name.contains("link") || name.contains("href"))
+    })
+}
+
+/// The first email address in `text`.
+fn email_address(text: &str) -> Option<&str> {
+    let at = text.find('@')?;
+    let start = text[..at]
+        .rfind(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '+')))
+        .map_or(0, |p| p + 1);
+    let end = text[at + 1..]
+        .find(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '-')))
+        .map_or(text.len(), |p| at + 1 + p);
+    let candidate = text[start..end].trim_end_matches('.');
+    let domain = candidate.split_once('@').map_or("", |(_, d)| d);
+    (start < at && domain.contains('.')).then_some(candidate)
 }
 
 fn classify_link(
@@ -148,17 +417,66 @@ fn classify_link(
         span: link.span.clone(),
         text: text.to_string(),
     };
-    match placeholder_reason(link.href.as_deref(), placeholders) {
-        Some(why) => analysis.placeholders.push(Placeholder {
+    let href = link.href.as_deref();
+    if let Some(why) = placeholder_reason(href, placeholders) {
+        analysis.placeholders.push(Placeholder {
             link: link.clone(),
             label: label(&format!("this unsubscribe link {why}")),
             why,
-        }),
-        None => analysis.working.push(Mechanism {
-            description: "an unsubscribe link".into(),
-            label: Some(label("unsubscribe link")),
-        }),
+            doubtful: false,
+        });
+        return;
     }
+    if let Some(why) = href.and_then(|h| nowhere_useful(h, placeholders)) {
+        analysis.placeholders.push(Placeholder {
+            link: link.clone(),
+            label: label(&format!("this unsubscribe link {why}")),
+            why,
+            doubtful: true,
+        });
+        return;
+    }
+    let mailto = href.is_some_and(|h| h.trim().to_ascii_lowercase().starts_with("mailto:"));
+    if mailto {
+        analysis.add(
+            Means::Email,
+            "an unsubscribe mailto: link (not one click)",
+            Some(label("unsubscribe mailto link")),
+        );
+    } else {
+        analysis.add(
+            Means::Link,
+            "an unsubscribe link",
+            Some(label("unsubscribe link")),
+        );
+    }
+}
+
+/// Why a link that says unsubscribe cannot unsubscribe anyone although it goes somewhere: it
+/// opens a site's home page, or a social network.
+fn nowhere_useful(href: &str, placeholders: &Placeholders) -> Option<String> {
+    let lower = href.trim().to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))?;
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let host = host.trim_start_matches("www.");
+    if phrases::find_unsubscribe_in_url(&lower).is_some() {
+        return None;
+    }
+    if placeholders.unrelated_hosts.iter().any(|u| {
+        host == u.as_str() || host.ends_with(&format!(".{u}"))
+    }) {
+        return Some(format!("goes to {host}, which cannot unsubscribe anyone from your list"));
+    }
+    let path = path.trim_end_matches('/');
+    // A URL that itself says unsubscribe (`/e/unsubscribe?…`, `opt-out.example.net`) is the
+    // place to unsubscribe, whoever runs it.
+    if phrases::find_unsubscribe_in_url(&lower).is_some() {
+        return None;
+    }
+    (path.is_empty() || matches!(path, "index.html" | "index.php" | "home"))
+        .then(|| format!("goes to the home page of {host}, not to a page that unsubscribes"))
 }
 
 /// What counts as an unsubscribe link that goes nowhere (`rules/unsubscribe-placeholder.toml`).
@@ -169,6 +487,9 @@ pub struct Placeholders {
     pub placeholder_hrefs: Vec<String>,
     /// Hosts that are placeholders (`example.com`, `yourdomain.com`, ...).
     pub placeholder_domains: Vec<String>,
+    /// Sites an unsubscribe link can go to without unsubscribing anyone (social networks,
+    /// search engines): a doubtful link, reported as a warning.
+    pub unrelated_hosts: Vec<String>,
 }
 
 /// Why an href goes nowhere, or `None` when it looks like a real destination.

@@ -1,5 +1,6 @@
-//! Phrase lists (`rules/phrases.toml`), English and French: unsubscribe wording,
-//! transactional signals, greetings.
+//! Phrase lists (`rules/phrases.toml`): unsubscribe wording in seven languages, transactional
+//! and promotional signals, reply prefixes, automatic-mail subjects and headers, greetings.
+//! Text and phrases are compared NFC-normalised and lower-cased.
 
 use std::sync::OnceLock;
 
@@ -12,7 +13,26 @@ pub struct Phrases {
     pub unsubscribe: Vec<String>,
     pub transactional: Vec<String>,
     pub transactional_opening: Vec<String>,
+    pub promotional: Vec<String>,
+    pub bulk_markers: Vec<String>,
+    pub social_hosts: Vec<String>,
+    pub reply_prefixes: Vec<String>,
+    pub automatic_subjects: Vec<String>,
+    pub automatic_senders: Vec<String>,
+    pub discussion_list_headers: Vec<String>,
+    pub automated_headers: Vec<String>,
+    pub reply_attributions: Vec<String>,
     pub greetings: Vec<String>,
+}
+
+/// NFC-normalised and lower-cased: the form every phrase is compared in. ASCII text, the
+/// common case, is only lower-cased.
+pub fn normalize(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    use unicode_normalization::UnicodeNormalization;
+    text.nfc().collect::<String>().to_lowercase()
 }
 
 pub fn get() -> &'static Phrases {
@@ -24,10 +44,19 @@ pub fn get() -> &'static Phrases {
             &mut p.unsubscribe,
             &mut p.transactional,
             &mut p.transactional_opening,
+            &mut p.promotional,
+            &mut p.bulk_markers,
+            &mut p.social_hosts,
+            &mut p.reply_prefixes,
+            &mut p.automatic_subjects,
+            &mut p.automatic_senders,
+            &mut p.discussion_list_headers,
+            &mut p.automated_headers,
+            &mut p.reply_attributions,
             &mut p.greetings,
         ] {
             for s in list.iter_mut() {
-                *s = s.to_lowercase();
+                *s = normalize(s);
             }
         }
         p
@@ -35,19 +64,39 @@ pub fn get() -> &'static Phrases {
 }
 
 fn find<'a>(list: &'a [String], text: &str) -> Option<&'a str> {
-    let lower = text.to_lowercase();
+    let lower = normalize(text);
     list.iter()
         .find(|p| contains_phrase(&lower, p))
         .map(String::as_str)
 }
 
-/// Whole-word containment, so "reset" does not match "preset".
+/// The distinct phrases of `list` in `text`, in list order.
+pub fn find_all<'a>(list: &'a [String], text: &str) -> Vec<&'a str> {
+    let lower = normalize(text);
+    list.iter()
+        .filter(|p| contains_phrase(&lower, p))
+        .map(String::as_str)
+        .collect()
+}
+
+/// Whole-word containment, so "reset" does not match "preset". A phrase that starts or ends
+/// with a non-word character ("% off", "x-sympa-") needs no boundary on that side.
 fn contains_phrase(haystack: &str, phrase: &str) -> bool {
     haystack.match_indices(phrase).any(|(i, m)| {
         let before = haystack[..i].chars().next_back();
         let after = haystack[i + m.len()..].chars().next();
-        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+        // Scripts written without spaces between words (Japanese, Chinese) have no boundary.
+        let bounded = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() && !is_cjk(c));
+        let open = !bounded(phrase.chars().next());
+        let close = !bounded(phrase.chars().next_back());
+        (open || !before.is_some_and(char::is_alphanumeric))
+            && (close || !after.is_some_and(char::is_alphanumeric))
     })
+}
+
+/// Han, kana and Hangul: written without spaces between words.
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0xFF66..=0xFF9F)
 }
 
 /// Every unsubscribe phrase as prose and as URLs write it (`opt-out`, `opt_out`, `optout`),
@@ -88,14 +137,34 @@ fn unsubscribe_forms() -> &'static UnsubscribeForms {
 /// The unsubscribe phrase in `text`, if any (also matches inside URLs such as `/unsubscribe?`).
 /// When several occur, the one listed first in the data file.
 pub fn find_unsubscribe(text: &str) -> Option<&'static str> {
-    let lower = text.to_lowercase();
+    unsubscribe_in(text, true)
+}
+
+/// The unsubscribe phrase in a URL, where words run together (`/EmailUnsubscribe.aspx`).
+pub fn find_unsubscribe_in_url(url: &str) -> Option<&'static str> {
+    unsubscribe_in(url, false)
+}
+
+fn unsubscribe_in(text: &str, bounded: bool) -> Option<&'static str> {
+    let lower = normalize(text);
     let forms = unsubscribe_forms();
+    let words = &get().unsubscribe;
     forms
         .automaton
         .find_overlapping_iter(&lower)
+        .filter(|m| {
+            // A word starts here ("unsubtle" holds no "unsub"scribe, but "/unsubscribe?" and
+            // "unsubscribed" do); a phrase of several words also ends at a word's end.
+            let before = lower[..m.start()].chars().next_back();
+            let after = lower[m.end()..].chars().next();
+            let phrase = &words[forms.phrase[m.pattern().as_usize()]];
+            !bounded
+                || (!before.is_some_and(char::is_alphabetic)
+                    && (!phrase.contains(' ') || !after.is_some_and(char::is_alphabetic)))
+        })
         .map(|m| forms.phrase[m.pattern().as_usize()])
         .min()
-        .map(|i| get().unsubscribe[i].as_str())
+        .map(|i| words[i].as_str())
 }
 
 /// A strong transactional phrase anywhere in `text`.
@@ -108,9 +177,26 @@ pub fn find_transactional_opening(text: &str) -> Option<&'static str> {
     find(&get().transactional_opening, text)
 }
 
+/// Promotional phrases in `text`, distinct.
+pub fn find_promotional(text: &str) -> Vec<&'static str> {
+    find_all(&get().promotional, text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decomposed_accents_and_other_languages_match() {
+        // "Désabonnez-vous" with a combining acute accent.
+        assert!(find_unsubscribe("De\u{301}sabonnez-vous").is_some());
+        assert!(find_unsubscribe("Newsletter abbestellen").is_some());
+        assert!(find_unsubscribe("https://shop.example/abmelden?id=1").is_some());
+        assert!(find_unsubscribe("https://x.example/desabonnement").is_some());
+        assert!(find_unsubscribe("Haga clic aquí para darse de baja").is_some());
+        assert!(find_unsubscribe("Remove the pan from the heat").is_none());
+        assert_eq!(find_promotional("20% off this week, shop now"), vec!["% off", "shop now"]);
+    }
 
     #[test]
     fn matches_whole_words_and_url_forms() {

@@ -77,7 +77,9 @@ pub fn load(
             .profile
             .override_limit(*key, *value, "bulklint.toml [limits]");
     }
-    let kind = kind::classify(options.kind, &draft);
+    let via_service = (provider.profile.kind == provider::ProviderKind::Esp)
+        .then_some(provider.profile.name.as_str());
+    let kind = kind::classify(options.kind, &draft, via_service);
     let org_domains = if options.org_domains.is_empty() {
         draft
             .from_address()

@@ -23,6 +23,8 @@ pub struct Link {
     pub text: String,
     /// The start tag `<a …>` in the source.
     pub span: Range<usize>,
+    /// The block (paragraph, cell, list item, …) the link starts in; see [`TextRun::block`].
+    pub block: usize,
 }
 
 /// An `<img>` element.
@@ -39,6 +41,10 @@ pub struct TextRun {
     pub text: String,
     /// The raw text in the source.
     pub span: Range<usize>,
+    /// Which block it stands in: a number that changes at every block-level tag (`p`, `td`,
+    /// `div`, `li`, …, not `br`), so "in the same sentence or footer" can be told from "in the
+    /// next cell".
+    pub block: usize,
 }
 
 /// A parsed HTML body.
@@ -682,6 +688,8 @@ struct State<'a> {
     cell_depth: usize,
     /// A block-level tag stands between the last text run and the next.
     line_break: bool,
+    /// The current block's number ([`TextRun::block`]).
+    block: usize,
     link: Option<OpenLink>,
     links: Vec<Link>,
     images: Vec<Image>,
@@ -702,6 +710,7 @@ impl<'a> State<'a> {
             noscript_depth: 0,
             cell_depth: 0,
             line_break: false,
+            block: 0,
             link: None,
             links: Vec::new(),
             images: Vec::new(),
@@ -757,6 +766,7 @@ impl<'a> State<'a> {
             self.texts.push(TextRun {
                 text: collapsed,
                 span: self.span(range),
+                block: self.block,
             });
         }
         // Keep the buffer's allocation for the next run.
@@ -841,6 +851,7 @@ impl<'a> State<'a> {
                         href: attr("href"),
                         text: String::new(),
                         span: span.clone(),
+                        block: self.block,
                     });
                     self.link = Some(OpenLink {
                         index: self.links.len() - 1,
@@ -869,6 +880,9 @@ impl<'a> State<'a> {
         }
         if is_block(name) {
             self.line_break = true;
+            if name != "br" {
+                self.block += 1;
+            }
             if let Some(link) = &mut self.link {
                 link.text.push(' ');
             }
@@ -970,6 +984,7 @@ mod tests {
                     html,
                     r#"<a class="x" href="https://ex.test/u?a=1&amp;b=2">"#
                 ),
+                block: 1,
             }]
         );
         assert_eq!(texts(&d), ["Hi", "Unsubscribe here", "."]);

@@ -1,4 +1,5 @@
-//! `unsubscribe-missing`: a commercial message with no way to unsubscribe.
+//! `unsubscribe-missing`: a commercial message with no way to unsubscribe. For a message whose
+//! kind cannot be told, one note (info) says what would be missing if it were commercial.
 
 use crate::analysis::merge_tags;
 use crate::analysis::unsubscribe;
@@ -9,16 +10,54 @@ use crate::model::kind::Kind;
 use crate::rules::{self, Rule};
 
 pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
-    if send.kind.kind != Kind::Commercial {
-        return;
-    }
+    let unknown = match send.kind.kind {
+        Kind::Commercial => false,
+        Kind::Unknown => true,
+        Kind::Transactional | Kind::NotCommercial => return,
+    };
     let analysis = unsubscribe::analyze(
         &send.draft,
         &send.sources,
         &rules::params().unsubscribe_placeholder,
     );
     // A dead unsubscribe link is reported by `unsubscribe-placeholder`, at the link.
-    if analysis.has_working() || !analysis.placeholders.is_empty() {
+    if !analysis.placeholders.is_empty() {
+        return;
+    }
+    if analysis.has_working() {
+        // An email or a reply satisfies CASL (the same electronic means) but is not the one
+        // click Gmail and Yahoo ask bulk senders for: a note, for commercial mail.
+        if !unknown && !analysis.one_click() {
+            let how: Vec<&str> = analysis
+                .working
+                .iter()
+                .map(|m| m.description.as_str())
+                .collect();
+            let mut note = rule
+                .finding(format!(
+                    "unsubscribing takes an email, not one click: {}",
+                    how.join("; ")
+                ))
+                .with_label(analysis.working.iter().find_map(|m| m.label.clone()))
+                .help("This satisfies CASL and CAN-SPAM, which accept an unsubscribe by the same electronic means. Gmail and Yahoo ask bulk senders for a one-click link in the body and List-Unsubscribe-Post headers: a bulk-mail service adds both.");
+            note.severity = crate::model::finding::Severity::Info;
+            out.push(note);
+        }
+        return;
+    }
+    if unknown {
+        let mut note = rule
+            .finding("if this message is commercial, it has no way to unsubscribe (CASL s. 6(2)(c))")
+            .with_label(send.draft.body_end_label(
+                &send.sources,
+                "no unsubscribe link or instruction in the message",
+            ))
+            .help(format!(
+                "bulklint cannot tell whether this message is commercial: {}. If it offers or promotes anything, or is a business's newsletter, it needs an unsubscribe mechanism: pass --kind commercial to check it as such; --kind not-commercial or transactional silences this note.",
+                send.kind.reason
+            ));
+        note.severity = crate::model::finding::Severity::Info;
+        out.push(note);
         return;
     }
     out.push(
@@ -28,7 +67,7 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
                 "the message ends here without an unsubscribe link",
             ))
             .help(format!(
-                "Add a working unsubscribe link (or your ESP's unsubscribe merge tag) to the footer; CASL requires one in every commercial message, honoured within 10 business days, and Gmail and Yahoo expect it honoured within 2 days.{} Treated as commercial: {}; pass --kind transactional if it is a receipt, password reset or similar.",
+                "Add a working unsubscribe link (or your ESP's unsubscribe merge tag) to the footer; CASL requires one in every commercial message, honoured within 10 business days, and Gmail and Yahoo expect it honoured within 2 days.{} Treated as commercial: {}; pass --kind transactional or not-commercial if it is a receipt, a personal message or similar.",
                 esp_footer_note(send),
                 send.kind.reason
             )),
