@@ -97,7 +97,10 @@ fn top_level_modules_only_use_the_layers_below_them() {
     in_lib.sort();
     let mut listed = order.clone();
     listed.sort();
-    assert_eq!(in_lib, listed, "src/lib.rs and LAYERS name different modules");
+    assert_eq!(
+        in_lib, listed,
+        "src/lib.rs and LAYERS name different modules"
+    );
     let known: BTreeSet<String> = order.iter().cloned().collect();
     let rank = |m: &str| order.iter().position(|o| o == m).unwrap();
 

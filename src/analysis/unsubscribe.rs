@@ -123,6 +123,13 @@ pub fn analyze(draft: &Draft, sources: &Sources, placeholders: &Placeholders) ->
                 l.span.start + NEARBY_LINK_BYTES >= run.span.start
                     && l.span.start <= run.span.end + NEARBY_LINK_BYTES
             };
+            // The sentence's own link was already found by its words.
+            if taken
+                .iter()
+                .any(|&t| html.links[t].block == run.block || near(&&html.links[t]))
+            {
+                continue;
+            }
             let mut candidates: Vec<(usize, &Link)> = html
                 .links
                 .iter()
@@ -198,15 +205,16 @@ pub fn analyze(draft: &Draft, sources: &Sources, placeholders: &Placeholders) ->
         }
     }
 
-    // Plain text: the text part, and the HTML's visible text read as lines.
+    // Plain text: the text part by paragraphs, and the HTML's visible text by lines (each line
+    // there is a block: a paragraph, a cell).
     let texts = draft
         .text
         .as_ref()
-        .map(|t| t.content.as_str())
+        .map(|t| (t.content.as_str(), false))
         .into_iter()
-        .chain(draft.html.as_ref().map(|h| h.visible_text.as_str()));
-    for text in texts {
-        if let Some((means, description)) = text_mechanism(text) {
+        .chain(draft.html.as_ref().map(|h| (h.visible_text.as_str(), true)));
+    for (text, blocks) in texts {
+        if let Some((means, description)) = text_mechanism(text, blocks) {
             analysis.add(means, description, None);
             break;
         }
@@ -301,21 +309,27 @@ fn unsubscribe_field(text: &str) -> Option<std::ops::Range<usize>> {
 
 /// An unsubscribe mechanism written in text: the words and a URL, mailto or address in the same
 /// paragraph, or a URL on the lines right after an instruction; an instruction to reply.
-fn text_mechanism(text: &str) -> Option<(Means, String)> {
+fn text_mechanism(text: &str, blocks: bool) -> Option<(Means, String)> {
     let lines: Vec<&str> = text.lines().collect();
     for (i, line) in lines.iter().enumerate() {
         let Some(phrase) = phrases::find_unsubscribe(line) else {
             continue;
         };
-        // The paragraph around the line: up to a blank line either side.
-        let start = lines[..i]
-            .iter()
-            .rposition(|l| l.trim().is_empty())
-            .map_or(0, |p| p + 1);
-        let end = lines[i..]
-            .iter()
-            .position(|l| l.trim().is_empty())
-            .map_or(lines.len(), |p| i + p);
+        // The paragraph around the line: up to a blank line either side (a block is a line).
+        let (start, end) = if blocks {
+            (i, i + 1)
+        } else {
+            (
+                lines[..i]
+                    .iter()
+                    .rposition(|l| l.trim().is_empty())
+                    .map_or(0, |p| p + 1),
+                lines[i..]
+                    .iter()
+                    .position(|l| l.trim().is_empty())
+                    .map_or(lines.len(), |p| i + p),
+            )
+        };
         let paragraph = lines[start..end].join(" ");
         if has_url(&paragraph) {
             return Some((Means::Link, format!("\"{phrase}\" with a web address in the text")));
@@ -461,6 +475,11 @@ fn nowhere_useful(href: &str, placeholders: &Placeholders) -> Option<String> {
         .or_else(|| lower.strip_prefix("http://"))?;
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
     let host = host.trim_start_matches("www.");
+    // A query string or a deep path may be an unsubscribe endpoint we cannot read: only a
+    // site's front page or a profile page (`twitter.com/acme`) is reported.
+    if path.contains('?') || path.trim_end_matches('/').contains('/') {
+        return None;
+    }
     if phrases::find_unsubscribe_in_url(&lower).is_some() {
         return None;
     }

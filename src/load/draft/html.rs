@@ -845,7 +845,9 @@ impl<'a> State<'a> {
                     self.in_head = false;
                     self.head_done = true;
                 }
-                "a" => {
+                // Inky (Foundation for Emails) writes links as `<button href>` and
+                // `<item href>`; they become `<a>` when the template is built.
+                "a" | "button" | "item" if name == "a" || attr("href").is_some() => {
                     self.close_link();
                     self.links.push(Link {
                         href: attr("href"),
