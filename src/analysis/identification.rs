@@ -45,6 +45,9 @@ pub struct Params {
     pub web_cues: Vec<String>,
     pub web_tlds: Vec<String>,
     pub contact_link_words: Vec<String>,
+    pub placeholder_texts: Vec<String>,
+    pub no_reply_local_parts: Vec<String>,
+    pub tracking_domains: Vec<String>,
 }
 
 /// What kind of mailing address was recognised.
@@ -121,6 +124,9 @@ pub struct Detectors {
     email: Pattern,
     web: Pattern,
     contact_link_words: Vec<String>,
+    placeholder_texts: Vec<String>,
+    no_reply_local_parts: Vec<String>,
+    tracking_domains: Vec<String>,
     placeholders: Placeholders,
 }
 
@@ -330,8 +336,42 @@ impl Detectors {
             email: compile("email", &email),
             web: compile("web address", &web),
             contact_link_words: lower(p.contact_link_words.clone()),
+            placeholder_texts: lower(p.placeholder_texts.clone()),
+            no_reply_local_parts: lower(p.no_reply_local_parts.clone()),
+            tracking_domains: lower(p.tracking_domains.clone()),
             placeholders: placeholders.clone(),
         }
+    }
+
+    /// Whether an address is one nobody reads (`noreply@…`).
+    pub fn is_no_reply(&self, address: &str) -> bool {
+        let local = address
+            .rsplit_once('@')
+            .map_or(address, |(l, _)| l)
+            .to_ascii_lowercase();
+        self.no_reply_local_parts
+            .iter()
+            .any(|n| local == *n || local.starts_with(&format!("{n}-")) || local.starts_with(&format!("{n}+")) || local.starts_with(&format!("{n}.")))
+    }
+
+    /// Template text left where the sender's details should be: in what was found, or
+    /// anywhere in the footer's visible text.
+    fn unfilled(&self, found: &Identification, draft: &Draft) -> Vec<String> {
+        let mut out = Vec::new();
+        let body = crate::data::phrases::normalize(draft.visible_text());
+        for p in &self.placeholder_texts {
+            // What was found is described ("a street address (\"…\")"): read only the quote.
+            let in_found = [&found.name, &found.address, &found.contact]
+                .into_iter()
+                .flatten()
+                .filter_map(|f| f.split_once('"').map(|(_, quoted)| quoted))
+                .any(|f| f.to_lowercase().contains(p.as_str()));
+            let shaped = p.contains(|c: char| c.is_ascii_digit() || matches!(c, '[' | '@' | '.' | ','));
+            if (in_found || (shaped && body.contains(p.as_str()))) && !out.contains(p) {
+                out.push(p.clone());
+            }
+        }
+        out
     }
 
     /// The first mailing address in `text`, if any.
@@ -537,6 +577,9 @@ pub struct Identification {
     pub name: Option<String>,
     pub address: Option<String>,
     pub contact: Option<String>,
+    /// Template text left unfilled where a name, address or contact should be
+    /// ("Your Company", "123 Street", "(000) 000-0000").
+    pub unfilled: Vec<String>,
 }
 
 impl Identification {
@@ -652,18 +695,79 @@ pub fn identify(d: &Detectors, draft: &Draft, sources: &Sources) -> Identificati
         }
     }
     if found.contact.is_none() {
+        if let Some(site) = sender_site(draft, d) {
+            found.contact = Some(site);
+        }
+    }
+    if found.contact.is_none() {
         for header in ["Reply-To", "From"] {
             if let Some(address) = draft.header_value(header).and_then(|v| {
                 crate::model::address::extract_addresses(v)
                     .into_iter()
                     .next()
+                    .filter(|a| !d.is_no_reply(a))
             }) {
                 found.contact = Some(format!("the {header} address {address}"));
                 break;
             }
         }
     }
+    found.unfilled = d.unfilled(&found, draft);
     found
+}
+
+/// The registrable part of a host, roughly: its last two labels, or three under a two-letter
+/// second level such as `co.uk` (`news.shop.example.co.uk` → `example.co.uk`).
+fn site_of(host: &str) -> String {
+    let labels: Vec<&str> = host.trim_end_matches('.').split('.').collect();
+    let keep = match labels.as_slice() {
+        [.., second, top] if top.len() == 2 && second.len() <= 3 && labels.len() >= 3 => 3,
+        _ => 2,
+    };
+    labels[labels.len().saturating_sub(keep)..].join(".")
+}
+
+fn host_of(href: &str) -> Option<String> {
+    let lower = href.trim().to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))?;
+    let host = rest.split(['/', '?', '#', ':']).next()?;
+    host.contains('.').then(|| host.to_string())
+}
+
+/// Links to the sender's own site: to the From address's domain, or (a template has no From)
+/// several links to one site that is not a bulk-mail service's tracker or a social network.
+/// CRTC guidance accepts identification on a web page linked from the message.
+fn sender_site(draft: &Draft, d: &Detectors) -> Option<String> {
+    let html = draft.html.as_ref()?;
+    let sites: Vec<String> = html
+        .links
+        .iter()
+        .filter_map(|l| l.href.as_deref())
+        .filter(|h| has_real_destination(h, &d.placeholders))
+        .filter_map(host_of)
+        .map(|h| site_of(&h))
+        .filter(|s| !d.tracking_domains.iter().any(|t| site_of(t) == *s))
+        .collect();
+    let from_site = draft
+        .from_address()
+        .and_then(|a| a.rsplit_once('@').map(|(_, dom)| site_of(&dom.to_ascii_lowercase())));
+    if let Some(site) = from_site.filter(|f| sites.contains(f)) {
+        return Some(format!("links to the sender's site {site}"));
+    }
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for s in sites {
+        match counts.iter_mut().find(|(c, _)| *c == s) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((s, 1)),
+        }
+    }
+    counts
+        .into_iter()
+        .filter(|(_, n)| *n >= 2)
+        .max_by_key(|(_, n)| *n)
+        .map(|(site, n)| format!("{n} links to the site {site}"))
 }
 
 /// `https://host` or `https://host/`: no path, query or fragment.

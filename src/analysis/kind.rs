@@ -299,13 +299,20 @@ fn quoting_line(draft: &Draft, attributions: &[String]) -> Option<String> {
         .text
         .as_ref()
         .map_or_else(|| draft.visible_text(), |t| t.content.as_str());
-    body.lines().map(str::trim).find_map(|line| {
+    let lines: Vec<&str> = body.lines().map(str::trim).collect();
+    lines.iter().enumerate().find_map(|(i, line)| {
         if line.len() > 200 {
             return None;
         }
         let lower = phrases::normalize(line);
         let framed = lower.ends_with(':') || lower.starts_with("--") || lower.ends_with("--");
-        (framed && attributions.iter().any(|a| lower.contains(a.as_str())))
+        // In any language: a line ending in a colon, then quoted lines ("> …").
+        let quotes_follow = lower.ends_with(':')
+            && lines[i + 1..]
+                .iter()
+                .find(|l| !l.is_empty())
+                .is_some_and(|l| l.starts_with('>'));
+        (framed && (quotes_follow || attributions.iter().any(|a| lower.contains(a.as_str()))))
             .then(|| line.chars().take(80).collect())
     })
 }

@@ -30,7 +30,7 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
     }
     let need = Needs::under(&send.laws);
     let found = identification::identify(detectors(), &send.draft, &send.sources);
-    if need.met_by(&found) {
+    if need.met_by(&found) && found.unfilled.is_empty() {
         return;
     }
     let label = send
@@ -45,12 +45,17 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
             span: 0..0,
             text: "the message has no body to identify the sender in".into(),
         });
+    let message = if need.met_by(&found) {
+        let quoted: Vec<String> = found.unfilled.iter().map(|u| format!("\"{u}\"")).collect();
+        format!(
+            "the sender's details are a template's placeholders, not filled in: {}",
+            quoted.join(", ")
+        )
+    } else {
+        missing_message(&found, &need)
+    };
     out.push(
-        rule.finding(format!(
-            "{} ({})",
-            missing_message(&found, &need),
-            need.cite
-        ))
+        rule.finding(format!("{message} ({})", need.cite))
         .with_label(Some(label))
         .help(help(&found, &send.kind.reason)),
     );
