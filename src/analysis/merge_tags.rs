@@ -49,6 +49,9 @@ pub struct Dialect {
     /// letter or digit, nor its closer precede one.
     #[serde(default)]
     pub bounded: bool,
+    /// Characters that make an opener right after them code, not a tag (`${{ x }}`).
+    #[serde(default)]
+    pub not_after: String,
 }
 
 impl Dialect {
@@ -357,10 +360,14 @@ fn tag_at(text: &str, start: usize, d: &'static Dialect) -> Option<Tag<'static>>
     if !plausible(d, inner) {
         return None;
     }
+    let before = text[..start].chars().next_back();
+    if before.is_some_and(|c| d.not_after.contains(c)) {
+        return None;
+    }
     if d.bounded {
-        let before = text[..start].chars().next_back();
         let after = text[end..].chars().next();
-        if before.is_some_and(char::is_alphanumeric) || after.is_some_and(char::is_alphanumeric) {
+        let word = |c: char| c.is_alphanumeric() || c == '\\';
+        if before.is_some_and(word) || after.is_some_and(word) {
             return None;
         }
     }
@@ -863,6 +870,8 @@ mod tests {
             "strftime(\"%H:%M\", t) and %Ey%",
             "PHP: echo \"{$user->name}\";",
             "if [[ -f config ]]; then",
+            "copy %APPDATA%\\Bakery and C:\\Users\\%USERNAME%\\Desktop",
+            "ref: ${{ github.ref }} and my @items = @{$list};",
             "{{\\bf bold}} and {{\"a\": 1}} and {{a, b}, {c, d}}",
         ] {
             assert!(find(text).is_empty(), "{text}: {:?}", find(text));
