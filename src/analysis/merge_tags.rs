@@ -1,10 +1,19 @@
 //! Merge tags: the ESP table and delimiter dialects of `rules/merge-tags.toml`, and a scanner
 //! that finds tags of any dialect in a body with their byte spans.
+//!
+//! A tag is an opener, an inside the dialect accepts (a field name or the ESP's own function
+//! syntax, as the table lists), and the closer, on one line. Text that only looks like tags is
+//! skipped: the inside of `<pre>`, `<code>`, `<script>` and `<style>`, uuencoded blocks, and
+//! text in a 7-bit charset that was not decoded (ISO-2022 escape sequences).
 
 use std::ops::Range;
 use std::sync::OnceLock;
 
+use regex::RegexSet;
 use serde::Deserialize;
+
+use crate::load::draft::Draft;
+use crate::model::source::{SourceId, Sources};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -31,6 +40,18 @@ pub struct Dialect {
     /// HubSpot's `{{ }}` and `{% %}`); defaults to the dialect's own id.
     #[serde(default)]
     pub family: Option<String>,
+    /// What may stand between the delimiters (regular expressions; one must match).
+    pub inside: Vec<String>,
+    /// Insides that match `inside` but are not tags (printf conversions, percent escapes).
+    #[serde(default)]
+    pub not_inside: Vec<String>,
+    /// The delimiters also occur inside words and numbers: a tag's opener must not follow a
+    /// letter or digit, nor its closer precede one.
+    #[serde(default)]
+    pub bounded: bool,
+    /// Characters that make an opener right after them code, not a tag (`${{ x }}`).
+    #[serde(default)]
+    pub not_after: String,
 }
 
 impl Dialect {
@@ -54,6 +75,8 @@ pub struct Table {
     /// The dialects (indexes into `dialects`, longest opener first) whose opener begins with
     /// each byte: [`find`] stops only at such bytes and compares only those openers.
     by_first_byte: [Vec<usize>; 256],
+    /// `inside` and `not_inside` of each dialect, compiled, in the order of `dialects`.
+    insides: Vec<(RegexSet, RegexSet)>,
 }
 
 pub fn table() -> &'static Table {
@@ -73,10 +96,33 @@ pub fn table() -> &'static Table {
             });
             by_first_byte[usize::from(*first)].push(i);
         }
+        let compile = |d: &Dialect, what: &str, patterns: &[String]| {
+            RegexSet::new(patterns).unwrap_or_else(|e| {
+                panic!(
+                    "rules/merge-tags.toml: dialect {}: {what} does not compile: {e}",
+                    d.id
+                )
+            })
+        };
+        let insides = dialects
+            .iter()
+            .map(|d| {
+                assert!(
+                    !d.inside.is_empty(),
+                    "rules/merge-tags.toml: dialect {} accepts no inside",
+                    d.id
+                );
+                (
+                    compile(d, "inside", &d.inside),
+                    compile(d, "not-inside", &d.not_inside),
+                )
+            })
+            .collect();
         Table {
             esps: file.esp,
             dialects,
             by_first_byte,
+            insides,
         }
     })
 }
@@ -97,11 +143,14 @@ pub struct Tag<'t> {
 /// Longest a tag may be; beyond that an opener is prose, not a tag.
 const MAX_TAG_LEN: usize = 200;
 
-/// Every merge tag in `text`, in order, without overlaps.
+/// Every merge tag in `text`, in order, without overlaps; none in the stretches
+/// [`skipped`] gives.
 pub fn find(text: &str) -> Vec<Tag<'static>> {
     let table = table();
     let mut tags: Vec<Tag<'static>> = Vec::new();
     let bytes = text.as_bytes();
+    let skips = skipped(text);
+    let mut skips = skips.iter().peekable();
     let mut i = 0;
     'scan: while i < bytes.len() {
         // An opener begins with a character's first byte, so a candidate is a char boundary.
@@ -112,6 +161,16 @@ pub fn find(text: &str) -> Vec<Tag<'static>> {
             break;
         };
         i += skip;
+        while let Some(s) = skips.peek() {
+            if s.end <= i {
+                skips.next();
+            } else if s.start <= i {
+                i = s.end;
+                continue 'scan;
+            } else {
+                break;
+            }
+        }
         for d in table.by_first_byte[usize::from(bytes[i])]
             .iter()
             .map(|&d| &table.dialects[d])
@@ -127,6 +186,160 @@ pub fn find(text: &str) -> Vec<Tag<'static>> {
         i += text[i..].chars().next().map_or(1, char::len_utf8);
     }
     tags
+}
+
+/// Stretches of `text` where tag-like text is something else, in order: the content of
+/// `<pre>`, `<code>`, `<script>` and `<style>` (code and markup, shown or run as written), a
+/// uuencoded block (`begin 644 name` … `end`), and text in an ISO-2022 charset that was not
+/// decoded (from an escape sequence that switches to a multi-byte set, `ESC $ B`, back to
+/// ASCII, `ESC ( B`, or to the end of the line).
+pub fn skipped(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    raw_elements(text, &mut out);
+    uuencoded(text, &mut out);
+    iso_2022(text, &mut out);
+    out.sort_by_key(|r| r.start);
+    // Merge overlaps so the scanner can walk them in one pass.
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(out.len());
+    for r in out {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    merged
+}
+
+/// Elements whose content holds code or markup rather than prose.
+const RAW_ELEMENTS: [&str; 4] = ["pre", "code", "script", "style"];
+
+fn raw_elements(text: &str, out: &mut Vec<Range<usize>>) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while let Some(n) = bytes[i..].iter().position(|&b| b == b'<') {
+        let start = i + n;
+        i = start + 1;
+        if element_name_at(bytes, start + 1, "input") {
+            // A hidden form field's value goes to the form's handler and is never shown.
+            let end = bytes[start..]
+                .iter()
+                .position(|&b| b == b'>')
+                .map_or(bytes.len(), |n| start + n + 1);
+            if is_hidden_input(&text[start..end]) {
+                out.push(start..end);
+                i = end;
+            }
+            continue;
+        }
+        let Some(name) = RAW_ELEMENTS
+            .iter()
+            .find(|name| element_name_at(bytes, start + 1, name))
+        else {
+            continue;
+        };
+        let end = find_closing(bytes, i, name).unwrap_or(bytes.len());
+        out.push(start..end);
+        i = end.max(i);
+    }
+}
+
+/// An `<input>` start tag with `type=hidden`, however quoted and cased.
+fn is_hidden_input(tag: &str) -> bool {
+    let lower = tag.to_ascii_lowercase();
+    lower.match_indices("type").any(|(i, _)| {
+        let rest = lower[i + 4..].trim_start();
+        rest.strip_prefix('=').is_some_and(|v| {
+            v.trim_start()
+                .trim_start_matches(['"', '\''])
+                .starts_with("hidden")
+        })
+    })
+}
+
+/// `bytes[at..]` starts with the element name `name` (any case), followed by `>`, `/` or
+/// white space.
+fn element_name_at(bytes: &[u8], at: usize, name: &str) -> bool {
+    bytes
+        .get(at..at + name.len())
+        .is_some_and(|b| b.eq_ignore_ascii_case(name.as_bytes()))
+        && bytes
+            .get(at + name.len())
+            .is_some_and(|&b| b == b'>' || b == b'/' || b.is_ascii_whitespace())
+}
+
+/// The end of the first `</name>` at or after `from`.
+fn find_closing(bytes: &[u8], from: usize, name: &str) -> Option<usize> {
+    let mut i = from;
+    while let Some(n) = bytes[i..].windows(2).position(|w| w == b"</") {
+        let at = i + n;
+        i = at + 2;
+        if element_name_at(bytes, at + 2, name) {
+            let close = bytes[at..].iter().position(|&b| b == b'>')?;
+            return Some(at + close + 1);
+        }
+    }
+    None
+}
+
+/// uuencoded blocks: a `begin <mode> <name>` line, lines of encoded data, an `end` line.
+fn uuencoded(text: &str, out: &mut Vec<Range<usize>>) {
+    let mut open: Option<usize> = None;
+    let mut pos = 0;
+    for line in text.split_inclusive('\n') {
+        let start = pos;
+        pos += line.len();
+        let content = line.trim_end_matches(['\r', '\n']);
+        match open {
+            None => {
+                let mut words = content.split(' ');
+                let begins = words.next() == Some("begin")
+                    && words.next().is_some_and(|mode| {
+                        (3..=4).contains(&mode.len())
+                            && mode.bytes().all(|b| (b'0'..=b'7').contains(&b))
+                    })
+                    && words.next().is_some_and(|name| !name.is_empty());
+                if begins {
+                    open = Some(start);
+                }
+            }
+            Some(begin) => {
+                if content == "end" {
+                    out.push(begin..pos);
+                    open = None;
+                }
+            }
+        }
+    }
+    if let Some(begin) = open {
+        out.push(begin..text.len());
+    }
+}
+
+/// Undecoded ISO-2022 text (ISO-2022-JP, -KR, -CN): after an escape that designates a
+/// multi-byte set, pairs of ASCII bytes stand for characters (`%K` is a katakana), so
+/// nothing there is a tag until the escape back to ASCII or the end of the line.
+fn iso_2022(text: &str, out: &mut Vec<Range<usize>>) {
+    const ESC: u8 = 0x1b;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while let Some(n) = bytes[i..].iter().position(|&b| b == ESC) {
+        let start = i + n;
+        i = start + 1;
+        // ESC $ @, ESC $ B, ESC $ A, ESC $ ( D, ESC $ ) C, …: a multi-byte set.
+        if bytes.get(start + 1) != Some(&b'$') {
+            continue;
+        }
+        let line_end = bytes[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |n| start + n);
+        let back = bytes[start + 2..line_end]
+            .windows(2)
+            .position(|w| w[0] == ESC && matches!(w[1], b'(' | b'.'))
+            .map_or(line_end, |n| start + 2 + n);
+        out.push(start..back);
+        i = back.max(i);
+    }
 }
 
 fn tag_at(text: &str, start: usize, d: &'static Dialect) -> Option<Tag<'static>> {
@@ -147,6 +360,17 @@ fn tag_at(text: &str, start: usize, d: &'static Dialect) -> Option<Tag<'static>>
     if !plausible(d, inner) {
         return None;
     }
+    let before = text[..start].chars().next_back();
+    if before.is_some_and(|c| d.not_after.contains(c)) {
+        return None;
+    }
+    if d.bounded {
+        let after = text[end..].chars().next();
+        let word = |c: char| c.is_alphanumeric() || c == '\\';
+        if before.is_some_and(word) || after.is_some_and(word) {
+            return None;
+        }
+    }
     Some(Tag {
         dialect: d.id.as_str(),
         span: start..end,
@@ -155,28 +379,25 @@ fn tag_at(text: &str, start: usize, d: &'static Dialect) -> Option<Tag<'static>>
     })
 }
 
-/// Rejects openers that are prose: "50% off and 20%" is not a percent tag, and a tag never
-/// spans lines.
+/// Whether the text between the delimiters is what the dialect takes inside (a field name or
+/// its function syntax, as `rules/merge-tags.toml` lists them); a tag never spans lines.
 fn plausible(d: &Dialect, inner: &str) -> bool {
     let trimmed = inner.trim_matches(|c: char| c == '{' || c == '}' || c.is_whitespace());
     if trimmed.is_empty() || inner.contains('\n') {
         return false;
     }
-    if d.open.starts_with('<') {
-        return true;
-    }
-    // Dialects whose delimiters also occur in prose and URLs take identifiers only: not
-    // "50% off and 20%", not the percent-encoding `%C3%A9`, not French « quotes ».
-    if matches!(d.open.as_str(), "%" | "[[" | "«") {
-        let identifier = trimmed.chars().next().is_some_and(char::is_alphabetic)
-            && trimmed
-                .chars()
-                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | ':' | '-'));
-        let hex_escape =
-            d.open == "%" && trimmed.len() <= 2 && trimmed.chars().all(|c| c.is_ascii_hexdigit());
-        return identifier && !hex_escape && inner == trimmed;
-    }
-    true
+    let table = table();
+    let Some(index) = table.dialects.iter().position(|x| x.id == d.id) else {
+        return false;
+    };
+    let (inside, not_inside) = &table.insides[index];
+    // Triple braces: the third brace is part of the delimiters.
+    let inner = if d.open == "{{" {
+        inner.strip_prefix('{').unwrap_or(inner)
+    } else {
+        inner
+    };
+    inside.is_match(inner) && !not_inside.is_match(inner)
 }
 
 /// The comparable name of a tag body: lower-case, whitespace folded, braces trimmed.
@@ -284,8 +505,8 @@ pub fn dialect(id: &str) -> Option<&'static Dialect> {
     table().dialects.iter().find(|d| d.id == id)
 }
 
-/// A tag of `dialect` written wrong: an opener with no closer on its line, or braces that do
-/// not balance (`{{{unsubscribe}}`).
+/// A tag of `dialect` written wrong: an opener never closed before the next opener, or braces
+/// that do not balance (`{{{unsubscribe}}`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Malformed {
     pub span: Range<usize>,
@@ -307,12 +528,22 @@ pub fn malformed(text: &str, dialect: &Dialect) -> Vec<Malformed> {
         }
     }
     let inside = |i: usize| tags.iter().any(|t| t.span.contains(&i));
+    let skips = skipped(text);
     for (i, _) in text.match_indices(dialect.open.as_str()) {
-        if inside(i) {
+        if inside(i) || skips.iter().any(|s| s.contains(&i)) {
+            continue;
+        }
+        // Closed before the next opener (on its line, or after a line break): something else
+        // written in the same delimiters (code, a template language's expression spread over
+        // lines), not a tag left open.
+        let after = i + dialect.open.len();
+        let next_open = text[after..]
+            .find(dialect.open.as_str())
+            .map_or(text.len(), |n| after + n);
+        if text[after..next_open].contains(dialect.close.as_str()) {
             continue;
         }
         // The broken tag runs to the next space, quote or markup, at most to the line's end.
-        let after = i + dialect.open.len();
         let end = text[after..]
             .find(|c: char| c.is_whitespace() || matches!(c, '<' | '"' | '\'' | ','))
             .map_or(text.len(), |n| after + n);
@@ -369,6 +600,169 @@ pub fn strip(text: &str) -> String {
         last = tag.span.end;
     }
     out.push_str(&text[last..]);
+    out
+}
+
+/// Header fields a recipient reads; merge tags anywhere else in the header (a `Received` line,
+/// a `Message-ID`) are not shown to anyone.
+const READ_HEADERS: [&str; 5] = ["Subject", "From", "To", "Cc", "Reply-To"];
+
+/// A stretch of a draft its recipients read, in the source that holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region {
+    pub source: SourceId,
+    pub span: Range<usize>,
+}
+
+/// The stretches of a draft that reach its recipients as text, each in the source that holds
+/// it: for a message, the values of the header fields a reader sees, the text part and the
+/// HTML part (where a part had to be decoded, its decoded source, never its encoded copy in
+/// the file); for a template, the file as written.
+pub fn readable_regions(draft: &Draft, sources: &Sources) -> Vec<Region> {
+    use crate::load::draft::DraftFormat;
+    let whole = |source: SourceId| Region {
+        source,
+        span: 0..sources.get(source).text.len(),
+    };
+    if draft.format != DraftFormat::Message {
+        return vec![whole(draft.source)];
+    }
+    let file = &sources.get(draft.source).text;
+    let mut out = Vec::new();
+    for h in &draft.headers {
+        if !READ_HEADERS.iter().any(|n| h.name.eq_ignore_ascii_case(n)) {
+            continue;
+        }
+        // The value, past `Name:`.
+        let span = file_span(file, &h.span);
+        let value_start = file[span.clone()]
+            .find(':')
+            .map_or(span.start, |n| span.start + n + 1);
+        out.push(Region {
+            source: draft.source,
+            span: value_start..span.end,
+        });
+    }
+    if let Some(part) = &draft.text {
+        let text = &sources.get(part.source).text;
+        out.push(Region {
+            source: part.source,
+            span: file_span(text, &part.span),
+        });
+    }
+    if let Some(html) = &draft.html {
+        if html.source != draft.source {
+            out.push(whole(html.source));
+        } else {
+            // The part stands as written in the file, among the message's other parts: from
+            // the line of its first element or text to the line of its last.
+            let spans = html
+                .texts
+                .iter()
+                .map(|t| &t.span)
+                .chain(html.links.iter().map(|l| &l.span))
+                .chain(html.images.iter().map(|i| &i.span));
+            let (lo, hi) = spans.fold((usize::MAX, 0), |(lo, hi), s| {
+                (lo.min(s.start), hi.max(s.end))
+            });
+            if lo < hi {
+                let lo = file[..lo.min(file.len())].rfind('\n').map_or(0, |n| n + 1);
+                let hi = file[hi.min(file.len())..]
+                    .find('\n')
+                    .map_or(file.len(), |n| hi + n);
+                out.push(Region {
+                    source: draft.source,
+                    span: file_span(file, &(lo..hi)),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// `span` clamped to `text` and moved onto char boundaries.
+fn file_span(text: &str, span: &Range<usize>) -> Range<usize> {
+    let mut start = span.start.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = span.end.clamp(start, text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
+}
+
+/// A merge tag where a recipient would read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    pub source: SourceId,
+    /// The tag (spans are in `source`), or the whole header field when the tag stands in an
+    /// encoded word that only decoding shows.
+    pub tag: Tag<'static>,
+    /// The tag as written.
+    pub written: String,
+}
+
+/// Every merge tag in the parts of `draft` its recipients read ([`readable_regions`]), in
+/// order, with spans in the source that holds each one.
+pub fn find_in_draft(draft: &Draft, sources: &Sources) -> Vec<Placed> {
+    let mut out = Vec::new();
+    for region in readable_regions(draft, sources) {
+        let text = &sources.get(region.source).text;
+        let slice = &text[region.span.clone()];
+        let found = find(slice);
+        let header = draft
+            .headers
+            .iter()
+            .find(|h| region.source == draft.source && h.span.contains(&region.span.start));
+        if found.is_empty() {
+            // An encoded Subject (`=?utf-8?q?…?=`) shows its tags only decoded.
+            if let Some(h) = header.filter(|_| slice.contains("=?")) {
+                for mut tag in find(&h.value) {
+                    let written = h.value[tag.span.clone()].to_string();
+                    tag.span = file_span(text, &h.span);
+                    out.push(Placed {
+                        source: region.source,
+                        tag,
+                        written,
+                    });
+                }
+            }
+            continue;
+        }
+        for mut tag in found {
+            let written = slice[tag.span.clone()].to_string();
+            tag.span = region.span.start + tag.span.start..region.span.start + tag.span.end;
+            out.push(Placed {
+                source: region.source,
+                tag,
+                written,
+            });
+        }
+    }
+    // A tag written URL-encoded in a link (`mailto:%25email%25`) is sent as it is too.
+    if let Some(html) = &draft.html {
+        let text = &sources.get(html.source).text;
+        for link in &html.links {
+            let Some(href) = link.href.as_deref().filter(|h| h.contains('%')) else {
+                continue;
+            };
+            if !find(href).is_empty() {
+                continue;
+            }
+            let decoded = percent_decode(href);
+            for mut tag in find(&decoded) {
+                let written = decoded[tag.span.clone()].to_string();
+                tag.span = file_span(text, &link.span);
+                out.push(Placed {
+                    source: html.source,
+                    tag,
+                    written,
+                });
+            }
+        }
+    }
     out
 }
 
@@ -459,6 +853,192 @@ mod tests {
                 .is_some()
         );
         assert!(find_unsubscribe_tag("Hello {{ name }}").is_none());
+    }
+
+    fn keys(text: &str) -> Vec<String> {
+        find(text).into_iter().map(|t| t.key).collect()
+    }
+
+    #[test]
+    fn code_formats_and_shell_are_not_tags() {
+        for text in [
+            "foreach x $list {puts {$_}}",
+            "out=orders-$(date \"+%Y-%m\").csv",
+            "date +%Y%m%d-%H%M",
+            "printf(\"%s:%s\\n\", user, host)",
+            "printf(\"%ld%% done\", n)",
+            "strftime(\"%H:%M\", t) and %Ey%",
+            "PHP: echo \"{$user->name}\";",
+            "if [[ -f config ]]; then",
+            "copy %APPDATA%\\Bakery and C:\\Users\\%USERNAME%\\Desktop",
+            "ref: ${{ github.ref }} and my @items = @{$list};",
+            "{{\\bf bold}} and {{\"a\": 1}} and {{a, b}, {c, d}}",
+        ] {
+            assert!(find(text).is_empty(), "{text}: {:?}", find(text));
+        }
+    }
+
+    #[test]
+    fn guillemets_around_ordinary_words_are_quotes() {
+        for text in [
+            "le journal a titré «Délicieux»",
+            "un pain «authentique»",
+            "l'«ONU» et la «SNCF»",
+            "« le meilleur de la ville »",
+        ] {
+            assert!(find(text).is_empty(), "{text}: {:?}", find(text));
+        }
+        assert_eq!(
+            keys("«FirstName» «First_Name» «Address1» «Nom»"),
+            ["firstname", "first_name", "address1", "nom"]
+        );
+    }
+
+    #[test]
+    fn a_search_forms_placeholder_is_no_sfmc_tag() {
+        assert!(find("https://x.example/search?q=%%q%%").is_empty());
+        assert_eq!(
+            keys("%%Member_Addr%% %%=v(@first_name)=%% %%[ SET @x = 1 ]%%"),
+            ["member_addr", "=v(@first_name)=", "[ set @x = 1 ]"]
+        );
+    }
+
+    #[test]
+    fn field_names_and_each_esps_function_syntax_are_tags() {
+        assert_eq!(
+            keys(concat!(
+                "{{ contact.first_name | default: \"friend\" }} {{#if english}}x{{else}}y{{/if}} ",
+                "{{ .Campaign.FromEmail }} {{- name -}} {{> footer}} {{!-- note --}} ",
+                "{% if x > 1 %}{% endif %} {%- comment -%} *|IF:FNAME=Ann|* *|END:IF|* ",
+                "[[var:firstname:\"friend\"]] [[data:city]] [[trackingImage]] ",
+                "<%= user.name %> %recipient.first_name% %FIRSTNAME%"
+            )),
+            [
+                "contact.first_name | default: \"friend\"",
+                "#if english",
+                "else",
+                "/if",
+                ".campaign.fromemail",
+                "- name -",
+                "> footer",
+                "!-- note --",
+                "if x > 1",
+                "endif",
+                "- comment -",
+                "if:fname=ann",
+                "end:if",
+                "var:firstname:\"friend\"",
+                "data:city",
+                "trackingimage",
+                "= user.name",
+                "recipient.first_name",
+                "firstname",
+            ]
+        );
+        for text in ["[[Main Page]]", "[[Foo]]", "{{x}}", "*|----|*", "*|a b|*"] {
+            assert!(find(text).is_empty(), "{text}: {:?}", find(text));
+        }
+    }
+
+    #[test]
+    fn code_script_style_and_hidden_fields_are_skipped() {
+        let text = "<pre>{{ first_name }}</pre><CODE class=x>*|FNAME|*</CODE>\
+                    <script>var g = \"{{ name }}\";</script><style>a{{color:red}}</style>\
+                    <input type=\"hidden\" name=\"n\" value=\"{{name}}\"><INPUT TYPE=HIDDEN VALUE=%%email%%>\
+                    <p>Hi {{ last_name }}</p><input type=\"text\" value=\"{{ city }}\">";
+        assert_eq!(keys(text), ["last_name", "city"]);
+        // An element left open runs to the end.
+        assert!(find("<pre>{{ first_name }}").is_empty());
+        // Names that merely start like one of these elements are not skipped.
+        assert_eq!(keys("<preview>{{ first_name }}</preview>"), ["first_name"]);
+    }
+
+    #[test]
+    fn uuencoded_blocks_are_skipped() {
+        let text =
+            "Hi *|FNAME|*,\n\nbegin 644 notes.bin\nM(%NAME%(((((\n`\nend\nBye {{ last_name }}\n";
+        assert_eq!(keys(text), ["fname", "last_name"]);
+        // Without its `end` the block runs to the end of the text.
+        assert!(find("begin 600 x.bin\nM(%NAME%((\n").is_empty());
+        // A line that only starts with "begin" is prose.
+        assert_eq!(keys("begin 64 words %NAME%\n"), ["name"]);
+    }
+
+    #[test]
+    fn undecoded_iso_2022_text_is_skipped() {
+        // "ワイン注文アイテム" in ISO-2022-JP: `%sCmJ8%` would read as a percent tag.
+        let jis = "\u{1b}$B%o%$%sCmJ8%\"%$%F%`\u{1b}(B";
+        assert!(find(jis).is_empty());
+        assert_eq!(keys(&format!("{jis} %FIRSTNAME%")), ["firstname"]);
+        // No escape back to ASCII: the set runs to the end of the line.
+        let open = "\u{1b}$B%o%$%sCmJ8%\"%$\nHi %FIRSTNAME%";
+        assert_eq!(keys(open), ["firstname"]);
+    }
+
+    #[test]
+    fn a_tag_closed_before_the_next_opener_is_not_unclosed() {
+        let d = dialect("handlebars").unwrap();
+        assert!(malformed("{{ 'Hello'|trans }} {{ name }}", d).is_empty());
+        assert_eq!(malformed("Hi {{ name }\n", d).len(), 1);
+        assert_eq!(malformed("Hi {{ name }\nBye {{ other }}", d).len(), 1);
+        // An expression spread over lines is closed.
+        assert!(malformed("{{ render('Thanks,\n<br>') }} {{ name }}", d).is_empty());
+        assert!(malformed("<code>{{ name </code>", d).is_empty());
+    }
+
+    fn load(raw: &str) -> (Draft, Sources) {
+        let mut sources = Sources::default();
+        let draft =
+            crate::load::draft::eml::load(&mut sources, "m.eml", raw.as_bytes().to_vec()).unwrap();
+        (draft, sources)
+    }
+
+    fn lines_of(draft: &Draft, sources: &Sources) -> Vec<(String, usize)> {
+        find_in_draft(draft, sources)
+            .into_iter()
+            .map(|p| {
+                let (line, _) = sources.get(p.source).line_col(p.tag.span.start);
+                (p.written, line)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn tags_in_a_message_are_found_where_recipients_read_them() {
+        let raw = "Received: from a.example by b.example with ESMTP id {{queue_id}};\n \
+                   Mon, 3 Mar 2025 09:00:00 +0000\n\
+                   From: Ann <ann@example.com>\n\
+                   Subject: For *|FNAME|*\n\
+                   X-Campaign: %%campaign_id%%\n\
+                   Content-Type: text/plain; charset=utf-8\n\n\
+                   Hi {{ first_name }},\n";
+        let (draft, sources) = load(raw);
+        assert_eq!(
+            lines_of(&draft, &sources),
+            [
+                ("*|FNAME|*".to_string(), 4),
+                ("{{ first_name }}".to_string(), 8)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_decoded_part_is_read_once_in_its_own_source() {
+        let raw = "From: Ann <ann@example.com>\n\
+                   Subject: =?utf-8?b?Q2Fmw6kgZm9yICp8Rk5BTUV8Kg==?=\n\
+                   Content-Type: text/html; charset=utf-8\n\
+                   Content-Transfer-Encoding: quoted-printable\n\n\
+                   <p>Hi {{ first_name }}, caf=C3=A9 <a href=3D\"mailto:%25email%25\">x</a></p>\n";
+        let (draft, sources) = load(raw);
+        let found = find_in_draft(&draft, &sources);
+        let written: Vec<&str> = found.iter().map(|p| p.written.as_str()).collect();
+        assert_eq!(written, ["*|FNAME|*", "{{ first_name }}", "%email%"]);
+        // The Subject's tag is only in its decoded value: the label is the header field.
+        let subject = draft.header("Subject").unwrap();
+        assert_eq!(found[0].tag.span, subject.span);
+        let html = draft.html.as_ref().unwrap();
+        assert_ne!(html.source, draft.source);
+        assert!(found[1..].iter().all(|p| p.source == html.source));
     }
 
     #[test]

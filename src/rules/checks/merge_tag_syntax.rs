@@ -11,8 +11,10 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
     if send.provider.profile.kind != ProviderKind::Esp {
         return;
     }
-    for source in send.draft.body_sources() {
-        let text = &send.sources.get(source).text;
+    for region in merge_tags::readable_regions(&send.draft, &send.sources) {
+        let source = region.source;
+        let at = region.span.start;
+        let text = &send.sources.get(source).text[region.span];
         let tags = merge_tags::find(text);
         let Some(main) = merge_tags::main_dialect(text, &tags) else {
             continue;
@@ -24,7 +26,7 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
                     rule.finding(format!("malformed {} merge tag: {}", main.name, m.why))
                         .with_label(Some(Label {
                             source,
-                            span: m.span,
+                            span: at + m.span.start..at + m.span.end,
                             text: "this tag".into(),
                         }))
                         .help(format!(
@@ -50,7 +52,7 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
                 ))
                 .with_label(Some(Label {
                     source,
-                    span: tag.span.clone(),
+                    span: at + tag.span.start..at + tag.span.end,
                     text: "the ESP will not replace this".into(),
                 }))
                 .help(format!(

@@ -20,16 +20,13 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
     }
     let mut labels = Vec::new();
     let mut first = None;
-    for source in send.draft.body_sources() {
-        let text = &send.sources.get(source).text;
-        for tag in merge_tags::find(text) {
-            first.get_or_insert_with(|| text[tag.span.clone()].to_string());
-            labels.push(Label {
-                source,
-                span: tag.span,
-                text: "recipients will see this as written".into(),
-            });
-        }
+    for placed in merge_tags::find_in_draft(&send.draft, &send.sources) {
+        first.get_or_insert(placed.written);
+        labels.push(Label {
+            source: placed.source,
+            span: placed.tag.span,
+            text: "recipients will see this as written".into(),
+        });
     }
     let Some(first) = first else {
         return;
