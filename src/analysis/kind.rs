@@ -203,10 +203,12 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
             ));
         }
     }
-    if s.discussion.is_none() && message {
-        let lower_body = phrases::normalize(body);
-        if lower_body.contains("/mailman/listinfo") || lower_body.contains("/listinfo/") {
-            s.discussion = Some("a mailing-list post (its footer links to the list's info page)".into());
+    if s.discussion.is_none() {
+        let text = draft.text.as_ref().map_or(body, |t| t.content.as_str());
+        if let Some(w) = phrases::find_all(&p.discussion_list_wording, text).first() {
+            s.discussion = Some(format!(
+                "a mailing list's post or notice (its text says \"{w}\")"
+            ));
         }
     }
     if let Some(h) = has(&p.automated_headers) {
@@ -349,6 +351,10 @@ fn find_price(text: &str) -> Option<String> {
             .find(|(_, p)| *p != ' ')
             .is_some_and(|(_, p)| p.is_ascii_digit());
         if next_digit || prev_digit {
+            // "$50b", "$100M", "$2 billion": figures of a business story, not a price.
+            if next_digit && magnitude_follows(&text[at..]) {
+                continue;
+            }
             let end = chars
                 .get(i + 1..)
                 .and_then(|rest| {
@@ -369,6 +375,24 @@ fn find_price(text: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// Whether the amount starting at a currency sign is followed by a magnitude ("50b", "3.2M",
+/// "2 billion").
+fn magnitude_follows(from_sign: &str) -> bool {
+    let rest = from_sign
+        .trim_start_matches(|c: char| !c.is_ascii_digit())
+        .trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ',')
+        .trim_start();
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_alphabetic())
+        .collect::<String>()
+        .to_lowercase();
+    matches!(
+        word.as_str(),
+        "b" | "bn" | "m" | "mm" | "mn" | "k" | "t" | "tn" | "billion" | "million" | "trillion" | "thousand"
+    )
 }
 
 #[cfg(test)]
@@ -416,6 +440,7 @@ mod tests {
         assert_eq!(find_price("nur 12,50 € heute").as_deref(), Some("12,50 €"));
         assert_eq!(find_price("costs $ 5").as_deref(), Some("$ 5"));
         assert_eq!(find_price("the $PATH variable"), None);
+        assert_eq!(find_price("revenue of $50b a quarter, a $100M round"), None);
         assert_eq!(reply_prefix("aw: termin", &["aw".to_string()]).as_deref(), Some("aw"));
         assert_eq!(reply_prefix("re[2]: x", &["re".to_string()]).as_deref(), Some("re"));
     }
