@@ -119,7 +119,7 @@ fn mjml_and_html_with_crlf_and_a_bom_load() {
     let (sources, draft) = load("crlf.mjml");
     let html = draft.html.as_ref().unwrap();
     let span = html.links[0].span.clone();
-    assert_eq!(sources.get(html.source).line_col(span.start).0, 6);
+    assert_eq!(sources.get(html.source).line_col(span.start).0, 12);
 }
 
 #[test]
