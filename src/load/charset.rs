@@ -1,4 +1,5 @@
-//! Legacy single-byte decoding for inputs that are not valid UTF-8.
+//! Decoding of inputs that are not valid UTF-8: legacy single-byte text, and MIME parts whose
+//! charset label is missing, unknown or wrong.
 
 /// Windows-1252 byte to char: what Excel and Outlook on Windows write when they do not write
 /// UTF-8; its printable range is a superset of Latin-1, so Latin-1 files decode correctly too.
@@ -22,10 +23,61 @@ pub fn decode_lossless(bytes: Vec<u8>) -> String {
     }
 }
 
+/// Decodes a MIME part's bytes under its charset label, strictly: `None` when they are not
+/// valid in the labelled charset nor, since labels are often wrong, in UTF-8 or another
+/// charset of the same script (Shift_JIS sent as `iso-2022-jp` is common in Japanese mail).
+/// Bytes with ISO-2022-JP's escapes are read as ISO-2022-JP whatever the label; an unknown or
+/// missing label is tried as UTF-8 only.
+pub fn decode_strict(bytes: &[u8], label: Option<&str>) -> Option<String> {
+    use encoding_rs::{
+        Encoding, BIG5, EUC_JP, EUC_KR, GB18030, ISO_2022_JP, KOI8_R, SHIFT_JIS, WINDOWS_1251,
+    };
+    // ISO-2022-JP is 7-bit: it passes for UTF-8 (or Shift_JIS) with its escapes left in.
+    if bytes.windows(2).any(|w| matches!(w, [0x1b, b'$' | b'('])) {
+        return ISO_2022_JP
+            .decode_without_bom_handling_and_without_replacement(bytes)
+            .map(|s| s.into_owned());
+    }
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Some(s.to_string());
+    }
+    let labelled = label.and_then(|l| Encoding::for_label(l.trim().trim_matches('"').as_bytes()));
+    let mut candidates: Vec<&'static Encoding> = labelled.into_iter().collect();
+    let family: &[&'static Encoding] = match labelled.map(Encoding::name) {
+        Some("ISO-2022-JP" | "Shift_JIS" | "EUC-JP") => &[SHIFT_JIS, EUC_JP, ISO_2022_JP],
+        Some("EUC-KR") => &[EUC_KR, GB18030],
+        Some("GBK" | "gb18030") => &[GB18030, BIG5],
+        Some("Big5") => &[BIG5, GB18030],
+        Some("KOI8-R" | "KOI8-U" | "windows-1251" | "ISO-8859-5" | "IBM866") => {
+            &[WINDOWS_1251, KOI8_R]
+        }
+        _ => &[],
+    };
+    candidates.extend(family.iter().copied());
+    candidates.into_iter().find_map(|e| {
+        e.decode_without_bom_handling_and_without_replacement(bytes)
+            .map(|s| s.into_owned())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn decodes_latin1_and_cp1252() {
         assert_eq!(super::decode_lossless(vec![b'c', 0xe9, 0x80]), "cé€");
+    }
+
+    #[test]
+    fn mislabelled_japanese_falls_back_within_the_script() {
+        // "テスト" in Shift_JIS, labelled ISO-2022-JP.
+        let sjis = [0x83, 0x65, 0x83, 0x58, 0x83, 0x67];
+        assert_eq!(
+            super::decode_strict(&sjis, Some("iso-2022-jp")).as_deref(),
+            Some("テスト")
+        );
+        assert_eq!(
+            super::decode_strict(&[0xff, 0xfe, 0x80], Some("x-unknown")),
+            None
+        );
     }
 }

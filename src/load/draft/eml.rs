@@ -5,9 +5,10 @@ use std::ops::Range;
 
 use mail_parser::{HeaderName, HeaderValue, MessageParser, MimeHeaders, PartType};
 
+use crate::load::charset;
 use crate::load::draft::{
-    html, AddressField, Attachment, Draft, DraftFormat, Header, HeaderAddress, LoadProblem,
-    TextPart,
+    html, multipart, AddressField, Attachment, Draft, DraftFormat, Header, HeaderAddress,
+    LoadProblem, TextPart,
 };
 use crate::load::input_limits::InputLimits;
 use crate::model::address;
@@ -35,7 +36,7 @@ pub fn load_with(
             .check_mime_depth(name, &bytes)
             .map(|()| parser.parse(&bytes))
     });
-    let message = match parsed {
+    let original = match parsed {
         Ok(Err(too_deep)) => return Err(too_deep),
         Ok(Ok(Some(message))) => message,
         Ok(Ok(None)) => {
@@ -51,15 +52,37 @@ pub fn load_with(
             ))
         }
     };
+    // A multipart with careless boundaries is mended and read again; the mended reading is
+    // kept when it finds more of the message than the first.
+    let mended = crate::model::panic_guard::catch(|| multipart::mend(&bytes))
+        .ok()
+        .flatten();
+    let mended_message = mended.as_ref().and_then(|(fixed, _)| {
+        crate::model::panic_guard::catch(|| parser.parse(fixed))
+            .ok()
+            .flatten()
+    });
+    let (message, map) = match (mended_message, &mended) {
+        (Some(m), Some((_, map))) if reads_more(&m, &original) => (m, Some(map)),
+        _ => (original, None),
+    };
+    let at = |offset: u32| match map {
+        Some(map) => map.to_orig(offset as usize) as u32,
+        None => offset,
+    };
     let source = sources.add(name, offset_preserving_text(&bytes));
     let mut problems = Vec::new();
+    let mut undecoded = Vec::new();
 
     let mut headers = Vec::new();
     let mut recipients = Vec::new();
     for h in message.headers() {
-        let span = trim_field(&bytes, h.offset_field as usize..h.offset_end as usize);
+        let span = trim_field(
+            &bytes,
+            at(h.offset_field) as usize..at(h.offset_end) as usize,
+        );
         // A value that is only white space starts past the trimmed field's end.
-        let value_start = clamp(h.offset_start as usize, &bytes).min(span.end);
+        let value_start = clamp(at(h.offset_start) as usize, &bytes).min(span.end);
         let raw_value = String::from_utf8_lossy(&bytes[value_start..span.end]);
         let unfolded = unfold(&raw_value);
         let value = match &h.value {
@@ -111,7 +134,10 @@ pub fn load_with(
                 ),
                 label: Some(Label {
                     source,
-                    span: part_header_span(part.offset_header as usize, part.offset_body as usize),
+                    span: part_header_span(
+                        at(part.offset_header) as usize,
+                        at(part.offset_body) as usize,
+                    ),
                     text: "this part".into(),
                 }),
             });
@@ -124,16 +150,22 @@ pub fn load_with(
         .find(|p| matches!(p.body, PartType::Html(_)))
     {
         if let PartType::Html(content) = &part.body {
+            let decoded = redecode(part, content, message.raw_message.as_ref(), &parser);
             let (src, base) = place_part(
                 sources,
                 source,
                 name,
                 "text/html",
                 &bytes,
-                part.offset_body,
-                part.offset_end,
-                content,
+                at(part.offset_body),
+                at(part.offset_end),
+                &decoded.text,
             );
+            let content = &decoded.text;
+            if !decoded.readable {
+                undecoded.push(src);
+                problems.push(undecoded_problem(part, "HTML", source, &at));
+            }
             html_doc = Some(html::parse(
                 src,
                 &sources.get(src).text[base..base + content.len()],
@@ -148,16 +180,26 @@ pub fn load_with(
         .find(|p| matches!(p.body, PartType::Text(_)))
     {
         if let PartType::Text(content) = &part.body {
+            let decoded = redecode(part, content, message.raw_message.as_ref(), &parser);
             let (src, base) = place_part(
                 sources,
                 source,
                 name,
                 "text/plain",
                 &bytes,
-                part.offset_body,
-                part.offset_end,
-                content,
+                at(part.offset_body),
+                at(part.offset_end),
+                &decoded.text,
             );
+            let content = &decoded.text;
+            if !decoded.readable {
+                if !undecoded.contains(&src) {
+                    undecoded.push(src);
+                }
+                if html_doc.is_none() {
+                    problems.push(undecoded_problem(part, "text", source, &at));
+                }
+            }
             text_part = Some(TextPart {
                 source: src,
                 span: base..base + content.len(),
@@ -199,7 +241,111 @@ pub fn load_with(
         html: html_doc,
         attachments,
         problems,
+        undecoded,
     })
+}
+
+/// A body part's text as decoded for the checks, and whether it could be decoded at all.
+struct Decoded {
+    text: String,
+    readable: bool,
+}
+
+/// mail-parser's text of a part, unless it lost characters to replacement marks: then the
+/// part's bytes are decoded again strictly, with the fallbacks of [`charset::decode_strict`].
+/// A part none of them decodes keeps mail-parser's text and is not readable, unless the marks
+/// are a few in much text (a reader still reads it).
+fn redecode(
+    part: &mail_parser::MessagePart,
+    content: &str,
+    raw: &[u8],
+    parser: &MessageParser,
+) -> Decoded {
+    const MARK: char = '\u{fffd}';
+    if !content.contains(MARK) {
+        return Decoded {
+            text: content.to_string(),
+            readable: true,
+        };
+    }
+    let start = (part.offset_body as usize).min(raw.len());
+    let end = (part.offset_end as usize).clamp(start, raw.len());
+    let body = transfer_decoded(&raw[start..end], part.encoding, parser);
+    let label = part.content_type().and_then(|ct| ct.attribute("charset"));
+    if let Some(text) = charset::decode_strict(&body, label) {
+        return Decoded {
+            text,
+            readable: true,
+        };
+    }
+    let marks = content.chars().filter(|&c| c == MARK).count();
+    let visible = content.chars().filter(|c| !c.is_whitespace()).count();
+    Decoded {
+        text: content.to_string(),
+        readable: marks * 50 <= visible,
+    }
+}
+
+/// A part's body without its transfer encoding, as bytes.
+fn transfer_decoded(
+    body: &[u8],
+    encoding: mail_parser::Encoding,
+    parser: &MessageParser,
+) -> Vec<u8> {
+    let name = match encoding {
+        mail_parser::Encoding::None => return body.to_vec(),
+        mail_parser::Encoding::QuotedPrintable => "quoted-printable",
+        mail_parser::Encoding::Base64 => "base64",
+    };
+    let mut wrapped = format!(
+        "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: {name}\r\n\r\n"
+    )
+    .into_bytes();
+    wrapped.extend_from_slice(body);
+    parser
+        .parse(&wrapped)
+        .and_then(|m| m.parts.first().map(|p| p.contents().to_vec()))
+        .unwrap_or_else(|| body.to_vec())
+}
+
+/// Whether the mended reading of a message finds more than the first: an HTML body where
+/// there was none, a text body where there was none, or more parts.
+fn reads_more(mended: &mail_parser::Message, original: &mail_parser::Message) -> bool {
+    let has = |m: &mail_parser::Message, html: bool| {
+        let ids = if html { &m.html_body } else { &m.text_body };
+        ids.iter()
+            .filter_map(|&id| m.parts.get(id as usize))
+            .any(|p| match &p.body {
+                PartType::Html(_) => html,
+                PartType::Text(_) => !html,
+                _ => false,
+            })
+    };
+    let score = |m: &mail_parser::Message| (has(m, true), has(m, false), m.parts.len());
+    score(mended) > score(original)
+}
+
+/// The load problem for a body part whose text could not be decoded.
+fn undecoded_problem(
+    part: &mail_parser::MessagePart,
+    kind: &str,
+    source: SourceId,
+    at: &dyn Fn(u32) -> u32,
+) -> LoadProblem {
+    let charset = part
+        .content_type()
+        .and_then(|ct| ct.attribute("charset"))
+        .unwrap_or("none given");
+    LoadProblem {
+        message: format!(
+            "the {kind} body could not be decoded (charset: {charset}): its text is not what readers see, so checks of its wording were not reliable; save the draft as UTF-8 and check again"
+        ),
+        label: Some(Label {
+            source,
+            span: part_header_span(at(part.offset_header) as usize, at(part.offset_body) as usize),
+            text: "this part".into(),
+        }),
+    }
 }
 
 /// Where a decoded body part lives for diagnostics. When the part is stored as-is (7bit/8bit

@@ -946,6 +946,7 @@ pub fn load_template(sources: &mut Sources, name: &str, text: String) -> Draft {
         html: Some(doc),
         attachments: Vec::new(),
         problems: Vec::new(),
+        undecoded: Vec::new(),
     }
 }
 

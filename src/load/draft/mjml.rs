@@ -28,17 +28,19 @@
 //!
 //! A template that does not parse is an [`InputError`] naming the line: mrml's own position
 //! where it gives one, else (an element left open, which mrml only reports as the end of the
-//! input) the line found by our own scan of the tags. `<mj-include>` is refused: bulklint
-//! checks one file and reads nothing else. mrml's warnings (an unknown attribute) are MJML
+//! input) the line found by our own scan of the tags. `<mj-include>` is not followed (bulklint
+//! checks one file and reads nothing else): it is left out and reported as a load problem, and
+//! the rest is rendered. mrml's warnings (an unknown attribute) are MJML
 //! style, not a send risk, and are not reported. MJML nested deeper than
 //! [`MAX_DEPTH`] elements is refused before mrml sees it, since its parser recurses once per
 //! level and a stack overflow is no panic that could be caught.
 
 use std::ops::Range;
 
-use crate::load::draft::{html, Draft, DraftFormat, HtmlDoc};
+use crate::load::draft::{html, Draft, DraftFormat, HtmlDoc, LoadProblem};
 use crate::model::error::InputError;
-use crate::model::source::Sources;
+use crate::model::finding::Label;
+use crate::model::source::{SourceId, Sources};
 
 /// The deepest nesting of elements read. Real templates nest a dozen levels or so
 /// (mjml > mj-body > mj-wrapper > mj-section > mj-column > mj-text > table > tr > td > p > a);
@@ -53,47 +55,173 @@ const SEARCH_WINDOW: usize = 256 * 1024;
 /// Whether the text starts with an `<mjml>` element, after whitespace, comments and an XML
 /// declaration.
 pub fn looks_like_mjml(text: &str) -> bool {
+    let Some(rest) = after_prolog(text) else {
+        return false;
+    };
+    starts_with_element(rest, "<mjml")
+}
+
+/// The text after a byte-order mark, whitespace, comments and an XML declaration; `None` when a
+/// comment or declaration is never closed.
+fn after_prolog(text: &str) -> Option<&str> {
     let mut rest = text.trim_start_matches('\u{feff}').trim_start();
     loop {
         if let Some(after) = rest.strip_prefix("<!--") {
-            match after.find("-->") {
-                Some(end) => rest = after[end + 3..].trim_start(),
-                None => return false,
-            }
+            let end = after.find("-->")?;
+            rest = after[end + 3..].trim_start();
         } else if rest.starts_with("<?") {
-            match rest.find("?>") {
-                Some(end) => rest = rest[end + 2..].trim_start(),
-                None => return false,
-            }
+            let end = rest.find("?>")?;
+            rest = rest[end + 2..].trim_start();
         } else {
-            break;
+            return Some(rest);
         }
     }
-    let Some(head) = rest.get(..5) else {
+}
+
+/// Whether `rest` starts with the start tag `open` (`<name`, any case), followed by the end of
+/// the name.
+fn starts_with_element(rest: &str, open: &str) -> bool {
+    let Some(head) = rest.get(..open.len()) else {
         return false;
     };
-    head.eq_ignore_ascii_case("<mjml")
-        && rest[5..]
+    head.eq_ignore_ascii_case(open)
+        && rest[open.len()..]
             .chars()
             .next()
             .is_some_and(|c| c == '>' || c == '/' || c.is_whitespace())
 }
 
+/// The template as mrml is given it, at the file's own byte offsets (past [`Prepared::prefix`]).
+#[derive(Debug)]
+struct Prepared {
+    /// What is scanned and rendered: the file with each `\r\n` as `\n ` and a lone `\r` as `\n`
+    /// (mrml refuses a `\r` between elements, and a space before a line break too), each
+    /// `<mj-include>` blanked out, and a fragment wrapped in `<mjml><mj-body>`. Every
+    /// replacement keeps the byte length, so offsets past the prefix are offsets in the file
+    /// (lines are counted in the file, where `\r\n` is one).
+    text: String,
+    /// Bytes of the wrapper put in front of a fragment (0 for a whole template).
+    prefix: usize,
+    /// The `<mj-include>` elements left out: where they are in the file and the path each
+    /// names.
+    includes: Vec<(Range<usize>, String)>,
+}
+
+impl Prepared {
+    /// A span of [`Prepared::text`] as a span of the file whose text is `file`.
+    fn to_file(&self, span: Range<usize>, file: &str) -> Range<usize> {
+        let mut start = span.start.saturating_sub(self.prefix).min(file.len());
+        let mut end = span
+            .end
+            .saturating_sub(self.prefix)
+            .min(file.len())
+            .max(start);
+        while !file.is_char_boundary(start) {
+            start -= 1;
+        }
+        while !file.is_char_boundary(end) {
+            end += 1;
+        }
+        start..end
+    }
+}
+
+fn prepare(text: &str) -> Prepared {
+    let mut bytes = text.as_bytes().to_vec();
+    for i in 0..bytes.len() {
+        if bytes[i] == b'\r' {
+            bytes[i] = b'\n';
+            if let Some(next @ b'\n') = bytes.get_mut(i + 1) {
+                *next = b' ';
+            }
+        }
+    }
+    let mut includes = Vec::new();
+    // The scan skips comments, so a commented-out include is no include.
+    let normalised = String::from_utf8_lossy(&bytes).into_owned();
+    for tag in scan(&normalised)
+        .tags
+        .iter()
+        .filter(|t| t.name == "mj-include")
+    {
+        let mut end = tag.span.end;
+        if !normalised[tag.span.clone()].ends_with("/>") {
+            // `<mj-include …></mj-include>`: blank the end tag too.
+            let after = &normalised[end..];
+            if let Some(close) = after.to_ascii_lowercase().find("</mj-include") {
+                if let Some(gt) = after[close..].find('>') {
+                    end += close + gt + 1;
+                }
+            }
+        }
+        for b in &mut bytes[tag.span.start..end] {
+            if *b != b'\n' {
+                *b = b' ';
+            }
+        }
+        includes.push((
+            tag.span.start..end,
+            tag.attr("path").unwrap_or_default().to_string(),
+        ));
+    }
+    // Blanking whole tags (from `<` to `>`) keeps the text valid UTF-8.
+    let body = String::from_utf8_lossy(&bytes).into_owned();
+    let wrapper = match after_prolog(&body) {
+        Some(rest) if starts_with_element(rest, "<mjml") => None,
+        Some(rest)
+            if starts_with_element(rest, "<mj-head") || starts_with_element(rest, "<mj-body") =>
+        {
+            Some(("<mjml>", "</mjml>"))
+        }
+        Some(rest) if rest.len() > 4 && rest[..4].eq_ignore_ascii_case("<mj-") => {
+            Some(("<mjml><mj-body>", "</mj-body></mjml>"))
+        }
+        _ => None,
+    };
+    match wrapper {
+        Some((open, close)) => Prepared {
+            text: format!("{open}{body}{close}"),
+            prefix: open.len(),
+            includes,
+        },
+        None => Prepared {
+            text: body,
+            prefix: 0,
+            includes,
+        },
+    }
+}
+
 /// Renders an MJML template and reads the result as the draft's HTML, with spans in the
 /// `.mjml` source.
+///
+/// Each `<mj-include>` is left out (bulklint reads no other file) and recorded as a load
+/// problem; a fragment (a file that is only `<mj-section>`s, say, as template systems keep
+/// their partials) is rendered as if wrapped in `<mjml><mj-body>`.
 pub fn load(sources: &mut Sources, name: &str, text: String) -> Result<Draft, InputError> {
-    let scan = scan(&text);
-    let rendered = render_scanned(name, &text, &scan)?;
+    let prepared = prepare(&text);
+    let scan = scan(&prepared.text);
+    let rendered = render_scanned(name, &prepared, &text, &scan)?;
     let source = sources.add(name, text);
     let part = sources.add_part(format!("{name} (rendered HTML)"), name, rendered);
     let mut doc = html::parse(part, &sources.get(part).text, 0);
-    map_back(
-        &mut doc,
-        &sources.get(source).text,
-        &sources.get(part).text,
-        &scan,
-    );
+    map_back(&mut doc, &prepared.text, &sources.get(part).text, &scan);
+    let file = &sources.get(source).text;
+    for run in &mut doc.texts {
+        run.span = prepared.to_file(run.span.clone(), file);
+    }
+    for link in &mut doc.links {
+        link.span = prepared.to_file(link.span.clone(), file);
+    }
+    for image in &mut doc.images {
+        image.span = prepared.to_file(image.span.clone(), file);
+    }
     doc.source = source;
+    let problems = prepared
+        .includes
+        .iter()
+        .map(|(span, path)| include_problem(name, source, span.clone(), path))
+        .collect();
     Ok(Draft {
         source,
         format: DraftFormat::Mjml,
@@ -102,18 +230,53 @@ pub fn load(sources: &mut Sources, name: &str, text: String) -> Result<Draft, In
         text: None,
         html: Some(doc),
         attachments: Vec::new(),
-        problems: Vec::new(),
+        problems,
+        undecoded: Vec::new(),
     })
 }
 
-/// The HTML an MJML template renders to: what the recipients get, for whoever needs the HTML
-/// itself (the draft's own spans point into the `.mjml`). Errors as [`load`] gives them.
-pub fn render(name: &str, text: &str) -> Result<String, InputError> {
-    render_scanned(name, text, &scan(text))
+fn include_problem(name: &str, source: SourceId, span: Range<usize>, path: &str) -> LoadProblem {
+    let what = if path.is_empty() {
+        "an `<mj-include>` without a path".to_string()
+    } else {
+        format!("`<mj-include path=\"{path}\">`")
+    };
+    let html = std::path::Path::new(name)
+        .with_extension("html")
+        .to_string_lossy()
+        .into_owned();
+    LoadProblem {
+        message: format!(
+            "{what} was not followed: bulklint reads only this file, so what it includes was not checked; to check the whole template, render it with MJML (`mjml {name} -o {html}`) and check the HTML"
+        ),
+        label: Some(Label {
+            source,
+            span,
+            text: "not followed".into(),
+        }),
+    }
 }
 
-fn render_scanned(name: &str, text: &str, scan: &Scan) -> Result<String, InputError> {
-    let line_of = |offset: usize| 1 + text[..offset.min(text.len())].matches('\n').count();
+/// The HTML an MJML template renders to: what the recipients get, for whoever needs the HTML
+/// itself (the draft's own spans point into the `.mjml`). Errors as [`load`] gives them;
+/// `<mj-include>`s are left out as [`load`] leaves them.
+pub fn render(name: &str, text: &str) -> Result<String, InputError> {
+    let prepared = prepare(text);
+    render_scanned(name, &prepared, text, &scan(&prepared.text))
+}
+
+/// Renders the prepared template; an error names its line in `file`, the template as read.
+fn render_scanned(
+    name: &str,
+    prepared: &Prepared,
+    file: &str,
+    scan: &Scan,
+) -> Result<String, InputError> {
+    let text = prepared.text.as_str();
+    let line_of = |offset: usize| {
+        let at = prepared.to_file(offset..offset, file).start;
+        1 + file[..at].matches('\n').count()
+    };
     if let Some((offset, depth_problem)) = &scan.too_deep {
         return Err(InputError::new(name, depth_problem.clone()).at_line(line_of(*offset)));
     }

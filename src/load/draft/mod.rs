@@ -4,6 +4,7 @@ pub mod eml;
 pub mod html;
 pub mod mjml;
 pub mod msg;
+mod multipart;
 pub mod text;
 
 use std::ops::Range;
@@ -98,6 +99,10 @@ pub struct Draft {
     pub attachments: Vec<Attachment>,
     /// Problems met while loading that did not stop the load (an undecodable part, say).
     pub problems: Vec<LoadProblem>,
+    /// Sources holding a body whose text could not be decoded (an unknown charset, bytes
+    /// invalid in every charset tried): what checks read there is not what a reader sees.
+    /// See [`Draft::undecoded`].
+    pub undecoded: Vec<SourceId>,
 }
 
 /// A recoverable problem met while loading an input.
@@ -108,6 +113,21 @@ pub struct LoadProblem {
 }
 
 impl Draft {
+    /// Whether the text in `source` could not be decoded, so that checks reading words in it
+    /// (phrases, names, addresses) should not trust what they find or miss there.
+    pub fn undecoded(&self, source: SourceId) -> bool {
+        self.undecoded.contains(&source)
+    }
+
+    /// Whether the body a reader sees (the HTML part, else the text part) could not be decoded.
+    pub fn body_undecoded(&self) -> bool {
+        match (&self.html, &self.text) {
+            (Some(html), _) => self.undecoded(html.source),
+            (None, Some(part)) => self.undecoded(part.source),
+            (None, None) => false,
+        }
+    }
+
     /// The first header of that name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&Header> {
         self.headers

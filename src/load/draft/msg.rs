@@ -596,6 +596,7 @@ pub fn load(sources: &mut Sources, name: &str, bytes: &[u8]) -> Result<Draft, In
         html,
         attachments: item.attachments,
         problems,
+        undecoded: Vec::new(),
     })
 }
 

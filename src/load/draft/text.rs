@@ -21,5 +21,6 @@ pub fn load_template(sources: &mut Sources, name: &str, text: String) -> Draft {
         html: None,
         attachments: Vec::new(),
         problems: Vec::new(),
+        undecoded: Vec::new(),
     }
 }
