@@ -48,6 +48,10 @@ pub struct Params {
     pub placeholder_texts: Vec<String>,
     pub no_reply_local_parts: Vec<String>,
     pub tracking_domains: Vec<String>,
+    pub street_words_intl: Vec<String>,
+    pub countries: Vec<String>,
+    pub irish_counties: Vec<String>,
+    pub australian_states: Vec<String>,
 }
 
 /// What kind of mailing address was recognised.
@@ -58,6 +62,8 @@ pub enum AddressKind {
     UkPostcode,
     PoBox,
     Street,
+    /// A street line with a postcode and town, in the European way, or with a country.
+    International,
 }
 
 impl AddressKind {
@@ -68,6 +74,7 @@ impl AddressKind {
             AddressKind::UkPostcode => "a UK postcode",
             AddressKind::PoBox => "a post office box",
             AddressKind::Street => "a street address",
+            AddressKind::International => "a street address with postcode and town",
         }
     }
 }
@@ -127,6 +134,10 @@ pub struct Detectors {
     placeholder_texts: Vec<String>,
     no_reply_local_parts: Vec<String>,
     tracking_domains: Vec<String>,
+    intl_street: Pattern,
+    intl_postcode_country: Pattern,
+    irish: Pattern,
+    australian: Pattern,
     placeholders: Placeholders,
 }
 
@@ -311,7 +322,30 @@ impl Detectors {
             alternation(&web_cues)
         );
 
+        // "Musterstraße 12, 10115 Berlin", "Via Roma 3 ⏎ 00185 Roma": a street word within a
+        // capitalised name, a house number, then a postcode and a capitalised town.
+        let intl_words = loose_alternation(&p.street_words_intl.clone());
+        let intl_street = format!(
+            r"(?i:{LETTER}*(?:{intl_words}))\.?{SP}*(?:{CAP_WORD}{SP}+){{0,3}}[0-9]{{1,4}}[a-zA-Z]?(?:{SP}*[-/]{SP}*[0-9]{{1,4}})?[,.·|•–-]?[ \t\u{{a0}},·|•–-]*\n?[ \t\u{{a0}}]*(?:[A-Z]{{1,2}}-)?[0-9]{{4,5}}(?:{SP}?[A-Z]{{2}})?{SP}+{UPPER}"
+        );
+        let countries = alternation(&p.countries.clone());
+        let intl_postcode_country = format!(
+            r"\b(?:[A-Z]{{1,2}}-)?[0-9]{{4,5}}{SP}+{CAP_WORD}(?:{SP}+{CAP_WORD})?{SP}*[,·|•–-]?{SP}*(?:{countries})\b"
+        );
+        let irish = format!(
+            r"\b(?:Co\.?|County){SP}+(?:{})\b|\b[ACDEFHKNPRTVWXY][0-9][0-9W]{SP}[0-9ACDEFHKNPRTVWXY]{{4}}\b",
+            alternation(&p.irish_counties.clone())
+        );
+        let australian = format!(
+            r"{CAP_WORD}{SP}+(?:{}){SP}+[0-9]{{4}}\b",
+            alternation(&p.australian_states.clone())
+        );
+
         Detectors {
+            intl_street: compile("European street", &intl_street),
+            intl_postcode_country: compile("postcode and country", &intl_postcode_country),
+            irish: compile("Irish address", &irish),
+            australian: compile("Australian address", &australian),
             ca_postal: compile("Canadian postal code", &ca_postal),
             ca_postal_bare: compile("Canadian postal code", &ca_postal_bare),
             us_zip: compile("US ZIP code", &us_zip),
@@ -376,7 +410,7 @@ impl Detectors {
 
     /// The first mailing address in `text`, if any.
     pub fn find_address(&self, text: &str) -> Option<Hit<AddressKind>> {
-        let detectors: [(&Pattern, AddressKind); 7] = [
+        let detectors: [(&Pattern, AddressKind); 11] = [
             (&self.ca_postal, AddressKind::CanadianPostalCode),
             (&self.ca_postal_bare, AddressKind::CanadianPostalCode),
             (&self.us_zip, AddressKind::UsZip),
@@ -384,16 +418,53 @@ impl Detectors {
             (&self.po_box, AddressKind::PoBox),
             (&self.street_en, AddressKind::Street),
             (&self.street_fr, AddressKind::Street),
+            (&self.intl_street, AddressKind::International),
+            (&self.intl_postcode_country, AddressKind::International),
+            (&self.irish, AddressKind::International),
+            (&self.australian, AddressKind::International),
         ];
         detectors
             .iter()
             .filter_map(|(re, kind)| {
-                re.find(text).map(|m| Hit {
-                    kind: *kind,
-                    range: trim_guard(text, m),
-                })
+                re.find_iter(text)
+                    .map(|m| Hit {
+                        kind: *kind,
+                        range: trim_guard(text, m),
+                    })
+                    .find(|h| h.kind != AddressKind::Street || self.street_stands_alone(text, &h.range))
             })
             .min_by_key(|h| h.range.start)
+    }
+
+    /// A street line counts when it reads as an address, not as a sentence: prose does not go
+    /// on after it on its line ("Top 10 Wall Street tips"), or a postcode, ZIP, province or
+    /// country follows close by.
+    fn street_stands_alone(&self, text: &str, range: &Range<usize>) -> bool {
+        // Some patterns stop at the street name's first letter: read on to the word's end.
+        let word_end = text[range.end..]
+            .find(|c: char| !(c.is_alphanumeric() || matches!(c, '-' | '\'' | '’')))
+            .map_or(text.len(), |i| range.end + i);
+        let line_end = text[word_end..].find('\n').map_or(text.len(), |i| word_end + i);
+        let rest = text[word_end..line_end].trim_start_matches(|c: char| c == '.' || c == ' ');
+        let prose_follows = rest
+            .split_whitespace()
+            .next()
+            .is_some_and(|w| w.chars().next().is_some_and(char::is_lowercase) && !w.starts_with(['#', '(']));
+        if !prose_follows {
+            return true;
+        }
+        let window_end = (range.end + 120).min(text.len());
+        let window = text.get(range.end..window_end).unwrap_or("");
+        [
+            &self.ca_postal,
+            &self.ca_postal_bare,
+            &self.us_zip,
+            &self.uk_postcode,
+            &self.intl_postcode_country,
+            &self.australian,
+        ]
+        .iter()
+        .any(|p| p.find(window).is_some())
     }
 
     /// The first telephone number in `text`, if any.
@@ -824,6 +895,24 @@ mod tests {
 
     fn phone(text: &str) -> Option<&str> {
         detectors().find_phone(text).map(|r| &text[r])
+    }
+
+    #[test]
+    fn european_irish_and_australian_addresses() {
+        for text in [
+            "REWE Markt GmbH, Domstraße 20, 50668 Köln",
+            "Musterstr. 12 · 10115 Berlin",
+            "Keizersgracht 62\n1015 CJ Amsterdam",
+            "Via Roma 3, 00185 Roma",
+            "Acme Ltd, Unit 4, Co. Dublin",
+            "12 George St, Sydney NSW 2000",
+            "Postfach, 8021 Zürich, Schweiz",
+        ] {
+            assert!(address(text).is_some(), "{text}");
+        }
+        // Prose with a number and a town is not an address.
+        assert!(address("We moved 2000 boxes to Berlin last week").is_none());
+        assert!(address("Top 10 Wall Street tips").is_none());
     }
 
     #[test]

@@ -127,10 +127,24 @@ pub fn classify(explicit: Option<Kind>, draft: &Draft, via_service: Option<&str>
             return choice(Kind::NotCommercial, why.clone());
         }
     }
-    if weight >= 2 {
+    // A sent message that only shows the marks of a bulk send (an unsubscribe footer, a
+    // service's headers) may be a club's, a charity's or a writer's newsletter: CASL asks for
+    // commercial content. A bare template, checked in a newsletter repository, is taken on
+    // those marks alone.
+    let sells = !s.promotional.is_empty() || s.price.is_some();
+    if weight >= 2 && (sells || draft.format != DraftFormat::Message) {
         return choice(
             Kind::Commercial,
             format!("it reads as commercial: {}", s.commercial_evidence()),
+        );
+    }
+    if weight >= 2 {
+        return choice(
+            Kind::Unknown,
+            format!(
+                "it is a bulk send ({}) but shows nothing for sale",
+                s.commercial_evidence()
+            ),
         );
     }
     choice(
