@@ -125,8 +125,10 @@ m2@customers.example,implied-purchase,
 m3@customers.example,newsletter-signup,2026-01-01
 ";
     let draft = "From: Bakery Example <news@bakery.example>\nSubject: Spring specials\n\nOur spring specials are here.\n";
+    // One line of text does not show that it sells: the test says so.
     let options = Options {
         as_of: Some(Date::new(2026, 11, 28).unwrap()),
+        kind: Some(bulklint::Kind::Commercial),
         ..Options::default()
     };
     let list = Input {

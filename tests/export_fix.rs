@@ -572,18 +572,24 @@ fn fix_adds_headers_and_footer_and_keeps_every_attachment() {
         "{body_html}"
     );
 
-    // The compliance rules it was fixed for now pass, on a bulk send.
+    // The compliance rules it was fixed for now pass, on a bulk send. Its one line of text
+    // does not show that it sells: the test says so.
     let (fired, _) = check_json(
         &fixed_path,
         &[
             "-r",
             "examples/customers.csv",
+            "--kind",
+            "commercial",
             "--select",
             "unsubscribe-missing,list-unsubscribe-header,sender-identification",
         ],
     );
     assert!(fired.is_empty(), "{fired:?}");
-    let (fired, _) = check_json(&draft, &["-r", "examples/customers.csv"]);
+    let (fired, _) = check_json(
+        &draft,
+        &["-r", "examples/customers.csv", "--kind", "commercial"],
+    );
     for rule in [
         "unsubscribe-missing",
         "list-unsubscribe-header",

@@ -383,9 +383,12 @@ impl Detectors {
             .rsplit_once('@')
             .map_or(address, |(l, _)| l)
             .to_ascii_lowercase();
-        self.no_reply_local_parts
-            .iter()
-            .any(|n| local == *n || local.starts_with(&format!("{n}-")) || local.starts_with(&format!("{n}+")) || local.starts_with(&format!("{n}.")))
+        self.no_reply_local_parts.iter().any(|n| {
+            local == *n
+                || local.starts_with(&format!("{n}-"))
+                || local.starts_with(&format!("{n}+"))
+                || local.starts_with(&format!("{n}."))
+        })
     }
 
     /// Template text left where the sender's details should be: in what was found, or
@@ -400,7 +403,8 @@ impl Detectors {
                 .flatten()
                 .filter_map(|f| f.split_once('"').map(|(_, quoted)| quoted))
                 .any(|f| f.to_lowercase().contains(p.as_str()));
-            let shaped = p.contains(|c: char| c.is_ascii_digit() || matches!(c, '[' | '@' | '.' | ','));
+            let shaped =
+                p.contains(|c: char| c.is_ascii_digit() || matches!(c, '[' | '@' | '.' | ','));
             if (in_found || (shaped && body.contains(p.as_str()))) && !out.contains(p) {
                 out.push(p.clone());
             }
@@ -431,7 +435,9 @@ impl Detectors {
                         kind: *kind,
                         range: trim_guard(text, m),
                     })
-                    .find(|h| h.kind != AddressKind::Street || self.street_stands_alone(text, &h.range))
+                    .find(|h| {
+                        h.kind != AddressKind::Street || self.street_stands_alone(text, &h.range)
+                    })
             })
             .min_by_key(|h| h.range.start)
     }
@@ -444,12 +450,13 @@ impl Detectors {
         let word_end = text[range.end..]
             .find(|c: char| !(c.is_alphanumeric() || matches!(c, '-' | '\'' | '’')))
             .map_or(text.len(), |i| range.end + i);
-        let line_end = text[word_end..].find('\n').map_or(text.len(), |i| word_end + i);
-        let rest = text[word_end..line_end].trim_start_matches(|c: char| c == '.' || c == ' ');
-        let prose_follows = rest
-            .split_whitespace()
-            .next()
-            .is_some_and(|w| w.chars().next().is_some_and(char::is_lowercase) && !w.starts_with(['#', '(']));
+        let line_end = text[word_end..]
+            .find('\n')
+            .map_or(text.len(), |i| word_end + i);
+        let rest = text[word_end..line_end].trim_start_matches(['.', ' ']);
+        let prose_follows = rest.split_whitespace().next().is_some_and(|w| {
+            w.chars().next().is_some_and(char::is_lowercase) && !w.starts_with(['#', '('])
+        });
         if !prose_follows {
             return true;
         }
@@ -821,9 +828,10 @@ fn sender_site(draft: &Draft, d: &Detectors) -> Option<String> {
         .map(|h| site_of(&h))
         .filter(|s| !d.tracking_domains.iter().any(|t| site_of(t) == *s))
         .collect();
-    let from_site = draft
-        .from_address()
-        .and_then(|a| a.rsplit_once('@').map(|(_, dom)| site_of(&dom.to_ascii_lowercase())));
+    let from_site = draft.from_address().and_then(|a| {
+        a.rsplit_once('@')
+            .map(|(_, dom)| site_of(&dom.to_ascii_lowercase()))
+    });
     if let Some(site) = from_site.filter(|f| sites.contains(f)) {
         return Some(format!("links to the sender's site {site}"));
     }

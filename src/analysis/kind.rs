@@ -44,6 +44,8 @@ struct Signals {
     marker: Option<&'static str>,
     /// Follow links to social networks.
     social: bool,
+    /// A link into a shop, a product or an order page.
+    shop_link: Option<String>,
 }
 
 impl Signals {
@@ -55,6 +57,7 @@ impl Signals {
             + 2 * usize::from(self.bulk.is_some())
             + 2 * usize::from(self.marker.is_some())
             + usize::from(self.social)
+            + usize::from(self.shop_link.is_some())
     }
 
     fn commercial_evidence(&self) -> String {
@@ -82,6 +85,9 @@ impl Signals {
         }
         if self.social {
             parts.push("links to follow the sender on social networks".into());
+        }
+        if let Some(l) = &self.shop_link {
+            parts.push(format!("a link to buy ({l})"));
         }
         parts.join(", ")
     }
@@ -131,12 +137,9 @@ pub fn classify(explicit: Option<Kind>, draft: &Draft, via_service: Option<&str>
     // service's headers) may be a club's, a charity's or a writer's newsletter: CASL asks for
     // commercial content. A bare template, checked in a newsletter repository, is taken on
     // those marks alone.
-    let sells = !s.promotional.is_empty() || s.price.is_some();
+    let sells = !s.promotional.is_empty() || s.price.is_some() || s.shop_link.is_some();
     if weight >= 2 && (sells || draft.format != DraftFormat::Message) {
-        return choice(
-            Kind::Commercial,
-            format!("it reads as commercial: {}", s.commercial_evidence()),
-        );
+        return choice(Kind::Commercial, s.commercial_evidence());
     }
     if weight >= 2 {
         return choice(
@@ -160,13 +163,21 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
     let subject = header("Subject").unwrap_or_default();
     let lower_subject = phrases::normalize(subject);
     let body = draft.visible_text();
+    let lower_body = phrases::normalize(body);
     let message = draft.format == DraftFormat::Message;
 
     // Bounces, delivery reports and automatic replies.
-    let content_type = header("Content-Type").unwrap_or_default().to_ascii_lowercase();
-    let from = draft.from_address().unwrap_or_default().to_ascii_lowercase();
+    let content_type = header("Content-Type")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let from = draft
+        .from_address()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let from_local = from.split('@').next().unwrap_or_default();
-    let auto_submitted = header("Auto-Submitted").unwrap_or("no").to_ascii_lowercase();
+    let auto_submitted = header("Auto-Submitted")
+        .unwrap_or("no")
+        .to_ascii_lowercase();
     s.automatic = if content_type.contains("multipart/report") {
         Some("a delivery or read report (multipart/report)".to_string())
     } else if p.automatic_senders.iter().any(|a| a == from_local) {
@@ -219,7 +230,12 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
     }
     if s.discussion.is_none() {
         let text = draft.text.as_ref().map_or(body, |t| t.content.as_str());
-        if let Some(w) = phrases::find_all(&p.discussion_list_wording, text).first() {
+        let found = if std::ptr::eq(text, body) {
+            phrases::find_all_normalized(&p.discussion_list_wording, &lower_body)
+        } else {
+            phrases::find_all(&p.discussion_list_wording, text)
+        };
+        if let Some(w) = found.first() {
             s.discussion = Some(format!(
                 "a mailing list's post or notice (its text says \"{w}\")"
             ));
@@ -240,11 +256,15 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
             phrases::find_transactional_opening(&opening)
                 .map(|w| format!("the message opens with \"{w}\""))
         })
-        .or_else(|| phrases::find_transactional(body).map(|w| format!("the message says \"{w}\"")));
+        .or_else(|| {
+            phrases::find_all_normalized(&p.transactional, &lower_body)
+                .first()
+                .map(|w| format!("the message says \"{w}\""))
+        });
 
     // Commercial evidence.
     let mut promotional = phrases::find_promotional(subject);
-    for w in phrases::find_promotional(body) {
+    for w in phrases::find_all_normalized(&p.promotional, &lower_body) {
         if !promotional.contains(&w) {
             promotional.push(w);
         }
@@ -267,7 +287,9 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
             });
         }
     }
-    s.marker = phrases::find_all(&p.bulk_markers, body).first().copied();
+    s.marker = phrases::find_all_normalized(&p.bulk_markers, &lower_body)
+        .first()
+        .copied();
     s.social = draft.html.as_ref().is_some_and(|h| {
         h.links.iter().any(|l| {
             l.href.as_deref().is_some_and(|href| {
@@ -283,20 +305,32 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
             })
         })
     });
+    s.shop_link = draft.html.as_ref().and_then(|h| {
+        h.links.iter().find_map(|l| {
+            let href = l.href.as_deref()?;
+            let lower = href.to_ascii_lowercase();
+            let rest = lower
+                .strip_prefix("https://")
+                .or_else(|| lower.strip_prefix("http://"))?;
+            let path = rest.split_once('/').map_or("", |(_, p)| p);
+            path.split(['/', '?', '&', '=', '-', '_', '.', '#'])
+                .any(|seg| p.shop_link_words.iter().any(|w| seg == w))
+                .then(|| href.to_string())
+        })
+    });
     // A template's own engine ({{ }}, {% %}) says nothing about bulk; a service's unsubscribe
     // or address tag does.
     let service_tag = draft.html.as_ref().is_some_and(|h| {
-            h.links.iter().any(|l| {
-                l.href.as_deref().is_some_and(|href| {
-                    merge_tags::find_unsubscribe_tag(&merge_tags::percent_decode(href)).is_some()
-                })
-            }) || merge_tags::find_unsubscribe_tag(&h.visible_text).is_some()
-                || merge_tags::find_address_tag(&h.visible_text).is_some()
-        })
-        || draft.text.as_ref().is_some_and(|t| {
-            merge_tags::find_unsubscribe_tag(&t.content).is_some()
-                || merge_tags::find_address_tag(&t.content).is_some()
-        });
+        h.links.iter().any(|l| {
+            l.href.as_deref().is_some_and(|href| {
+                merge_tags::find_unsubscribe_tag(&merge_tags::percent_decode(href)).is_some()
+            })
+        }) || merge_tags::find_unsubscribe_tag(&h.visible_text).is_some()
+            || merge_tags::find_address_tag(&h.visible_text).is_some()
+    }) || draft.text.as_ref().is_some_and(|t| {
+        merge_tags::find_unsubscribe_tag(&t.content).is_some()
+            || merge_tags::find_address_tag(&t.content).is_some()
+    });
     s.bulk = match via_service {
         Some(service) if message => Some(format!("sent through {service}")),
         Some(service) if service_tag => Some(format!("a template for {service} (its merge tags)")),
@@ -346,47 +380,41 @@ fn reply_prefix(lower_subject: &str, prefixes: &[String]) -> Option<String> {
     prefixes.iter().find(|p| *p == word).cloned()
 }
 
-/// A price: a currency sign or code next to a number ("$18", "€ 5", "12,50 €", "CAD 40").
+/// A price: a currency sign next to a number ("$18", "€ 5", "12,50 €"). Reads the text once,
+/// without copying it.
 fn find_price(text: &str) -> Option<String> {
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    for (i, &(at, c)) in chars.iter().enumerate() {
+    let is_amount = |c: char| c.is_ascii_digit() || c == '.' || c == ',';
+    for (at, c) in text.char_indices() {
         if !matches!(c, '$' | '€' | '£' | '¥' | '₹' | '￥') {
             continue;
         }
-        let next_digit = chars
-            .get(i + 1)
-            .map(|&(_, n)| n)
-            .filter(|n| *n == ' ')
-            .map_or(chars.get(i + 1), |_| chars.get(i + 2))
-            .is_some_and(|&(_, n)| n.is_ascii_digit());
-        let prev_digit = chars[..i]
-            .iter()
-            .rev()
-            .find(|(_, p)| *p != ' ')
-            .is_some_and(|(_, p)| p.is_ascii_digit());
-        if next_digit || prev_digit {
-            // "$50b", "$100M", "$2 billion": figures of a business story, not a price.
-            if next_digit && magnitude_follows(&text[at..]) {
-                continue;
-            }
-            let end = chars
-                .get(i + 1..)
-                .and_then(|rest| {
-                    rest.iter()
-                        .skip_while(|(_, n)| *n == ' ')
-                        .find(|(_, n)| !(n.is_ascii_digit() || *n == '.' || *n == ','))
-                })
-                .map_or(text.len(), |&(e, _)| e);
-            let start = if prev_digit && !next_digit {
-                text[..at]
-                    .trim_end()
-                    .rfind(|d: char| !(d.is_ascii_digit() || d == '.' || d == ','))
-                    .map_or(0, |p| p + 1)
-            } else {
-                at
-            };
-            return Some(text[start..end.max(at + c.len_utf8())].trim().to_string());
+        let after = &text[at + c.len_utf8()..];
+        let next_digit = after
+            .strip_prefix(' ')
+            .unwrap_or(after)
+            .starts_with(|d: char| d.is_ascii_digit());
+        let before = text[..at].trim_end_matches(' ');
+        let prev_digit = before.ends_with(|d: char| d.is_ascii_digit());
+        if !(next_digit || prev_digit) {
+            continue;
         }
+        // "$50b", "$100M", "$2 billion": figures of a business story, not a price.
+        if next_digit && magnitude_follows(&text[at..]) {
+            continue;
+        }
+        let (start, end) = if next_digit {
+            let digits = after.trim_start_matches(' ');
+            let len = digits.find(|d: char| !is_amount(d)).unwrap_or(digits.len());
+            (at, text.len() - digits.len() + len)
+        } else {
+            let start = before
+                .char_indices()
+                .rev()
+                .find(|&(_, d)| !is_amount(d))
+                .map_or(0, |(p, d)| p + d.len_utf8());
+            (start, at + c.len_utf8())
+        };
+        return Some(text[start..end].trim().to_string());
     }
     None
 }
@@ -405,7 +433,17 @@ fn magnitude_follows(from_sign: &str) -> bool {
         .to_lowercase();
     matches!(
         word.as_str(),
-        "b" | "bn" | "m" | "mm" | "mn" | "k" | "t" | "tn" | "billion" | "million" | "trillion" | "thousand"
+        "b" | "bn"
+            | "m"
+            | "mm"
+            | "mn"
+            | "k"
+            | "t"
+            | "tn"
+            | "billion"
+            | "million"
+            | "trillion"
+            | "thousand"
     )
 }
 
@@ -439,7 +477,12 @@ mod tests {
         let receipt = kind_of("From: shop@bakery.example\nTo: b@example.org\nSubject: Your receipt\n\nThank you for your order #1042. Total $18.\n");
         assert_eq!(receipt.kind, Kind::Transactional, "{}", receipt.reason);
         let welcome_sale = kind_of("From: shop@bakery.example\nTo: b@example.org\nSubject: Welcome to spring!\n\nShop now: 20% off, free shipping, limited time, new arrivals. $5 coupon inside.\n");
-        assert_eq!(welcome_sale.kind, Kind::Commercial, "{}", welcome_sale.reason);
+        assert_eq!(
+            welcome_sale.kind,
+            Kind::Commercial,
+            "{}",
+            welcome_sale.reason
+        );
     }
 
     #[test]
@@ -455,7 +498,13 @@ mod tests {
         assert_eq!(find_price("costs $ 5").as_deref(), Some("$ 5"));
         assert_eq!(find_price("the $PATH variable"), None);
         assert_eq!(find_price("revenue of $50b a quarter, a $100M round"), None);
-        assert_eq!(reply_prefix("aw: termin", &["aw".to_string()]).as_deref(), Some("aw"));
-        assert_eq!(reply_prefix("re[2]: x", &["re".to_string()]).as_deref(), Some("re"));
+        assert_eq!(
+            reply_prefix("aw: termin", &["aw".to_string()]).as_deref(),
+            Some("aw")
+        );
+        assert_eq!(
+            reply_prefix("re[2]: x", &["re".to_string()]).as_deref(),
+            Some("re")
+        );
     }
 }

@@ -227,9 +227,17 @@ fn points_onward(text: &str) -> bool {
     let t = text.trim_end();
     t.ends_with(':') || {
         let lower = phrases::normalize(t);
-        ["below", "following", "ci-dessous", "suivant", "unten", "abajo", "siguiente"]
-            .iter()
-            .any(|w| lower.contains(w))
+        [
+            "below",
+            "following",
+            "ci-dessous",
+            "suivant",
+            "unten",
+            "abajo",
+            "siguiente",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
     }
 }
 
@@ -253,9 +261,18 @@ fn is_unsubscribe_mailto(href: &str) -> bool {
 /// The one-word requests lists and old newsletters act on.
 fn is_removal_word(text: &str) -> bool {
     let t = text.trim().trim_matches(|c: char| !c.is_alphanumeric());
-    ["remove", "unsubscribe", "stop", "signoff", "leave", "désabonner", "baja", "abmelden"]
-        .iter()
-        .any(|w| t.eq_ignore_ascii_case(w))
+    [
+        "remove",
+        "unsubscribe",
+        "stop",
+        "signoff",
+        "leave",
+        "désabonner",
+        "baja",
+        "abmelden",
+    ]
+    .iter()
+    .any(|w| t.eq_ignore_ascii_case(w))
 }
 
 /// A template field named for unsubscribing, in any engine's brackets: `{unsubscribe_text}`,
@@ -332,7 +349,10 @@ fn text_mechanism(text: &str, blocks: bool) -> Option<(Means, String)> {
         };
         let paragraph = lines[start..end].join(" ");
         if has_url(&paragraph) {
-            return Some((Means::Link, format!("\"{phrase}\" with a web address in the text")));
+            return Some((
+                Means::Link,
+                format!("\"{phrase}\" with a web address in the text"),
+            ));
         }
         if let Some(address) = email_address(&paragraph) {
             return Some((
@@ -341,9 +361,17 @@ fn text_mechanism(text: &str, blocks: bool) -> Option<(Means, String)> {
             ));
         }
         let lower = phrases::normalize(&paragraph);
-        if ["reply", "répondez", "répondre", "responda", "responde", "antworten", "rispondi"]
-            .iter()
-            .any(|w| lower.contains(w))
+        if [
+            "reply",
+            "répondez",
+            "répondre",
+            "responda",
+            "responde",
+            "antworten",
+            "rispondi",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
         {
             return Some((
                 Means::Reply,
@@ -396,14 +424,17 @@ fn has_url(text: &str) -> bool {
 }
 
 fn url_field(lower: &str) -> bool {
-    lower.match_indices(['{', '(', '[', '%', '$']).any(|(i, _)| {
-        let name: String = lower[i + 1..]
-            .chars()
-            .skip_while(|c| matches!(c, '{' | '(' | '[' | '%' | '$' | ' '))
-            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
-            .collect();
-        name.len() > 2 && (name.contains("url") || name.contains("link") || name.contains("href"))
-    })
+    lower
+        .match_indices(['{', '(', '[', '%', '$'])
+        .any(|(i, _)| {
+            let name: String = lower[i + 1..]
+                .chars()
+                .skip_while(|c| matches!(c, '{' | '(' | '[' | '%' | '$' | ' '))
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+                .collect();
+            name.len() > 2
+                && (name.contains("url") || name.contains("link") || name.contains("href"))
+        })
 }
 
 /// The first email address in `text`.
@@ -483,10 +514,14 @@ fn nowhere_useful(href: &str, placeholders: &Placeholders) -> Option<String> {
     if phrases::find_unsubscribe_in_url(&lower).is_some() {
         return None;
     }
-    if placeholders.unrelated_hosts.iter().any(|u| {
-        host == u.as_str() || host.ends_with(&format!(".{u}"))
-    }) {
-        return Some(format!("goes to {host}, which cannot unsubscribe anyone from your list"));
+    if placeholders
+        .unrelated_hosts
+        .iter()
+        .any(|u| host == u.as_str() || host.ends_with(&format!(".{u}")))
+    {
+        return Some(format!(
+            "goes to {host}, which cannot unsubscribe anyone from your list"
+        ));
     }
     let path = path.trim_end_matches('/');
     // A URL that itself says unsubscribe (`/e/unsubscribe?…`, `opt-out.example.net`) is the

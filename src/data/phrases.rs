@@ -16,6 +16,7 @@ pub struct Phrases {
     pub promotional: Vec<String>,
     pub bulk_markers: Vec<String>,
     pub social_hosts: Vec<String>,
+    pub shop_link_words: Vec<String>,
     pub discussion_list_wording: Vec<String>,
     pub reply_prefixes: Vec<String>,
     pub automatic_subjects: Vec<String>,
@@ -48,6 +49,7 @@ pub fn get() -> &'static Phrases {
             &mut p.promotional,
             &mut p.bulk_markers,
             &mut p.social_hosts,
+            &mut p.shop_link_words,
             &mut p.discussion_list_wording,
             &mut p.reply_prefixes,
             &mut p.automatic_subjects,
@@ -74,9 +76,14 @@ fn find<'a>(list: &'a [String], text: &str) -> Option<&'a str> {
 
 /// The distinct phrases of `list` in `text`, in list order.
 pub fn find_all<'a>(list: &'a [String], text: &str) -> Vec<&'a str> {
-    let lower = normalize(text);
+    find_all_normalized(list, &normalize(text))
+}
+
+/// [`find_all`] on text already [`normalize`]d (a long body is normalised once, then searched
+/// for every list).
+pub fn find_all_normalized<'a>(list: &'a [String], normalized: &str) -> Vec<&'a str> {
     list.iter()
-        .filter(|p| contains_phrase(&lower, p))
+        .filter(|p| contains_phrase(normalized, p))
         .map(String::as_str)
         .collect()
 }
@@ -197,7 +204,10 @@ mod tests {
         assert!(find_unsubscribe("https://x.example/desabonnement").is_some());
         assert!(find_unsubscribe("Haga clic aquí para darse de baja").is_some());
         assert!(find_unsubscribe("Remove the pan from the heat").is_none());
-        assert_eq!(find_promotional("20% off this week, shop now"), vec!["% off", "shop now"]);
+        assert_eq!(
+            find_promotional("20% off this week, shop now"),
+            vec!["% off", "shop now"]
+        );
     }
 
     #[test]

@@ -75,7 +75,8 @@ pub struct CheckArgs {
     pub recipients: Vec<PathBuf>,
     #[command(flatten)]
     pub sender: SenderArgs,
-    /// Whether the message is commercial or transactional; detected from the content when absent.
+    /// Whether the message is commercial, transactional or not commercial (personal, a list post,
+    /// a notice); judged from its content and headers when absent.
     #[arg(long, value_parser = choice(Kind::CHOICES))]
     pub kind: Option<Kind>,
     /// The laws to judge the send under (comma-separated); default casl,can-spam.

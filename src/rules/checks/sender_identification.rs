@@ -56,8 +56,8 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
     };
     out.push(
         rule.finding(format!("{message} ({})", need.cite))
-        .with_label(Some(label))
-        .help(help(&found, &send.kind.reason)),
+            .with_label(Some(label))
+            .help(help(&found, &send.kind.reason)),
     );
 }
 

@@ -38,7 +38,16 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
                     "unsubscribing takes an email, not one click: {}",
                     how.join("; ")
                 ))
-                .with_label(analysis.working.iter().find_map(|m| m.label.clone()))
+                .with_label(
+                    analysis
+                        .working
+                        .iter()
+                        .find_map(|m| m.label.clone())
+                        .or_else(|| {
+                            send.draft
+                                .body_end_label(&send.sources, "unsubscribing works by email here")
+                        }),
+                )
                 .help("This satisfies CASL and CAN-SPAM, which accept an unsubscribe by the same electronic means. Gmail and Yahoo ask bulk senders for a one-click link in the body and List-Unsubscribe-Post headers: a bulk-mail service adds both.");
             note.severity = crate::model::finding::Severity::Info;
             out.push(note);
