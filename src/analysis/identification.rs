@@ -746,6 +746,27 @@ pub fn identify(d: &Detectors, draft: &Draft, sources: &Sources) -> Identificati
         }
     }
 
+    if found.name.is_none() {
+        // The sender's name is often only in the logo: its alt text says it ("Acme logo").
+        if let Some(html) = &draft.html {
+            found.name = html.images.iter().find_map(|img| {
+                let alt = img.alt.as_deref()?.trim();
+                let name = alt
+                    .split_whitespace()
+                    .filter(|w| {
+                        !matches!(
+                            w.to_lowercase().as_str(),
+                            "logo" | "logotype" | "logotipo" | "image" | "header"
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                (!name.is_empty() && d.looks_like_name(&name))
+                    .then(|| format!("the logo's alt text \"{name}\""))
+            });
+        }
+    }
+
     if found.contact.is_none() {
         if let Some(html) = &draft.html {
             for link in &html.links {

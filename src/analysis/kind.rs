@@ -32,6 +32,8 @@ struct Signals {
     automated: Option<String>,
     /// Transactional wording: (phrase, where).
     transactional: Option<String>,
+    /// Only an opening word ("welcome", "your order") says so, no receipt or reset wording.
+    transactional_weak: bool,
     /// Promotional phrases found, distinct.
     promotional: Vec<&'static str>,
     /// A price ("$18", "12,50 €").
@@ -124,7 +126,10 @@ pub fn classify(explicit: Option<Kind>, draft: &Draft, via_service: Option<&str>
         }
     }
     if let Some(why) = &s.transactional {
-        if s.promotional.len() < SELLS {
+        // "Welcome", "your order" in an opening weigh less than "reset your password": two
+        // offers outweigh them.
+        let outweighed = if s.transactional_weak { 2 } else { SELLS };
+        if s.promotional.len() < outweighed {
             return choice(Kind::Transactional, why.clone());
         }
     }
@@ -249,7 +254,12 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
 
     // Transactional wording: strong phrases anywhere, weaker ones in the subject or opening.
     let opening: String = body.chars().take(OPENING_CHARS).collect();
-    s.transactional = phrases::find_transactional(subject)
+    let strong_in_subject = phrases::find_transactional(subject);
+    let strong_in_body = phrases::find_all_normalized(&p.transactional, &lower_body)
+        .first()
+        .copied();
+    s.transactional_weak = strong_in_subject.is_none() && strong_in_body.is_none();
+    s.transactional = strong_in_subject
         .or_else(|| phrases::find_transactional_opening(subject))
         .map(|w| format!("the subject says \"{w}\""))
         .or_else(|| {
