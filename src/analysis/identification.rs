@@ -325,8 +325,10 @@ impl Detectors {
         // "Musterstraße 12, 10115 Berlin", "Via Roma 3 ⏎ 00185 Roma": a street word within a
         // capitalised name, a house number, then a postcode and a capitalised town.
         let intl_words = loose_alternation(&p.street_words_intl.clone());
+        // The town may also come before the postcode, as Mailchimp writes a list address
+        // ("Albert-Hahn-Straße 20  Duisburg   47269   Germany").
         let intl_street = format!(
-            r"(?i:{LETTER}*(?:{intl_words}))\.?{SP}*(?:{CAP_WORD}{SP}+){{0,3}}[0-9]{{1,4}}[a-zA-Z]?(?:{SP}*[-/]{SP}*[0-9]{{1,4}})?[,.·|•–-]?[ \t\u{{a0}},·|•–-]*\n?[ \t\u{{a0}}]*(?:[A-Z]{{1,2}}-)?[0-9]{{4,5}}(?:{SP}?[A-Z]{{2}})?{SP}+{UPPER}"
+            r"(?i:{LETTER}*(?:{intl_words}))\.?{SP}*(?:{CAP_WORD}{SP}+){{0,3}}[0-9]{{1,4}}[a-zA-Z]?(?:{SP}*[-/]{SP}*[0-9]{{1,4}})?[,.·|•–-]?[ \t\u{{a0}},·|•–-]*\n?[ \t\u{{a0}}]*(?:(?:[A-Z]{{1,2}}-)?[0-9]{{4,5}}(?:{SP}?[A-Z]{{2}})?{SP}+{UPPER}|{CAP_WORD}[ \t\u{{a0}},]+(?:[A-Z]{{1,2}}-)?[0-9]{{4,5}}\b)"
         );
         let countries = alternation(&p.countries.clone());
         let intl_postcode_country = format!(
@@ -936,6 +938,7 @@ mod tests {
             "Acme Ltd, Unit 4, Co. Dublin",
             "12 George St, Sydney NSW 2000",
             "Postfach, 8021 Zürich, Schweiz",
+            "Schreib GmbH   Albert-Hahn-Straße 20  Duisburg   47269   Germany",
         ] {
             assert!(address(text).is_some(), "{text}");
         }

@@ -168,7 +168,9 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
     let subject = header("Subject").unwrap_or_default();
     let lower_subject = phrases::normalize(subject);
     let body = draft.visible_text();
-    let lower_body = phrases::normalize(body);
+    // Templates often hold translation keys instead of words (`order_summary`,
+    // `emailAddressAlreadyRegistered`): read those as the words they stand for.
+    let lower_body = phrases::normalize(&split_identifiers(body));
     let message = draft.format == DraftFormat::Message;
 
     // Bounces, delivery reports and automatic replies.
@@ -350,6 +352,32 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
         _ => None,
     };
     s
+}
+
+/// `order_summary` → `order summary`, `alreadySubscribed` → `already Subscribed`: identifiers
+/// of translation keys read as words. Text without them comes back as it is.
+fn split_identifiers(text: &str) -> std::borrow::Cow<'_, str> {
+    let has_key = text.as_bytes().windows(2).any(|w| {
+        (w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+            || (w[0].is_ascii_alphabetic() && w[1] == b'_')
+    });
+    if !has_key {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    let mut prev: Option<char> = None;
+    for c in text.chars() {
+        match (prev, c) {
+            (Some(p), '_') if p.is_ascii_alphanumeric() => out.push(' '),
+            (Some(p), c) if p.is_ascii_lowercase() && c.is_ascii_uppercase() => {
+                out.push(' ');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+        prev = Some(c);
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The line above quoted or forwarded text ("On Tue, Ann wrote:", "-----Original Message-----"),

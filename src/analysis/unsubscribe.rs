@@ -441,8 +441,10 @@ fn url_field(lower: &str) -> bool {
 fn email_address(text: &str) -> Option<&str> {
     let at = text.find('@')?;
     let start = text[..at]
-        .rfind(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '+')))
-        .map_or(0, |p| p + 1);
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '+')))
+        .map_or(0, |(p, c)| p + c.len_utf8());
     let end = text[at + 1..]
         .find(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '-')))
         .map_or(text.len(), |p| at + 1 + p);
@@ -584,4 +586,112 @@ pub fn placeholder_reason(href: Option<&str>, placeholders: &Placeholders) -> Op
         return Some(format!("points at the placeholder domain `{host}`"));
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::draft;
+
+    fn placeholders() -> Placeholders {
+        Placeholders {
+            placeholder_hrefs: vec!["#".into(), String::new()],
+            placeholder_domains: vec!["example.com".into()],
+            unrelated_hosts: vec!["twitter.com".into()],
+        }
+    }
+
+    fn analysis_of(name: &str, text: &str) -> Analysis {
+        let mut sources = Sources::default();
+        let d = draft::load(&mut sources, name, text.as_bytes().to_vec()).unwrap();
+        analyze(&d, &sources, &placeholders())
+    }
+
+    #[test]
+    fn a_url_on_the_lines_after_an_instruction_is_the_mechanism() {
+        let a = analysis_of(
+            "n.txt",
+            "Our offers.\n\nTo unsubscribe, click here:\nhttp://news.shop.test/u?id=9\n",
+        );
+        assert!(a.one_click(), "{:?}", a.working);
+        let a = analysis_of(
+            "n.txt",
+            "Our offers.\n\nTo unsubscribe, click on the link below\n\nhttp://news.shop.test/u\n",
+        );
+        assert!(a.one_click(), "{:?}", a.working);
+    }
+
+    #[test]
+    fn email_and_reply_instructions_work_but_are_not_one_click() {
+        let a = analysis_of(
+            "n.txt",
+            "News.\n\nTo be removed from this list, send an email to list-off@shop.test with REMOVE in the subject.\n",
+        );
+        assert!(a.has_working() && !a.one_click(), "{:?}", a.working);
+        let a = analysis_of("n.txt", "News.\n\nTo unsubscribe, reply with STOP.\n");
+        assert_eq!(a.working[0].means, Means::Reply);
+        let a = analysis_of(
+            "n.html",
+            r#"<p>News.</p><p><a href="mailto:list@shop.test?subject=REMOVE">click here</a> to be removed from this list</p>"#,
+        );
+        assert_eq!(a.working[0].means, Means::Email, "{:?}", a.working);
+    }
+
+    #[test]
+    fn a_click_here_link_counts_only_in_its_own_block() {
+        let html = r#"<table><tr><td>To unsubscribe, write to us.</td><td><a href="https://shop.test/top">Back to top</a></td></tr></table>"#;
+        let a = analysis_of("n.html", html);
+        assert!(
+            !a.has_working() && a.placeholders.is_empty(),
+            "{:?}",
+            a.working
+        );
+        let html = r#"<p>To unsubscribe <a href="https://shop.test/u?id=1">click here</a>.</p>"#;
+        assert!(analysis_of("n.html", html).one_click());
+    }
+
+    #[test]
+    fn template_fields_named_for_unsubscribing_count() {
+        for text in [
+            "<p>{unsubscribe_text}</p>",
+            "<p>[[UNSUB_LINK_EN]]</p>",
+            "<p>%unsubscribelink%</p>",
+        ] {
+            let a = analysis_of("t.html", text);
+            assert!(
+                a.working.iter().any(|m| m.means == Means::Tag),
+                "{text}: {:?}",
+                a.working
+            );
+        }
+        assert_eq!(unsubscribe_field("{ first_name }"), None);
+    }
+
+    #[test]
+    fn links_to_a_home_page_or_a_social_site_are_doubtful() {
+        let a = analysis_of(
+            "t.html",
+            r#"<p><a href="https://twitter.com/shop">Unsubscribe</a></p>"#,
+        );
+        assert!(a.placeholders[0].doubtful, "{:?}", a.placeholders);
+        let a = analysis_of(
+            "t.html",
+            r#"<p><a href="https://shop.test/">Unsubscribe</a></p>"#,
+        );
+        assert!(a.placeholders[0].doubtful);
+        let a = analysis_of(
+            "t.html",
+            r#"<p><a href="https://www.linkedin.com/e/v2?e=1&t=lun">Unsubscribe</a></p>"#,
+        );
+        assert!(
+            a.one_click(),
+            "a query string may be an unsubscribe endpoint"
+        );
+    }
+
+    #[test]
+    fn addresses_after_wide_characters_are_read_on_char_boundaries() {
+        assert_eq!(email_address("´Ùx@shop.test"), Some("Ùx@shop.test"));
+        assert_eq!(email_address("öiF§Í´Ù@þªF"), None);
+    }
 }

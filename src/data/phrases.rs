@@ -167,7 +167,9 @@ fn unsubscribe_in(text: &str, bounded: bool) -> Option<&'static str> {
             let before = lower[..m.start()].chars().next_back();
             let after = lower[m.end()..].chars().next();
             let phrase = &words[forms.phrase[m.pattern().as_usize()]];
+            // Scripts without spaces between words have no boundaries to look for.
             !bounded
+                || phrase.starts_with(is_cjk)
                 || (!before.is_some_and(char::is_alphabetic)
                     && (!phrase.contains(' ') || !after.is_some_and(char::is_alphabetic)))
         })
