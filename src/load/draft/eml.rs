@@ -125,7 +125,6 @@ pub fn load_with(
     }
 
     let mut text_part = None;
-    let mut html_doc = None;
     for (index, part) in message.parts.iter().enumerate() {
         if part.is_encoding_problem {
             problems.push(LoadProblem {
@@ -143,6 +142,23 @@ pub fn load_with(
             });
         }
     }
+    // Each body part decoded once and registered as a source, whether it is read as HTML or
+    // as text: (source, offset of the part in it, decoded text, readable).
+    let mut html_placed = None;
+    let mut place_body = |part: &mail_parser::MessagePart, content: &str, mime: &str| {
+        let decoded = redecode(part, content, message.raw_message.as_ref(), &parser);
+        let (src, base) = place_part(
+            sources,
+            source,
+            name,
+            mime,
+            &bytes,
+            at(part.offset_body),
+            at(part.offset_end),
+            &decoded.text,
+        );
+        (src, base, decoded.text, decoded.readable)
+    };
     if let Some(part) = message
         .html_body
         .iter()
@@ -150,27 +166,12 @@ pub fn load_with(
         .find(|p| matches!(p.body, PartType::Html(_)))
     {
         if let PartType::Html(content) = &part.body {
-            let decoded = redecode(part, content, message.raw_message.as_ref(), &parser);
-            let (src, base) = place_part(
-                sources,
-                source,
-                name,
-                "text/html",
-                &bytes,
-                at(part.offset_body),
-                at(part.offset_end),
-                &decoded.text,
-            );
-            let content = &decoded.text;
-            if !decoded.readable {
+            let (src, base, content, readable) = place_body(part, content, "text/html");
+            if !readable {
                 undecoded.push(src);
                 problems.push(undecoded_problem(part, "HTML", source, &at));
             }
-            html_doc = Some(html::parse(
-                src,
-                &sources.get(src).text[base..base + content.len()],
-                base,
-            ));
+            html_placed = Some((src, base, content.len()));
         }
     }
     if let Some(part) = message
@@ -180,33 +181,24 @@ pub fn load_with(
         .find(|p| matches!(p.body, PartType::Text(_)))
     {
         if let PartType::Text(content) = &part.body {
-            let decoded = redecode(part, content, message.raw_message.as_ref(), &parser);
-            let (src, base) = place_part(
-                sources,
-                source,
-                name,
-                "text/plain",
-                &bytes,
-                at(part.offset_body),
-                at(part.offset_end),
-                &decoded.text,
-            );
-            let content = &decoded.text;
-            if !decoded.readable {
+            let (src, base, content, readable) = place_body(part, content, "text/plain");
+            if !readable {
                 if !undecoded.contains(&src) {
                     undecoded.push(src);
                 }
-                if html_doc.is_none() {
+                if html_placed.is_none() {
                     problems.push(undecoded_problem(part, "text", source, &at));
                 }
             }
             text_part = Some(TextPart {
                 source: src,
                 span: base..base + content.len(),
-                content: content.to_string(),
+                content,
             });
         }
     }
+    let html_doc = html_placed
+        .map(|(src, base, len)| html::parse(src, &sources.get(src).text[base..base + len], base));
 
     let attachments = message
         .attachments
