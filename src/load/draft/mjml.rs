@@ -173,7 +173,11 @@ fn prepare(text: &str) -> Prepared {
         {
             Some(("<mjml>", "</mjml>"))
         }
-        Some(rest) if rest.len() > 4 && rest[..4].eq_ignore_ascii_case("<mj-") => {
+        Some(rest)
+            if rest
+                .get(..4)
+                .is_some_and(|h| h.eq_ignore_ascii_case("<mj-")) =>
+        {
             Some(("<mjml><mj-body>", "</mj-body></mjml>"))
         }
         _ => None,
