@@ -53,6 +53,9 @@ impl LimitOverrides {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Override {
     pub paths: Vec<String>,
+    /// `paths` compiled once when the file is read.
+    #[serde(skip)]
+    pub matcher: globset::GlobSet,
     pub kind: Option<Kind>,
     pub provider: Option<Spanned<String>>,
     #[serde(default)]
@@ -140,17 +143,21 @@ impl Config {
             return Err(InputError::new(&name, message).at_line(line_of(at)));
         }
         check_rules(&config.rules)?;
-        for o in &config.overrides {
+        for o in &mut config.overrides {
             if let Some(p) = &o.provider {
                 check_provider(p)?;
             }
             check_rules(&o.rules)?;
+            let mut set = globset::GlobSetBuilder::new();
             for glob in &o.paths {
-                globset::Glob::new(glob).map_err(|e| {
+                set.add(globset::Glob::new(glob).map_err(|e| {
                     InputError::new(&name, format!("bad glob `{glob}` in overrides: {e}"))
                         .at_line(text.find(glob.as_str()).map_or(1, line_of))
-                })?;
+                })?);
             }
+            o.matcher = set
+                .build()
+                .map_err(|e| InputError::new(&name, format!("the globs of an override: {e}")))?;
         }
         Ok(config)
     }
@@ -182,12 +189,7 @@ impl Config {
         let base = self.path.parent().unwrap_or(Path::new(""));
         let relative = draft.strip_prefix(base).unwrap_or(draft);
         for o in &self.overrides {
-            let matches = o.paths.iter().any(|g| {
-                globset::Glob::new(g)
-                    .map(|g| g.compile_matcher().is_match(relative))
-                    .unwrap_or(false)
-            });
-            if !matches {
+            if !o.matcher.is_match(relative) {
                 continue;
             }
             if let Some(kind) = o.kind {
