@@ -48,6 +48,8 @@ struct Signals {
     social: bool,
     /// A link into a shop, a product or an order page.
     shop_link: Option<String>,
+    /// A charity's or a cause's appeal ("donate").
+    nonprofit: Option<&'static str>,
 }
 
 impl Signals {
@@ -131,6 +133,14 @@ pub fn classify(explicit: Option<Kind>, draft: &Draft, via_service: Option<&str>
         let outweighed = if s.transactional_weak { 2 } else { SELLS };
         if s.promotional.len() < outweighed {
             return choice(Kind::Transactional, why.clone());
+        }
+    }
+    if let Some(word) = s.nonprofit {
+        if s.promotional.len() < 2 && s.shop_link.is_none() {
+            return choice(
+                Kind::NotCommercial,
+                format!("an appeal of a charity or a cause (\"{word}\"), with little to sell"),
+            );
         }
     }
     if let Some(why) = &s.automated {
@@ -299,6 +309,9 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
             });
         }
     }
+    s.nonprofit = phrases::find_all_normalized(&p.nonprofit_wording, &lower_body)
+        .first()
+        .copied();
     s.marker = phrases::find_all_normalized(&p.bulk_markers, &lower_body)
         .first()
         .copied();
@@ -521,6 +534,12 @@ mod tests {
             "{}",
             welcome_sale.reason
         );
+    }
+
+    #[test]
+    fn a_charitys_appeal_is_not_commercial() {
+        let k = kind_of("From: news@wildlife.example\nTo: b@example.org\nSubject: Our spring update\nList-Unsubscribe: <https://wildlife.example/u>\n\nThe wetlands are back. Donate today to protect them. Unsubscribe: https://wildlife.example/u\n");
+        assert_eq!(k.kind, Kind::NotCommercial, "{}", k.reason);
     }
 
     #[test]
