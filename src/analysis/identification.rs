@@ -407,7 +407,9 @@ impl Detectors {
                 .any(|f| f.to_lowercase().contains(p.as_str()));
             let shaped =
                 p.contains(|c: char| c.is_ascii_digit() || matches!(c, '[' | '@' | '.' | ','));
-            if (in_found || (shaped && body.contains(p.as_str()))) && !out.contains(p) {
+            // "123 main st" says nothing "123 main street" has not said.
+            let said = out.iter().any(|o: &String| o.contains(p.as_str()));
+            if (in_found || (shaped && body.contains(p.as_str()))) && !said {
                 out.push(p.clone());
             }
         }

@@ -104,16 +104,11 @@ pub fn classify(explicit: Option<Kind>, draft: &Draft, via_service: Option<&str>
         return KindChoice {
             kind,
             reason: "set with --kind or in bulklint.toml".into(),
-            explicit: true,
         };
     }
     let s = gather(draft, via_service);
     let weight = s.commercial_weight();
-    let choice = |kind: Kind, reason: String| KindChoice {
-        kind,
-        reason,
-        explicit: false,
-    };
+    let choice = |kind: Kind, reason: String| KindChoice { kind, reason };
     if let Some(why) = &s.automatic {
         return choice(Kind::NotCommercial, why.clone());
     }

@@ -526,11 +526,6 @@ fn nowhere_useful(href: &str, placeholders: &Placeholders) -> Option<String> {
         ));
     }
     let path = path.trim_end_matches('/');
-    // A URL that itself says unsubscribe (`/e/unsubscribe?…`, `opt-out.example.net`) is the
-    // place to unsubscribe, whoever runs it.
-    if phrases::find_unsubscribe_in_url(&lower).is_some() {
-        return None;
-    }
     (path.is_empty() || matches!(path, "index.html" | "index.php" | "home"))
         .then(|| format!("goes to the home page of {host}, not to a page that unsubscribes"))
 }

@@ -98,7 +98,7 @@ impl LedgerSession {
     }
 
     /// Whether records can be written: an error naming the ledger's problem when not.
-    pub fn ready(&self) -> Result<(), InputError> {
+    pub fn ready(&self) -> Result<&Mutex<Ledger>, InputError> {
         if let Some(problem) = &self.problem {
             return Err(InputError::new(
                 self.path
@@ -112,19 +112,14 @@ impl LedgerSession {
                 ),
             ));
         }
-        if self.ledger.is_none() {
-            return Err(InputError::new("ledger", "not recorded: no ledger is open"));
-        }
-        Ok(())
+        self.ledger
+            .as_ref()
+            .ok_or_else(|| InputError::new("ledger", "not recorded: no ledger is open"))
     }
 
     /// Writes records; the ledger's file for the message that says so.
     pub fn record(&self, records: &[SendRecord], now: i64) -> Result<PathBuf, InputError> {
-        self.ready()?;
-        let Some(ledger) = &self.ledger else {
-            return Err(InputError::new("ledger", "not recorded: no ledger is open"));
-        };
-        let mut l = ledger.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut l = self.ready()?.lock().unwrap_or_else(PoisonError::into_inner);
         l.record(records, now)?;
         Ok(l.path().to_path_buf())
     }

@@ -39,6 +39,4 @@ impl Kind {
 pub struct KindChoice {
     pub kind: Kind,
     pub reason: String,
-    /// Whether the user said so (flag or config) rather than the content deciding.
-    pub explicit: bool,
 }

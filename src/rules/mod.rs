@@ -114,12 +114,12 @@ macro_rules! registry {
             }
         }
 
-        fn read_all_params(rules: &[(RuleId, toml::Table)]) -> Params {
+        fn read_all_params(files: &[(RuleId, RuleFile)]) -> Params {
             let table = |id: RuleId| {
-                rules
+                files
                     .iter()
                     .find(|(r, _)| *r == id)
-                    .map(|(_, t)| t)
+                    .map(|(_, f)| &f.params)
                     .unwrap_or_else(|| panic!("rule {id} is not in the catalogue"))
             };
             Params {
@@ -170,11 +170,7 @@ fn catalogue() -> &'static Catalogue {
                 (id, file)
             })
             .collect();
-        let tables: Vec<(RuleId, toml::Table)> = files
-            .iter()
-            .map(|(id, f)| (*id, f.params.clone()))
-            .collect();
-        let params = read_all_params(&tables);
+        let params = read_all_params(&files);
         let rules = files
             .into_iter()
             .map(|(id, file)| Rule {
