@@ -52,6 +52,7 @@ pub struct Params {
     pub countries: Vec<String>,
     pub irish_counties: Vec<String>,
     pub australian_states: Vec<String>,
+    pub address_labels: Vec<String>,
 }
 
 /// What kind of mailing address was recognised.
@@ -64,6 +65,8 @@ pub enum AddressKind {
     Street,
     /// A street line with a postcode and town, in the European way, or with a country.
     International,
+    /// Text the footer itself calls the mailing address ("Our mailing address is: …").
+    Labelled,
 }
 
 impl AddressKind {
@@ -75,6 +78,7 @@ impl AddressKind {
             AddressKind::PoBox => "a post office box",
             AddressKind::Street => "a street address",
             AddressKind::International => "a street address with postcode and town",
+            AddressKind::Labelled => "an address the footer calls its mailing address",
         }
     }
 }
@@ -138,6 +142,7 @@ pub struct Detectors {
     intl_postcode_country: Pattern,
     irish: Pattern,
     australian: Pattern,
+    labelled: Pattern,
     placeholders: Placeholders,
 }
 
@@ -328,7 +333,7 @@ impl Detectors {
         // The town may also come before the postcode, as Mailchimp writes a list address
         // ("Albert-Hahn-Straße 20  Duisburg   47269   Germany").
         let intl_street = format!(
-            r"(?i:{LETTER}*(?:{intl_words}))\.?{SP}*(?:{CAP_WORD}{SP}+){{0,3}}[0-9]{{1,4}}[a-zA-Z]?(?:{SP}*[-/]{SP}*[0-9]{{1,4}})?[,.·|•–-]?[ \t\u{{a0}},·|•–-]*\n?[ \t\u{{a0}}]*(?:(?:[A-Z]{{1,2}}-)?[0-9]{{4,5}}(?:{SP}?[A-Z]{{2}})?{SP}+{UPPER}|{CAP_WORD}[ \t\u{{a0}},]+(?:[A-Z]{{1,2}}-)?[0-9]{{4,5}}\b)"
+            r"(?i:{LETTER}*(?:{intl_words}))\.?,?{SP}*(?:{CAP_WORD}{SP}+){{0,3}}[0-9]{{1,4}}[a-zA-Z]?(?:{SP}*[-/]{SP}*[0-9]{{1,4}})?[,.·|•–-]?[ \t\u{{a0}},·|•–-]*\n?[ \t\u{{a0}}]*(?:(?:[A-Z]{{1,2}}-)?[0-9]{{4,5}}(?:{SP}?[A-Z]{{2}})?,?{SP}+{UPPER}|{CAP_WORD}[ \t\u{{a0}},]+(?:[A-Z]{{1,2}}-)?[0-9]{{4,5}}\b)"
         );
         let countries = alternation(&p.countries.clone());
         let intl_postcode_country = format!(
@@ -343,7 +348,17 @@ impl Detectors {
             alternation(&p.australian_states.clone())
         );
 
+        // "Our mailing address is: ⏎ ETEnergyworld.com, FC6, Sector 16 A, Noida - 201301": the
+        // footer says what the text is, in any country's format. The address is what follows on
+        // that line and the next; it needs a number (a house, a box or a postcode) and some
+        // words to be more than a heading.
+        let labelled = format!(
+            r"(?i:\b(?:{})){SP}*:{SP}*\n?{SP}*([^\n]+(?:\n{SP}*[^\n]+)?)",
+            alternation(&p.address_labels.clone())
+        );
+
         Detectors {
+            labelled: compile("labelled address", &labelled),
             intl_street: compile("European street", &intl_street),
             intl_postcode_country: compile("postcode and country", &intl_postcode_country),
             irish: compile("Irish address", &irish),
@@ -404,7 +419,7 @@ impl Detectors {
                 .into_iter()
                 .flatten()
                 .filter_map(|f| f.split_once('"').map(|(_, quoted)| quoted))
-                .any(|f| f.to_lowercase().contains(p.as_str()));
+                .any(|f| contains_words(&f.to_lowercase(), p));
             let shaped =
                 p.contains(|c: char| c.is_ascii_digit() || matches!(c, '[' | '@' | '.' | ','));
             // "123 main st" says nothing "123 main street" has not said.
@@ -418,6 +433,25 @@ impl Detectors {
 
     /// The first mailing address in `text`, if any.
     pub fn find_address(&self, text: &str) -> Option<Hit<AddressKind>> {
+        // A labelled address is the footer's own word: it goes first.
+        let labelled = self.labelled.group_iter(text).find_map(|r| {
+            // The line after the label, or with the next one when the number is there
+            // ("Times Internet, Times Centre. ⏎ Sector 16 A Noida, 201301").
+            let first_line = text[r.clone()].find('\n').map(|i| r.start..r.start + i);
+            let range = first_line
+                .filter(|l| text[l.clone()].contains(|c: char| c.is_ascii_digit()))
+                .unwrap_or(r);
+            let found = &text[range.clone()];
+            (found.contains(|c: char| c.is_ascii_digit())
+                && found.chars().filter(|c| c.is_alphabetic()).count() >= 3)
+                .then_some(range)
+        });
+        if let Some(range) = labelled {
+            return Some(Hit {
+                kind: AddressKind::Labelled,
+                range,
+            });
+        }
         let detectors: [(&Pattern, AddressKind); 11] = [
             (&self.ca_postal, AddressKind::CanadianPostalCode),
             (&self.ca_postal_bare, AddressKind::CanadianPostalCode),
@@ -634,6 +668,17 @@ impl Detectors {
     pub fn is_name_only_tag(&self, key: &str) -> bool {
         self.name_only_tag_keys.iter().any(|k| k == key)
     }
+}
+
+/// Whether `phrase` occurs in `text` as whole words: "your address" in "your address, city"
+/// but not in "add us to your address book".
+fn contains_words(text: &str, phrase: &str) -> bool {
+    text.match_indices(phrase).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + phrase.len()..].chars().next();
+        let word_end = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric());
+        word_end(before) && word_end(after)
+    })
 }
 
 fn is_separator(c: char) -> bool {

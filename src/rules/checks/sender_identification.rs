@@ -1,7 +1,7 @@
 //! `sender-identification`: a commercial message that does not say who sent it (a name, a
 //! mailing address, and a telephone number, email address or web address).
 
-use crate::model::finding::{Finding, Label};
+use crate::model::finding::{Finding, Label, Severity};
 use std::sync::OnceLock;
 
 use crate::analysis::identification::{self, Detectors, Identification};
@@ -45,7 +45,18 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
             span: 0..0,
             text: "the message has no body to identify the sender in".into(),
         });
-    let message = if need.met_by(&found) {
+    // Names are the weakest of the three to recognise (any capitalised words may be one, and a
+    // footer's address block usually holds it unlabelled): with the address and the contact
+    // details found, a name not recognised is a note to check, not an error.
+    let only_name_missing = found.unfilled.is_empty()
+        && Needs {
+            name: false,
+            ..need.clone()
+        }
+        .met_by(&found);
+    let message = if only_name_missing {
+        "no sender name recognised in the message: make sure the footer names who sends it, with the mailing address".to_string()
+    } else if need.met_by(&found) {
         let quoted: Vec<String> = found.unfilled.iter().map(|u| format!("\"{u}\"")).collect();
         format!(
             "the sender's details are a template's placeholders, not filled in: {}",
@@ -54,14 +65,18 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
     } else {
         missing_message(&found, &need)
     };
-    out.push(
-        rule.finding(format!("{message} ({})", need.cite))
-            .with_label(Some(label))
-            .help(help(&found, &send.kind.reason)),
-    );
+    let mut finding = rule
+        .finding(format!("{message} ({})", need.cite))
+        .with_label(Some(label))
+        .help(help(&found, &send.kind.reason));
+    if only_name_missing {
+        finding.severity = Severity::Info;
+    }
+    out.push(finding);
 }
 
 /// What the laws in force require the message to carry, and how to cite them.
+#[derive(Clone)]
 struct Needs {
     name: bool,
     address: bool,
