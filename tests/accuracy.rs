@@ -251,11 +251,11 @@ const SCORED: &[&str] = &[
 const THRESHOLDS: &[(&str, f64, f64)] = &[
     ("unsubscribe-missing", 0.75, 0.20),
     ("unsubscribe-placeholder", 0.90, 0.80),
-    ("sender-identification", 0.78, 0.50),
+    ("sender-identification", 0.86, 0.54),
     ("unrendered-merge-tag", 0.95, 0.0),
 ];
 /// At most this share of non-commercial items may get a compliance error (goal: 2 %).
-const MAX_NON_COMMERCIAL_COMPLIANCE: f64 = 0.026;
+const MAX_NON_COMMERCIAL_COMPLIANCE: f64 = 0.015;
 
 fn is_compliance(rule: &str) -> bool {
     rule.parse::<RuleId>()

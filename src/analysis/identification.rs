@@ -330,10 +330,11 @@ impl Detectors {
         // "Musterstraße 12, 10115 Berlin", "Via Roma 3 ⏎ 00185 Roma": a street word within a
         // capitalised name, a house number, then a postcode and a capitalised town.
         let intl_words = loose_alternation(&p.street_words_intl.clone());
-        // The town may also come before the postcode, as Mailchimp writes a list address
-        // ("Albert-Hahn-Straße 20  Duisburg   47269   Germany").
+        // The town (of up to three words, "Emmerich am Rhein") may also come before the
+        // postcode, as Mailchimp writes a list address ("Albert-Hahn-Straße 20  Duisburg
+        // 47269   Germany").
         let intl_street = format!(
-            r"(?i:{LETTER}*(?:{intl_words}))\.?,?{SP}*(?:{CAP_WORD}{SP}+){{0,3}}[0-9]{{1,4}}[a-zA-Z]?(?:{SP}*[-/]{SP}*[0-9]{{1,4}})?[,.·|•–-]?[ \t\u{{a0}},·|•–-]*\n?[ \t\u{{a0}}]*(?:(?:[A-Z]{{1,2}}-)?[0-9]{{4,5}}(?:{SP}?[A-Z]{{2}})?,?{SP}+{UPPER}|{CAP_WORD}[ \t\u{{a0}},]+(?:[A-Z]{{1,2}}-)?[0-9]{{4,5}}\b)"
+            r"(?i:{LETTER}*(?:{intl_words}))\.?,?{SP}*(?:{CAP_WORD}{SP}+){{0,3}}[0-9]{{1,4}}[a-zA-Z]?(?:{SP}*[-/]{SP}*[0-9]{{1,4}})?[,.·|•–-]?[ \t\u{{a0}},·|•–-]*\n?[ \t\u{{a0}}]*(?:(?:[A-Z]{{1,2}}-)?[0-9]{{4,5}}(?:{SP}?[A-Z]{{2}})?,?{SP}+{UPPER}|{CAP_WORD}(?:{SP}+{LETTER}+){{0,2}}[ \t\u{{a0}},]+(?:[A-Z]{{1,2}}-)?[0-9]{{4,5}}\b)"
         );
         let countries = alternation(&p.countries.clone());
         let intl_postcode_country = format!(
@@ -905,19 +906,62 @@ fn sender_site(draft: &Draft, d: &Detectors) -> Option<String> {
     if let Some(site) = from_site.filter(|f| sites.contains(f)) {
         return Some(format!("links to the sender's site {site}"));
     }
-    let mut counts: Vec<(String, usize)> = Vec::new();
+    most_linked(&sites)
+        .filter(|(_, n)| *n >= 2)
+        .map(|(site, n)| format!("{n} links to the site {site}"))
+        .or_else(|| tracked_links(html, d))
+        .or_else(|| dominant_site(html))
+}
+
+/// A message whose links nearly all go to one site, many of them, is that site's own mail
+/// (a network's digest linking to its pages), even when the site is a social network or a
+/// platform that others' mail only links to once or twice.
+fn dominant_site(html: &crate::load::draft::HtmlDoc) -> Option<String> {
+    let sites: Vec<String> = html
+        .links
+        .iter()
+        .filter_map(|l| l.href.as_deref().and_then(host_of))
+        .map(|h| site_of(&h))
+        .collect();
+    let (site, top) = most_linked(&sites)?;
+    (top >= DOMINANT_LINKS && top * 4 >= sites.len() * 3)
+        .then(|| format!("{top} of its {} links to the site {site}", sites.len()))
+}
+
+/// The site linked most often and how often (ties go to the first in alphabetical order).
+fn most_linked(sites: &[String]) -> Option<(&str, usize)> {
+    let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for s in sites {
-        match counts.iter_mut().find(|(c, _)| *c == s) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((s, 1)),
-        }
+        *counts.entry(s.as_str()).or_default() += 1;
     }
     counts
         .into_iter()
-        .filter(|(_, n)| *n >= 2)
-        .max_by_key(|(_, n)| *n)
-        .map(|(site, n)| format!("{n} links to the site {site}"))
+        .max_by_key(|&(s, n)| (n, std::cmp::Reverse(s)))
 }
+
+/// How many links to one site (and at least three quarters of them) make it the sender's.
+const DOMINANT_LINKS: usize = 10;
+
+/// Links a sent newsletter's service rewrote for click tracking (`u123.ct.sendgrid.net/ls/…`)
+/// lead to the sender's own pages: several of them stand for the sender's site. Follow links
+/// to social networks do not.
+fn tracked_links(html: &crate::load::draft::HtmlDoc, d: &Detectors) -> Option<String> {
+    let social = &crate::data::phrases::get().social_hosts;
+    let tracked: Vec<String> = html
+        .links
+        .iter()
+        .filter_map(|l| l.href.as_deref().and_then(host_of))
+        .map(|h| site_of(&h))
+        .filter(|s| d.tracking_domains.iter().any(|t| site_of(t) == *s))
+        .filter(|s| !social.iter().any(|h| site_of(h) == *s))
+        .collect();
+    let first = tracked.first()?;
+    (tracked.len() >= TRACKED_LINKS && tracked.iter().all(|s| s == first))
+        .then(|| format!("{} links through {first}'s click tracking", tracked.len()))
+}
+
+/// How many tracked links stand for the sender's site: a newsletter's content, not one button.
+const TRACKED_LINKS: usize = 3;
 
 /// `https://host` or `https://host/`: no path, query or fragment.
 fn is_home_page(href: &str) -> bool {
@@ -1224,5 +1268,48 @@ mod tests {
         assert!(d.is_name_tag("html:list_address_html"));
         assert!(!d.is_name_only_tag("html:list_address_html"));
         assert!(d.is_name_only_tag("site_settings.company_name"));
+    }
+
+    fn identify_html(html: &str) -> Identification {
+        let mut sources = crate::model::source::Sources::default();
+        let d = crate::load::draft::load(&mut sources, "x.html", html.as_bytes().to_vec()).unwrap();
+        identify(detectors(), &d, &sources)
+    }
+
+    #[test]
+    fn an_address_the_footer_labels() {
+        assert_eq!(
+            address(
+                "Our mailing address is:\nTimes Internet, Times Centre.\nSector 16 A Noida, 201301"
+            ),
+            Some(AddressKind::Labelled)
+        );
+        let text =
+            "Our mailing address is: FC6, Sector 16 A, Noida - 201301\nAdd us to your address book";
+        let hit = detectors().find_address(text).unwrap();
+        assert_eq!(&text[hit.range], "FC6, Sector 16 A, Noida - 201301");
+        // A heading with nothing after it, or words without a number, are not addresses.
+        assert_eq!(address("Mailing address: see our web site"), None);
+        assert_eq!(address("Update your mailing address:"), None);
+    }
+
+    #[test]
+    fn links_that_stand_for_the_senders_site() {
+        let tracked = "<p>Essay</p>".to_string()
+            + &"<a href=\"https://u1.ct.sendgrid.net/ls/click?x\">Read</a>".repeat(3);
+        assert!(identify_html(&tracked)
+            .contact
+            .unwrap()
+            .contains("click tracking"));
+        // Follow buttons to social networks are not the sender's site.
+        let social = "<a href=\"https://twitter.com/a\">t</a>".repeat(3);
+        assert!(identify_html(&social).contact.is_none());
+        // A network's digest: nearly every link goes to its own pages.
+        let digest = "<a href=\"https://www.linkedin.com/pulse/1\">Post</a>".repeat(10)
+            + "<a href=\"https://other.example/a\">x</a>";
+        assert!(identify_html(&digest)
+            .contact
+            .unwrap()
+            .contains("linkedin.com"));
     }
 }

@@ -45,16 +45,15 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
             span: 0..0,
             text: "the message has no body to identify the sender in".into(),
         });
-    // Names are the weakest of the three to recognise (any capitalised words may be one, and a
-    // footer's address block usually holds it unlabelled): with the address and the contact
+    // A name is the weakest of the three to recognise (any capitalised words may be one, and
+    // a footer's address block usually holds it unlabelled): with the address and the contact
     // details found, a name not recognised is a note to check, not an error.
-    let only_name_missing = found.unfilled.is_empty()
-        && Needs {
-            name: false,
-            ..need.clone()
-        }
-        .met_by(&found);
-    let message = if only_name_missing {
+    let firm = Needs {
+        name: false,
+        ..need.clone()
+    };
+    let only_a_note = found.unfilled.is_empty() && firm.met_by(&found);
+    let message = if only_a_note {
         "no sender name recognised in the message: make sure the footer names who sends it, with the mailing address".to_string()
     } else if need.met_by(&found) {
         let quoted: Vec<String> = found.unfilled.iter().map(|u| format!("\"{u}\"")).collect();
@@ -69,7 +68,7 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
         .finding(format!("{message} ({})", need.cite))
         .with_label(Some(label))
         .help(help(&found, &send.kind.reason));
-    if only_name_missing {
+    if only_a_note {
         finding.severity = Severity::Info;
     }
     out.push(finding);
