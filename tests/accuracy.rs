@@ -249,13 +249,13 @@ const SCORED: &[&str] = &[
 /// (rule, minimum precision, minimum recall): floors at what the rules reach today, so a change
 /// that makes them worse fails. The goals (95 % and more, ACCURACY.md) are above them.
 const THRESHOLDS: &[(&str, f64, f64)] = &[
-    ("unsubscribe-missing", 0.75, 0.20),
+    ("unsubscribe-missing", 0.83, 0.22),
     ("unsubscribe-placeholder", 0.90, 0.80),
-    ("sender-identification", 0.86, 0.54),
+    ("sender-identification", 0.90, 0.54),
     ("unrendered-merge-tag", 0.95, 0.0),
 ];
 /// At most this share of non-commercial items may get a compliance error (goal: 2 %).
-const MAX_NON_COMMERCIAL_COMPLIANCE: f64 = 0.015;
+const MAX_NON_COMMERCIAL_COMPLIANCE: f64 = 0.01;
 
 fn is_compliance(rule: &str) -> bool {
     rule.parse::<RuleId>()

@@ -513,6 +513,9 @@ mod tests {
         assert_eq!(bounce.kind, Kind::NotCommercial, "{}", bounce.reason);
         let list = kind_of("From: a@example.com\nTo: dev@lists.example.org\nList-Id: <dev.lists.example.org>\nList-Post: <mailto:dev@lists.example.org>\nSubject: build fails on arm\n\nAnyone seen this?\n");
         assert_eq!(list.kind, Kind::NotCommercial, "{}", list.reason);
+        // List software's own notices, in the list's language.
+        let notice = kind_of("From: lista-request@example.org\nTo: b@example.org\nSubject: recordatorio\n\nSus subscripciones a listas de distribución: puede darse de baja en la web.\n");
+        assert_eq!(notice.kind, Kind::NotCommercial, "{}", notice.reason);
     }
 
     #[test]

@@ -361,18 +361,7 @@ fn text_mechanism(text: &str, blocks: bool) -> Option<(Means, String)> {
             ));
         }
         let lower = phrases::normalize(&paragraph);
-        if [
-            "reply",
-            "répondez",
-            "répondre",
-            "responda",
-            "responde",
-            "antworten",
-            "rispondi",
-        ]
-        .iter()
-        .any(|w| lower.contains(w))
-        {
+        if !phrases::find_all_normalized(&phrases::get().reply_instructions, &lower).is_empty() {
             return Some((
                 Means::Reply,
                 format!("\"{phrase}\" by replying: unsubscribing takes an email"),

@@ -26,6 +26,7 @@ pub struct Phrases {
     pub automated_headers: Vec<String>,
     pub reply_attributions: Vec<String>,
     pub greetings: Vec<String>,
+    pub reply_instructions: Vec<String>,
 }
 
 /// NFC-normalised and lower-cased: the form every phrase is compared in. ASCII text, the
@@ -60,6 +61,7 @@ pub fn get() -> &'static Phrases {
             &mut p.automated_headers,
             &mut p.reply_attributions,
             &mut p.greetings,
+            &mut p.reply_instructions,
         ] {
             for s in list.iter_mut() {
                 *s = normalize(s);
