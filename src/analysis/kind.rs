@@ -48,6 +48,9 @@ struct Signals {
     social: bool,
     /// A link into a shop, a product or an order page.
     shop_link: Option<String>,
+    /// A shop platform's template field (`{shop_name}`, `{{var product_url}}`): the template of
+    /// a shop's mail, which, when it is no receipt or notice, is its marketing.
+    shop_field: Option<String>,
     /// A charity's or a cause's appeal ("donate").
     nonprofit: Option<&'static str>,
 }
@@ -62,6 +65,7 @@ impl Signals {
             + 2 * usize::from(self.marker.is_some())
             + usize::from(self.social)
             + usize::from(self.shop_link.is_some())
+            + 2 * usize::from(self.shop_field.is_some())
     }
 
     fn commercial_evidence(&self) -> String {
@@ -92,6 +96,9 @@ impl Signals {
         }
         if let Some(l) = &self.shop_link {
             parts.push(format!("a link to buy ({l})"));
+        }
+        if let Some(f) = &self.shop_field {
+            parts.push(format!("a shop's template field (`{f}`)"));
         }
         parts.join(", ")
     }
@@ -147,7 +154,10 @@ pub fn classify(explicit: Option<Kind>, draft: &Draft, via_service: Option<&str>
     // service's headers) may be a club's, a charity's or a writer's newsletter: CASL asks for
     // commercial content. A bare template, checked in a newsletter repository, is taken on
     // those marks alone.
-    let sells = !s.promotional.is_empty() || s.price.is_some() || s.shop_link.is_some();
+    let sells = !s.promotional.is_empty()
+        || s.price.is_some()
+        || s.shop_link.is_some()
+        || s.shop_field.is_some();
     if weight >= 2 && (sells || draft.format != DraftFormat::Message) {
         return choice(Kind::Commercial, s.commercial_evidence());
     }
@@ -338,6 +348,7 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
                 .then(|| href.to_string())
         })
     });
+    s.shop_field = shop_field(body, &p.shop_field_words);
     // A template's own engine ({{ }}, {% %}) says nothing about bulk; a service's unsubscribe
     // or address tag does.
     let service_tag = draft.html.as_ref().is_some_and(|h| {
@@ -360,6 +371,25 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
         _ => None,
     };
     s
+}
+
+/// The first template field (`{shop_name}`, `{{var product_url}}`, `{{ store.name }}`) whose
+/// name has one of `words` as a part.
+fn shop_field(text: &str, words: &[String]) -> Option<String> {
+    text.match_indices('{').find_map(|(at, _)| {
+        let rest = text[at..].trim_start_matches(['{', '$', ' ']);
+        let rest = rest.strip_prefix("var ").unwrap_or(rest).trim_start();
+        let name: &str = &rest[..rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.')))
+            .unwrap_or(rest.len())];
+        let closes = rest[name.len()..].trim_start().starts_with(['}', '|', '(']);
+        let parts = split_identifiers(name).to_ascii_lowercase();
+        (closes
+            && parts
+                .split(['_', '.', ' '])
+                .any(|part| words.iter().any(|w| w == part)))
+        .then(|| name.to_string())
+    })
 }
 
 /// `order_summary` → `order summary`, `alreadySubscribed` → `already Subscribed`: identifiers
@@ -538,6 +568,37 @@ mod tests {
     fn a_charitys_appeal_is_not_commercial() {
         let k = kind_of("From: news@wildlife.example\nTo: b@example.org\nSubject: Our spring update\nList-Unsubscribe: <https://wildlife.example/u>\n\nThe wetlands are back. Donate today to protect them. Unsubscribe: https://wildlife.example/u\n");
         assert_eq!(k.kind, Kind::NotCommercial, "{}", k.reason);
+    }
+
+    #[test]
+    fn a_shops_template_that_is_no_receipt_is_its_marketing() {
+        let words: Vec<String> = ["shop", "product", "voucher"].map(String::from).into();
+        assert_eq!(
+            shop_field("Hola {firstname}, {message} {shop_name}", &words).as_deref(),
+            Some("shop_name")
+        );
+        assert_eq!(
+            shop_field("{{var product_url}} {{ storeName }}", &words).as_deref(),
+            Some("product_url")
+        );
+        assert_eq!(shop_field("{{ shopping }} {workshop_date}", &words), None);
+        let mut sources = Sources::default();
+        let news = draft::load(
+            &mut sources,
+            "newsletter.html",
+            b"<p>Nachricht von {shop_name}</p><p>{message}</p>".to_vec(),
+        )
+        .unwrap();
+        assert_eq!(classify(None, &news, None).kind, Kind::Commercial);
+        let receipt = draft::load(
+            &mut sources,
+            "account.html",
+            "<p>Detalles de tu cuenta: {email}, contraseña: {passwd}. {shop_name}</p>"
+                .as_bytes()
+                .to_vec(),
+        )
+        .unwrap();
+        assert_eq!(classify(None, &receipt, None).kind, Kind::Transactional);
     }
 
     #[test]

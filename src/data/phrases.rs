@@ -27,6 +27,7 @@ pub struct Phrases {
     pub reply_attributions: Vec<String>,
     pub greetings: Vec<String>,
     pub reply_instructions: Vec<String>,
+    pub shop_field_words: Vec<String>,
 }
 
 /// NFC-normalised and lower-cased: the form every phrase is compared in. ASCII text, the
@@ -62,6 +63,7 @@ pub fn get() -> &'static Phrases {
             &mut p.reply_attributions,
             &mut p.greetings,
             &mut p.reply_instructions,
+            &mut p.shop_field_words,
         ] {
             for s in list.iter_mut() {
                 *s = normalize(s);
