@@ -13,6 +13,9 @@ pub const DEFAULT_EXTENSIONS: &[&str] = &["eml", "html", "htm", "txt", "msg", "m
 /// order the arguments were given, without repeats.
 pub fn expand(paths: &[PathBuf], extensions: &[String]) -> Result<Vec<PathBuf>, InputError> {
     let mut out = Vec::new();
+    // Repeats across arguments (`bulklint check drafts drafts/*.html`) are dropped in one pass;
+    // a linear scan of `out` per file made thousands of drafts quadratic.
+    let mut seen = std::collections::HashSet::new();
     for path in paths {
         let found = if path.is_file() {
             vec![path.clone()]
@@ -39,7 +42,7 @@ pub fn expand(paths: &[PathBuf], extensions: &[String]) -> Result<Vec<PathBuf>, 
             ));
         }
         for f in found {
-            if !out.contains(&f) {
+            if seen.insert(f.clone()) {
                 out.push(f);
             }
         }

@@ -86,6 +86,9 @@ pub fn run(args: CheckArgs) -> Result<u8, InputError> {
 
     let results: Vec<Result<Outcome, InputError>> = if is_batch {
         vec![check_batch(&run, &drafts[0], args.format)]
+    } else if drafts.len() == 1 {
+        // One draft (the pre-commit and pre-send case): no thread pool to start and tear down.
+        vec![check_one(&run, &drafts[0])]
     } else {
         let progress = progress_bar(args.format, drafts.len());
         let results = drafts
