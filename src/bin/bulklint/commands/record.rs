@@ -4,8 +4,8 @@ use bulklint::app::batch;
 use bulklint::app::options::ConfigSource;
 use bulklint::app::read::{read_all, read_input};
 use bulklint::app::record::{recorded_text, records};
-use bulklint::app::session::ledger_path;
-use bulklint::ledger::{Ledger, Origin};
+use bulklint::app::session::{ledger_path, open_to_record};
+use bulklint::ledger::Origin;
 use bulklint::load::mailbox;
 use bulklint::mailing::assemble;
 use bulklint::InputError;
@@ -16,7 +16,10 @@ use crate::{system_now, EXIT_CLEAN};
 pub fn run(args: RecordArgs) -> Result<u8, InputError> {
     let now = args.now.unwrap_or_else(system_now);
     let path = ledger_path(args.ledger.as_deref())?;
-    let mut ledger = Ledger::open(&path)?;
+    let mut ledger = open_to_record(&path)?;
+    for note in ledger.take_notes() {
+        eprintln!("warning: {note}");
+    }
     let config = ConfigSource::new(args.isolated, args.config.as_deref())?;
     let mut options = config.options_for(&args.draft, &super::sender_flags(&args.sender), None)?;
     let lists = read_all(&args.recipients)?;
