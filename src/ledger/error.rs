@@ -74,7 +74,7 @@ impl fmt::Display for LedgerError {
             ),
             LedgerErrorKind::ReadOnly => write!(
                 f,
-                "{p}: the send ledger cannot be used read-only here ({}). Make the file and its directory writable, or copy the ledger somewhere writable and point --ledger (or BULKLINT_LEDGER) at the copy",
+                "{p}: the send ledger is read-only here ({}). Make the file and its directory writable, or copy the ledger somewhere writable and point --ledger (or BULKLINT_LEDGER) at the copy",
                 self.detail
             ),
             LedgerErrorKind::WrongKey => write!(

@@ -85,9 +85,9 @@ pub enum HistoryState {
     /// No ledger was consulted (none exists, or `--no-ledger`).
     #[default]
     NotUsed,
+    /// The ledger's last 24 hours. A ledger that exists but cannot be read is an input error
+    /// before any check: there is no state for "checked without its history".
     Known(History),
-    /// A ledger was wanted but could not be read; the check runs without history and says so.
-    Unavailable(String),
 }
 
 impl HistoryState {

@@ -22,9 +22,7 @@ pub fn run(args: HistoryArgs) -> Result<u8, InputError> {
         .unwrap_or_default();
     let sends = match open_to_read(&path)? {
         Some(mut ledger) => {
-            for note in ledger.take_notes() {
-                eprintln!("warning: {note}");
-            }
+            super::print_notes(&mut ledger);
             ledger.window(
                 now,
                 args.sender.as_deref().map(str::to_lowercase).as_deref(),

@@ -16,9 +16,7 @@ pub fn import(args: ImportArgs) -> Result<u8, InputError> {
     let path = ledger_path(args.ledger.as_deref())?;
     let (kind, raw) = mailbox::read_mailbox(&args.path)?;
     let mut ledger = open_to_record(&path)?;
-    for note in ledger.take_notes() {
-        eprintln!("warning: {note}");
-    }
+    super::print_notes(&mut ledger);
     let options = Options {
         provider: args.provider.clone(),
         org_domains: args.org_domains.clone(),

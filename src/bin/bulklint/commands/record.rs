@@ -17,9 +17,7 @@ pub fn run(args: RecordArgs) -> Result<u8, InputError> {
     let now = args.now.unwrap_or_else(system_now);
     let path = ledger_path(args.ledger.as_deref())?;
     let mut ledger = open_to_record(&path)?;
-    for note in ledger.take_notes() {
-        eprintln!("warning: {note}");
-    }
+    super::print_notes(&mut ledger);
     let config = ConfigSource::new(args.isolated, args.config.as_deref())?;
     let mut options = config.options_for(&args.draft, &super::sender_flags(&args.sender), None)?;
     let lists = read_all(&args.recipients)?;
