@@ -80,3 +80,29 @@ impl Drop for TempFile {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_published_file_is_whole_private_and_never_replaces_another() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
+        let path = dir.join("a/b/file");
+        let write = |text: &'static str| move |temp: &Path| std::fs::write(temp, text);
+        assert!(publish_new(&path, write("first"), |e| e).unwrap());
+        assert!(!publish_new(&path, write("second"), |e| e).unwrap());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "first");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&path), 0o600);
+            assert_eq!(mode(&dir.join("a/b")), 0o700);
+        }
+        // Nothing is left beside it.
+        let names: Vec<_> = std::fs::read_dir(dir.join("a/b")).unwrap().collect();
+        assert_eq!(names.len(), 1);
+    }
+}
