@@ -49,6 +49,13 @@ pub(super) fn publish_new<E>(
     }
 }
 
+/// The file SQLite keeps beside `path` with this suffix (`-wal`, `-shm`, `-journal`).
+pub(super) fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
 /// A uniquely named, private, empty file beside `target`, removed when dropped (with what
 /// SQLite may have left beside it).
 struct TempFile(PathBuf);
@@ -74,9 +81,7 @@ impl TempFile {
 impl Drop for TempFile {
     fn drop(&mut self) {
         for suffix in ["", "-wal", "-shm", "-journal"] {
-            let mut p = self.0.clone().into_os_string();
-            p.push(suffix);
-            let _ = std::fs::remove_file(PathBuf::from(p));
+            let _ = std::fs::remove_file(sibling(&self.0, suffix));
         }
     }
 }

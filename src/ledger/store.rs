@@ -7,7 +7,7 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OpenFlags, TransactionBehavior};
 
 use super::error::{classify, switch_to_wal, LedgerError, LedgerErrorKind};
-use super::files::publish_new;
+use super::files::{publish_new, sibling};
 use super::key::LedgerKey;
 use super::record::SendRecord;
 use crate::mailing::fingerprint::Fingerprint;
@@ -121,11 +121,7 @@ impl Ledger {
             Some(0) => return Err(empty(path, "0 bytes")),
             Some(_) => {}
         }
-        let ledger = Ledger::writable(path, key, busy_timeout)?;
-        Ok(Ledger {
-            path: path.to_path_buf(),
-            ..ledger
-        })
+        Ledger::writable(path, key, busy_timeout)
     }
 
     /// Opens an existing file (never creating one) for writing and brings it up to date; an
@@ -186,6 +182,14 @@ impl Ledger {
         }
         let conn = match Ledger::read_only(path, false) {
             Err(e) if e.kind != LedgerErrorKind::Corrupt && on_read_only_filesystem(path) => {
+                // Immutable reads skip the `-wal`: sends committed there and not yet copied into
+                // the file would be missed, so such a ledger is refused instead.
+                if existing_size(&sibling(path, "-wal"))?.unwrap_or(0) > 0 {
+                    return Err(LedgerError {
+                        detail: format!("{}; and its -wal file holds sends not yet merged into it, which needs a writable filesystem", e.detail),
+                        ..e
+                    });
+                }
                 Ledger::read_only(path, true)?
             }
             other => other?,
