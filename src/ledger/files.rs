@@ -45,7 +45,12 @@ pub(super) fn publish_new<E>(
     match std::fs::hard_link(&temp.0, path) {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
-        Err(e) => Err(io_error(e)),
+        // A filesystem without hard links (FAT, some network shares): a rename, after looking.
+        // Only two processes creating the same file within microseconds could race here.
+        Err(_) if path.exists() => Ok(false),
+        Err(_) => std::fs::rename(&temp.0, path)
+            .map(|()| true)
+            .map_err(io_error),
     }
 }
 
