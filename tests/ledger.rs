@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-use bulklint::ledger::{self, Ledger, LedgerErrorKind, Origin, SendRecord};
+use bulklint::ledger::{self, Ledger, LedgerErrorKind, LedgerKey, Origin, SendRecord};
 use bulklint::mailing::history::{HistoryState, Scope};
 use bulklint::{Input, Options};
 
@@ -17,14 +17,34 @@ const RULES: &str = "recipient-limit,bulk-from-mailbox,identical-body";
 /// 2025-03-05T09:00:00Z.
 const T0: i64 = 1_741_165_200;
 
-fn bulklint(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("bulklint").unwrap();
+/// The shared secret every run here keys recipient hashes with (the binary through
+/// `BULKLINT_LEDGER_KEY`, the library through [`key`]).
+const SECRET: &str = "a test secret, long enough to be a key";
+
+fn key() -> LedgerKey {
+    LedgerKey::from_secret(SECRET).unwrap()
+}
+
+fn open(path: &Path) -> Ledger {
+    Ledger::open(path, &key()).unwrap()
+}
+
+/// The built binary with a hermetic environment: the ledger, data and configuration directories
+/// and the key all in `dir` or given, nothing from the real home.
+fn bulklint_process(dir: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_bulklint"));
     cmd.current_dir(dir)
         .env("NO_COLOR", "1")
         .env("HOME", dir)
         .env("XDG_DATA_HOME", dir.join("xdg"))
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("BULKLINT_LEDGER_KEY", SECRET)
         .env("BULKLINT_LEDGER", dir.join("ledger.sqlite3"));
     cmd
+}
+
+fn bulklint(dir: &Path) -> Command {
+    Command::from_std(bulklint_process(dir))
 }
 
 fn run(cmd: &mut Command) -> (i32, String, String) {
@@ -288,12 +308,12 @@ fn record(at: i64, n: usize, tag: &str) -> SendRecord {
 fn two_threads_recording_at_once_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ledger.sqlite3");
-    Ledger::open(&path).unwrap();
+    open(&path);
     let writers: Vec<_> = (0..2)
         .map(|w| {
             let path = path.clone();
             std::thread::spawn(move || {
-                let mut ledger = Ledger::open(&path).unwrap();
+                let mut ledger = open(&path);
                 for i in 0..200 {
                     ledger
                         .record(&[record(T0 + i, 3, &format!("t{w}-{i}-"))], T0)
@@ -305,7 +325,7 @@ fn two_threads_recording_at_once_lose_nothing() {
     for w in writers {
         w.join().unwrap();
     }
-    let ledger = Ledger::open(&path).unwrap();
+    let ledger = open(&path);
     assert_eq!(ledger.send_count().unwrap(), 400);
     ledger.integrity_check().unwrap();
 }
@@ -322,7 +342,7 @@ fn child_recorder() {
         .and_then(|c| c.parse().ok())
         .unwrap_or(usize::MAX);
     let tag = std::env::var("BULKLINT_TEST_CHILD_TAG").unwrap_or_default();
-    let mut ledger = Ledger::open(Path::new(&path)).unwrap();
+    let mut ledger = open(Path::new(&path));
     for i in 0..count {
         let ids = ledger
             .record(&[record(T0 + i as i64, 20, &format!("{tag}-{i}-"))], T0)
@@ -380,7 +400,7 @@ fn two_processes_recording_at_once_lose_nothing() {
         assert_eq!(mine.len(), 200);
         ids.extend(mine);
     }
-    let ledger = Ledger::open(&path).unwrap();
+    let ledger = open(&path);
     assert_eq!(ledger.send_count().unwrap(), 400);
     ids.sort_unstable();
     assert_eq!(ledger.send_ids().unwrap(), ids);
@@ -413,7 +433,7 @@ fn a_writer_killed_mid_record_loses_no_committed_send() {
         "the child recorded only {}",
         committed.len()
     );
-    let mut ledger = Ledger::open(&path).unwrap();
+    let mut ledger = open(&path);
     ledger.integrity_check().unwrap();
     let stored = ledger.send_ids().unwrap();
     for id in &committed {
@@ -479,7 +499,7 @@ fn ledger_import_of_an_mbox() {
     );
     assert!(stderr.contains("skipped Sent.mbox:21 (message 3): the Date header `the day after tomorrow` does not parse"), "{stderr}");
 
-    let mut ledger = Ledger::open(&d.join("ledger.sqlite3")).unwrap();
+    let mut ledger = open(&d.join("ledger.sqlite3"));
     let sends = ledger.window(T0 + 3_600, None).unwrap();
     assert_eq!(sends.len(), 1);
     assert_eq!(sends[0].at, T0);
@@ -506,7 +526,7 @@ fn ledger_import_of_the_corpus_mboxes() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut ledger = Ledger::open(&dir.path().join("ledger.sqlite3")).unwrap();
+    let mut ledger = open(&dir.path().join("ledger.sqlite3"));
     for (file, messages) in [
         ("simple.mbox", 3),
         ("unmunged.mbox", 2),
@@ -630,7 +650,7 @@ fn a_batch_of_merged_messages_is_one_send() {
             && stderr.contains("60 recipients (60 external) in 60 messages"),
         "{stderr}"
     );
-    let mut ledger = Ledger::open(&d.join("ledger.sqlite3")).unwrap();
+    let mut ledger = open(&d.join("ledger.sqlite3"));
     let sends = ledger.window(T0 + 4 * 3_600, None).unwrap();
     assert_eq!(
         (sends.len(), sends[0].messages, sends[0].recipients),
@@ -693,59 +713,354 @@ fn an_mbox_file_is_checked_as_a_batch() {
     );
 }
 
-/// A damaged ledger: the check still runs, says the history is missing, and names the file and
-/// the way out; recording fails with exit code 2.
-#[test]
-fn a_corrupt_ledger_is_a_clear_error_and_the_check_still_runs() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+/// Runs `bulklint check` of the newsletter to 80 readers against the ledger in `d`.
+fn check_80(d: &Path) -> (i32, String, String) {
     std::fs::write(d.join("news.eml"), newsletter("Hi there,", BODY)).unwrap();
-    let list = list(d, "list.txt", 0, 600);
-    std::fs::write(d.join("ledger.sqlite3"), "x".repeat(4096)).unwrap();
-    let (code, stdout, stderr) = run(bulklint(d).args([
+    let list = list(d, "list80.txt", 9, 80);
+    run(bulklint(d).args([
         "check",
         "news.eml",
         "-r",
         list.to_str().unwrap(),
         "--select",
         RULES,
-        "--format",
-        "json",
-    ]));
-    assert_eq!(
-        code, 1,
-        "the check itself ran: 600 recipients are over the limits"
-    );
-    assert!(
-        stderr.contains("ledger.sqlite3: the send ledger is damaged or not a ledger"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("bulklint ledger import"), "{stderr}");
-    let doc = json(&stdout);
-    let note = findings(&doc, "recipient-limit")
-        .into_iter()
-        .find(|f| {
-            f["message"]
-                .as_str()
-                .unwrap()
-                .starts_with("the send ledger could not be read")
-        })
-        .expect("the missing history is a finding");
-    assert_eq!(note["severity"], "warning");
-    assert!(note["help"].as_str().unwrap().contains("ledger.sqlite3"));
-    assert!(!findings(&doc, "bulk-from-mailbox").is_empty());
+        "--now",
+        &T0.to_string(),
+    ]))
+}
 
-    let (code, _, stderr) =
-        run(bulklint(d).args(["record", "news.eml", "-r", list.to_str().unwrap()]));
-    assert_eq!(code, 2);
+/// An existing ledger that cannot be used stops the check with exit code 2, naming the file and
+/// the way out: a send is never judged (or recorded) without its history, and the file is left
+/// as it was, never re-created.
+#[test]
+fn an_empty_damaged_or_unusable_ledger_stops_the_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ledger = d.join("ledger.sqlite3");
+
+    // Emptied to 0 bytes: before, silently re-created with no history, and exit 0.
+    std::fs::write(&ledger, "").unwrap();
+    let (code, _, stderr) = check_80(d);
+    assert_eq!(code, 2, "{stderr}");
     assert!(
-        stderr.contains("ledger.sqlite3") && stderr.contains("Move it aside"),
+        stderr.contains("ledger.sqlite3: the send ledger is empty (0 bytes)")
+            && stderr.contains("rm '"),
         "{stderr}"
     );
     let (code, _, stderr) =
         run(bulklint(d).args(["check", "news.eml", "--select", RULES, "--record=always"]));
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("not recorded"), "{stderr}");
+    assert_eq!(
+        std::fs::metadata(&ledger).unwrap().len(),
+        0,
+        "left as it was"
+    );
+
+    // Not a database at all.
+    std::fs::write(&ledger, "x".repeat(4096)).unwrap();
+    let (code, _, stderr) = check_80(d);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("ledger.sqlite3: the send ledger is damaged or not a ledger")
+            && stderr.contains("bulklint ledger import"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(bulklint(d).args(["record", "news.eml", "-r", "list80.txt"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("Move it aside"), "{stderr}");
+
+    // A real ledger with garbage over every page after the first.
+    std::fs::remove_file(&ledger).unwrap();
+    let mut l = open(&ledger);
+    l.record(&[record(T0 - 60, 300, "g")], T0).unwrap();
+    drop(l);
+    let mut bytes = std::fs::read(&ledger).unwrap();
+    let page = usize::from(u16::from_be_bytes([bytes[16], bytes[17]]));
+    assert!(bytes.len() > page, "more than one page");
+    bytes[page..].fill(0xa5);
+    std::fs::write(&ledger, &bytes).unwrap();
+    let (code, _, stderr) = check_80(d);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("damaged"), "{stderr}");
+
+    // Something that cannot be opened as a file (here a directory where the file should be).
+    std::fs::remove_file(&ledger).unwrap();
+    std::fs::create_dir(&ledger).unwrap();
+    let (code, _, stderr) = check_80(d);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("ledger.sqlite3: cannot use the send ledger")
+            && stderr.contains("--ledger"),
+        "{stderr}"
+    );
+}
+
+/// Reading opens the file read-only: a check leaves the ledger byte for byte as it was, and a
+/// ledger that cannot be written refuses a record with exit code 2 (as a non-root user: root
+/// writes through file modes).
+#[test]
+fn a_check_reads_the_ledger_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ledger = d.join("ledger.sqlite3");
+    let mut l = open(&ledger);
+    l.record(&[record(T0 - 60, 450, "r")], T0).unwrap();
+    drop(l);
+    let before = std::fs::read(&ledger).unwrap();
+    let (code, _, stderr) = check_80(d);
+    assert_eq!(code, 1, "450 + 80 is over 500: {stderr}");
+    assert_eq!(std::fs::read(&ledger).unwrap(), before);
+    assert!(
+        !d.join("ledger.sqlite3-wal").exists()
+            || std::fs::metadata(d.join("ledger.sqlite3-wal"))
+                .unwrap()
+                .len()
+                == 0
+    );
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&ledger, std::fs::Permissions::from_mode(0o400)).unwrap();
+        if std::fs::OpenOptions::new()
+            .append(true)
+            .open(&ledger)
+            .is_err()
+        {
+            let (code, _, stderr) = check_80(d);
+            assert_eq!(code, 1, "read-only is enough to check: {stderr}");
+            let (code, _, stderr) =
+                run(bulklint(d).args(["record", "news.eml", "-r", "list80.txt"]));
+            assert_eq!(code, 2, "{stderr}");
+            assert!(stderr.contains("cannot be written"), "{stderr}");
+        }
+    }
+}
+
+/// Hermetic paths for the key file and ledger, without BULKLINT_LEDGER_KEY.
+fn bulklint_with_key_file(d: &Path) -> Command {
+    let mut cmd = bulklint(d);
+    cmd.env_remove("BULKLINT_LEDGER_KEY");
+    cmd
+}
+
+/// A new ledger and its key file are private (0600 in 0700 directories); recipient hashes are
+/// keyed by the key file, not by anything in the ledger; a ledger meets only its own key.
+#[test]
+fn a_new_ledger_is_private_and_keyed_from_outside() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("news.eml"), newsletter("Hi there,", BODY)).unwrap();
+    let list = list(d, "list.txt", 0, 30);
+    let ledger = d.join("new/sub/ledger.sqlite3");
+    let (code, _, stderr) = run(bulklint_with_key_file(d)
+        .env("BULKLINT_LEDGER", &ledger)
+        .args(["record", "news.eml", "-r", list.to_str().unwrap()]));
+    assert_eq!(code, 0, "{stderr}");
+    let key_file = d.join("config/bulklint/ledger.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&ledger), 0o600);
+        assert_eq!(mode(&d.join("new/sub")), 0o700);
+        assert_eq!(mode(&d.join("new")), 0o700);
+        assert_eq!(mode(&key_file), 0o600);
+        assert_eq!(mode(&d.join("config/bulklint")), 0o700);
+    }
+    // The hashes are keyed by the key file's key; the ledger holds no salt.
+    let hex = std::fs::read_to_string(&key_file).unwrap();
+    let mut key = [0u8; 32];
+    for (i, b) in key.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&hex.trim()[2 * i..2 * i + 2], 16).unwrap();
+    }
+    let raw = rusqlite::Connection::open(&ledger).unwrap();
+    let metas: Vec<String> = raw
+        .prepare("SELECT key FROM meta ORDER BY key")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(metas, ["key-check"]);
+    let stored: Vec<Vec<u8>> = raw
+        .prepare("SELECT hash FROM send_recipients")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(stored.len(), 30);
+    let first = bulklint::mailing::history::hash_recipient(&key, "reader0x0@mail0.example");
+    assert!(stored.iter().any(|h| h.as_slice() == first));
+    drop(raw);
+
+    // Another key (a shared secret here) is refused, for reading and for writing.
+    for args in [
+        vec!["check", "news.eml", "-r", "list.txt", "--select", RULES],
+        vec!["record", "news.eml", "-r", "list.txt"],
+    ] {
+        let (code, _, stderr) = run(bulklint(d).env("BULKLINT_LEDGER", &ledger).args(&args));
+        assert_eq!(code, 2, "{stderr}");
+        assert!(
+            stderr.contains("were made with another key") && stderr.contains("BULKLINT_LEDGER_KEY"),
+            "{stderr}"
+        );
+    }
+    // And so is none: the key file gone, a check does not make a new one.
+    std::fs::remove_file(&key_file).unwrap();
+    let (code, _, stderr) = run(bulklint_with_key_file(d)
+        .env("BULKLINT_LEDGER", &ledger)
+        .args(["check", "news.eml", "-r", "list.txt", "--select", RULES]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("no key was found"), "{stderr}");
+    assert!(!key_file.exists());
+}
+
+/// A ledger of schema version 1 (recipient hashes salted by a salt inside the file) is read as it
+/// is, with a note; the first record upgrades it, says how many sends lost their salted hashes,
+/// and keeps every send's counts, so the volume limits still see them.
+#[test]
+fn a_salted_ledger_is_upgraded_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let path = d.join("ledger.sqlite3");
+    {
+        // Version 1 exactly as it shipped: the first migration only.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+             INSERT INTO meta (key, value) VALUES ('recipient-salt', zeroblob(32));
+             CREATE TABLE sends (id INTEGER PRIMARY KEY, sent_at INTEGER NOT NULL, sender TEXT,
+                provider TEXT NOT NULL, recipients INTEGER NOT NULL, internal INTEGER NOT NULL,
+                external INTEGER NOT NULL, messages INTEGER NOT NULL DEFAULT 1,
+                fingerprint TEXT, signature BLOB, subject TEXT, origin TEXT NOT NULL,
+                import_key TEXT UNIQUE, recorded_at INTEGER NOT NULL);
+             CREATE TABLE send_recipients (send_id INTEGER NOT NULL REFERENCES sends (id)
+                ON DELETE CASCADE, hash BLOB NOT NULL, PRIMARY KEY (send_id, hash)) WITHOUT ROWID;
+             PRAGMA journal_mode = WAL;
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO sends (sent_at, sender, provider, recipients, internal, external,
+                origin, recorded_at)
+             VALUES (?1, 'ann@bakery.example', 'microsoft365', 450, 0, 450, 'record', ?1)",
+            [T0 - 60],
+        )
+        .unwrap();
+        let hash = bulklint::mailing::history::hash_recipient(&[0; 32], "reader9x0@mail0.example");
+        conn.execute(
+            "INSERT INTO send_recipients (send_id, hash) VALUES (1, ?1)",
+            [hash.as_slice()],
+        )
+        .unwrap();
+    }
+    // Read as it is: its own salt still counts the overlap, and a note says what is stored.
+    let mut old = Ledger::open_read(&path, Some(&key())).unwrap().unwrap();
+    let notes = old.take_notes();
+    assert!(
+        notes[0].contains("keeps the salt of its recipient hashes in the file"),
+        "{notes:?}"
+    );
+    let history = old.history(T0, Some("ann@bakery.example")).unwrap();
+    assert_eq!(
+        history.sends[0].recipient_hashes,
+        [history.hash("reader9x0@mail0.example")]
+    );
+    drop(old);
+    let (code, _, stderr) = check_80(d);
+    assert_eq!(code, 1, "450 + 80 is over 500 either way: {stderr}");
+    assert!(
+        stderr.contains("warning: ") && stderr.contains("salt"),
+        "{stderr}"
+    );
+
+    // Recording upgrades it, and says so.
+    let (code, _, stderr) = run(bulklint(d).args([
+        "record",
+        "news.eml",
+        "-r",
+        "list80.txt",
+        "--now",
+        &T0.to_string(),
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("upgraded the ledger to recipient hashes keyed outside the file; the salted hashes of 1 earlier send were removed"),
+        "{stderr}"
+    );
+    let mut l = open(&path);
+    assert_eq!(l.schema_version().unwrap(), ledger::SCHEMA_VERSION);
+    let window = l.window(T0, None).unwrap();
+    assert_eq!(
+        window.iter().map(|s| s.external).collect::<Vec<_>>(),
+        [450, 80]
+    );
+    assert!(window[0].recipient_hashes.is_empty());
+    assert_eq!(window[1].recipient_hashes.len(), 80);
+    // The history does not pretend to know how many people the hashless send reached.
+    let (code, stdout, stderr) = run(bulklint(d).args(["history", "--now", &T0.to_string()]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("at least 450 different people"), "{stdout}");
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let salts: i64 = raw
+        .query_row(
+            "SELECT count(*) FROM meta WHERE key = 'recipient-salt'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(salts, 0);
+}
+
+/// Eight `check --record=pass` runs at once, 80 external recipients each, under a limit of 500
+/// external recipients a day: each run's check passes against the history it read, but the
+/// judgement is made again under the write lock, so no more than 500 are ever recorded (six
+/// sends, 480); the others exit 1 and say why.
+#[test]
+fn concurrent_checks_never_record_past_the_daily_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("news.eml"), newsletter("Hi there,", BODY)).unwrap();
+    std::fs::write(
+        d.join("bulklint.toml"),
+        "[limits]\nexternal-per-day = 500\nexternal-per-hour = 10000\nper-message = 1000\n",
+    )
+    .unwrap();
+    let children: Vec<_> = (0..8)
+        .map(|k| {
+            let list = list(d, &format!("list{k}.txt"), k, 80);
+            bulklint_process(d)
+                .args(["check", "news.eml", "-r"])
+                .arg(list)
+                .args(["--select", RULES, "--record=pass", "--now", &T0.to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut recorded = 0;
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        match out.status.code() {
+            Some(0) => {
+                assert!(stderr.contains("recorded in"), "{stderr}");
+                recorded += 1;
+            }
+            Some(1) => assert!(stderr.contains("not recorded"), "{stderr}"),
+            other => panic!("exit {other:?}: {stderr}"),
+        }
+    }
+    let mut l = open(&d.join("ledger.sqlite3"));
+    let external: u64 = l.window(T0, None).unwrap().iter().map(|s| s.external).sum();
+    assert_eq!(
+        (recorded, external),
+        (6, 480),
+        "never past 500, and every send that fits"
+    );
 }
 
 /// Another process holding the write lock past the busy timeout is reported as a lock, with
@@ -754,11 +1069,11 @@ fn a_corrupt_ledger_is_a_clear_error_and_the_check_still_runs() {
 fn a_locked_ledger_is_reported_as_locked() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ledger.sqlite3");
-    Ledger::open(&path).unwrap();
+    open(&path);
     // A second writer mid-record, as another bulklint would be.
     let holder = rusqlite::Connection::open(&path).unwrap();
     holder.execute_batch("BEGIN IMMEDIATE").unwrap();
-    let mut ledger = Ledger::open_with_timeout(&path, Duration::from_millis(200)).unwrap();
+    let mut ledger = Ledger::open_with_timeout(&path, &key(), Duration::from_millis(200)).unwrap();
     let err = ledger.record(&[record(T0, 2, "x")], T0).unwrap_err();
     assert_eq!(err.kind, LedgerErrorKind::Locked);
     assert!(
@@ -776,7 +1091,7 @@ fn a_locked_ledger_is_reported_as_locked() {
 fn schema_is_versioned_and_foreign_files_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sub/dir/ledger.sqlite3");
-    let ledger = Ledger::open(&path).unwrap();
+    let ledger = open(&path);
     assert_eq!(ledger.schema_version().unwrap(), ledger::SCHEMA_VERSION);
     drop(ledger);
     let raw = rusqlite::Connection::open(&path).unwrap();
@@ -784,15 +1099,15 @@ fn schema_is_versioned_and_foreign_files_are_refused() {
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
-    Ledger::open(&path).unwrap();
+    open(&path);
 
     let newer = dir.path().join("newer.sqlite3");
-    Ledger::open(&newer).unwrap();
+    open(&newer);
     rusqlite::Connection::open(&newer)
         .unwrap()
         .pragma_update(None, "user_version", 99)
         .unwrap();
-    let err = Ledger::open(&newer).unwrap_err();
+    let err = Ledger::open(&newer, &key()).unwrap_err();
     assert_eq!(err.kind, LedgerErrorKind::TooNew);
     assert!(err.to_string().contains("newer bulklint"), "{err}");
 
@@ -800,7 +1115,7 @@ fn schema_is_versioned_and_foreign_files_are_refused() {
     let raw = rusqlite::Connection::open(&foreign).unwrap();
     raw.execute_batch("CREATE TABLE notes (x)").unwrap();
     drop(raw);
-    let err = Ledger::open(&foreign).unwrap_err();
+    let err = Ledger::open(&foreign, &key()).unwrap_err();
     assert_eq!(err.kind, LedgerErrorKind::Foreign);
     let raw = rusqlite::Connection::open(&foreign).unwrap();
     let mode: String = raw
@@ -814,7 +1129,7 @@ fn schema_is_versioned_and_foreign_files_are_refused() {
 fn without_a_from_the_providers_sends_count() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ledger.sqlite3");
-    let mut ledger = Ledger::open(&path).unwrap();
+    let mut ledger = open(&path);
     let mut gmail = record(T0, 300, "g");
     gmail.provider = "gmail".into();
     gmail.sender = Some("bob@gmail.com".into());

@@ -1,70 +1,61 @@
-//! The send ledger as one run uses it: opened once, shared by the drafts checked in parallel,
-//! each sender's history read once.
+//! The send ledger as one run uses it: opened once (read-only unless the run records), shared by
+//! the drafts checked in parallel, each sender's history read once. A ledger that exists but
+//! cannot be used stops the run with an input error: no draft is judged without its history.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
-use crate::ledger::{self, Ledger, SendRecord};
-use crate::mailing::history::HistoryState;
+use crate::ledger::{self, Ledger, LedgerKey, Refusal, SendRecord, KEY_ENV};
+use crate::mailing::history::{History, HistoryState};
 use crate::model::error::InputError;
 
 /// What a run says about the ledger besides its findings; the binary prints these.
 pub type Warnings = Vec<String>;
 
 pub struct LedgerSession {
-    path: Option<PathBuf>,
     ledger: Option<Mutex<Ledger>>,
-    /// Why it could not be opened, when it could not: every check says so.
-    problem: Option<String>,
     /// Histories already read, by sender: a tree of templates without From reads it once.
     cache: Mutex<HashMap<Option<String>, HistoryState>>,
     warnings: Mutex<Warnings>,
 }
 
 impl LedgerSession {
-    /// Opens the ledger a check reads: the given or default file when it exists, created when
-    /// the run records. A ledger that cannot be read is a warning here and in each check.
-    pub fn open(flag: Option<&Path>, disabled: bool, write: bool) -> LedgerSession {
+    /// Opens the ledger a check reads: the given or default file, read-only, when it exists;
+    /// created when the run records (`write`). An existing ledger that cannot be used is an error.
+    pub fn open(
+        flag: Option<&Path>,
+        disabled: bool,
+        write: bool,
+    ) -> Result<LedgerSession, InputError> {
         let mut session = LedgerSession {
-            path: None,
             ledger: None,
-            problem: None,
             cache: Mutex::default(),
             warnings: Mutex::default(),
         };
         if disabled {
-            return session;
+            return Ok(session);
         }
-        let Some(path) = flag.map(Path::to_path_buf).or_else(ledger::default_path) else {
-            if write {
-                let problem = "no data directory for the send ledger (no home directory?); pass --ledger PATH or set BULKLINT_LEDGER".to_string();
-                session.warn(problem.clone());
-                session.problem = Some(problem);
-            }
-            return session;
+        let path = match ledger_path(flag) {
+            Ok(path) => path,
+            // Without a home there is no default ledger, so nothing to read.
+            Err(_) if !write => return Ok(session),
+            Err(e) => return Err(e),
         };
-        let opened = if write {
-            Ledger::open(&path).map(Some)
+        let ledger = if write {
+            Some(open_to_record(&path)?)
         } else {
-            Ledger::open_existing(&path)
+            open_to_read(&path)?
         };
-        match opened {
-            Ok(ledger) => session.ledger = ledger.map(Mutex::new),
-            Err(e) => {
-                session.warn(format!("{e}; checking without the last 24 hours"));
-                session.problem = Some(e.to_string());
-            }
+        if let Some(mut ledger) = ledger {
+            session
+                .warnings
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend(ledger.take_notes());
+            session.ledger = Some(Mutex::new(ledger));
         }
-        session.path = Some(path);
-        session
-    }
-
-    fn warn(&self, text: String) {
-        self.warnings
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(text);
+        Ok(session)
     }
 
     /// The warnings gathered so far, emptied.
@@ -72,46 +63,25 @@ impl LedgerSession {
         std::mem::take(&mut self.warnings.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
-    /// The last 24 hours before `now` for `sender` (all of the provider's sends without one).
-    pub fn history(&self, sender: Option<&str>, now: i64) -> HistoryState {
-        if let Some(problem) = &self.problem {
-            return HistoryState::Unavailable(problem.clone());
-        }
+    /// The last 24 hours before `now` for `sender` (all of the provider's sends without one);
+    /// an error when the ledger cannot be read.
+    pub fn history(&self, sender: Option<&str>, now: i64) -> Result<HistoryState, InputError> {
         let Some(ledger) = &self.ledger else {
-            return HistoryState::NotUsed;
+            return Ok(HistoryState::NotUsed);
         };
         let key = sender.map(str::to_lowercase);
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(known) = cache.get(&key) {
-            return known.clone();
+            return Ok(known.clone());
         }
         let mut ledger = ledger.lock().unwrap_or_else(PoisonError::into_inner);
-        let state = match ledger.history(now, sender) {
-            Ok(h) => HistoryState::Known(h),
-            Err(e) => {
-                self.warn(format!("{e}; checking without the last 24 hours"));
-                HistoryState::Unavailable(e.to_string())
-            }
-        };
+        let state = HistoryState::Known(ledger.history(now, sender)?);
         cache.insert(key, state.clone());
-        state
+        Ok(state)
     }
 
-    /// Whether records can be written: an error naming the ledger's problem when not.
+    /// The ledger records are written to: an error when none is open.
     pub fn ready(&self) -> Result<&Mutex<Ledger>, InputError> {
-        if let Some(problem) = &self.problem {
-            return Err(InputError::new(
-                self.path
-                    .as_ref()
-                    .map_or_else(|| "ledger".to_string(), |p| p.display().to_string()),
-                format!(
-                    "not recorded: {}",
-                    problem
-                        .split_once(": ")
-                        .map_or(problem.as_str(), |(_, rest)| rest)
-                ),
-            ));
-        }
         self.ledger
             .as_ref()
             .ok_or_else(|| InputError::new("ledger", "not recorded: no ledger is open"))
@@ -122,6 +92,20 @@ impl LedgerSession {
         let mut l = self.ready()?.lock().unwrap_or_else(PoisonError::into_inner);
         l.record(records, now)?;
         Ok(l.path().to_path_buf())
+    }
+
+    /// Writes records unless `judge`, given the history of `sender` at `now` as it stands under
+    /// the ledger's write lock, refuses (see [`Ledger::record_if`]).
+    pub fn record_if(
+        &self,
+        records: &[SendRecord],
+        now: i64,
+        sender: Option<&str>,
+        judge: impl FnOnce(History) -> Option<Refusal>,
+    ) -> Result<Result<PathBuf, Refusal>, InputError> {
+        let mut l = self.ready()?.lock().unwrap_or_else(PoisonError::into_inner);
+        let written = l.record_if(records, now, now, sender, judge)?;
+        Ok(written.map(|_| l.path().to_path_buf()))
     }
 }
 
@@ -135,4 +119,47 @@ pub fn ledger_path(flag: Option<&Path>) -> Result<PathBuf, InputError> {
                 "no data directory (no home directory?); pass --ledger PATH or set BULKLINT_LEDGER",
             )
         })
+}
+
+/// Opens the ledger at `path` to record in it, with its key: created when missing, with a new
+/// key file when there is none.
+pub fn open_to_record(path: &Path) -> Result<Ledger, InputError> {
+    let key = ledger_key(true)?.ok_or_else(|| {
+        InputError::new(
+            "ledger",
+            format!("no configuration directory for the ledger's key file (no home directory?); set {KEY_ENV} to a long random secret"),
+        )
+    })?;
+    Ok(Ledger::open(path, &key)?)
+}
+
+/// Opens the ledger at `path` read-only, with its key; `None` when there is no ledger yet.
+pub fn open_to_read(path: &Path) -> Result<Option<Ledger>, InputError> {
+    // No ledger, no key to look for.
+    if matches!(std::fs::metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound) {
+        return Ok(None);
+    }
+    Ok(Ledger::open_read(path, ledger_key(false)?.as_ref())?)
+}
+
+/// Where the key of recipient hashes comes from: `BULKLINT_LEDGER_KEY` (a secret shared by the
+/// users of one ledger) or the key file in the configuration directory, created when a run
+/// records and there is none. `None` when there is neither and nothing is written.
+fn ledger_key(write: bool) -> Result<Option<LedgerKey>, InputError> {
+    if let Some(secret) = std::env::var_os(KEY_ENV) {
+        let secret = secret
+            .into_string()
+            .map_err(|_| InputError::new(KEY_ENV, "the secret is not valid UTF-8"))?;
+        return LedgerKey::from_secret(&secret)
+            .map(Some)
+            .map_err(|e| InputError::new(KEY_ENV, e));
+    }
+    let Some(path) = ledger::default_key_path() else {
+        return Ok(None);
+    };
+    Ok(if write {
+        Some(LedgerKey::load_or_create(&path)?)
+    } else {
+        LedgerKey::load(&path)?
+    })
 }

@@ -20,6 +20,14 @@ pub enum LedgerErrorKind {
     Foreign,
     /// Cannot create, open, read or write the file.
     Io,
+    /// An existing file of 0 bytes (or an SQLite file without a schema): its history is gone.
+    Empty,
+    /// The file (or, for a WAL file, its directory) cannot be written where writing is needed.
+    ReadOnly,
+    /// The recipient hashes were keyed with another secret than the one given, or none was.
+    WrongKey,
+    /// The key file (named in `path`) cannot be read, created or parsed.
+    KeyFile,
 }
 
 /// A ledger that cannot be used, with the file and what to do about it.
@@ -54,7 +62,31 @@ impl fmt::Display for LedgerError {
                 "{p}: an SQLite database, but not a bulklint send ledger ({}); point --ledger at a new file",
                 self.detail
             ),
-            LedgerErrorKind::Io => write!(f, "{p}: cannot use the send ledger: {}", self.detail),
+            LedgerErrorKind::Io => write!(
+                f,
+                "{p}: cannot use the send ledger: {}. Check the file's owner and permissions (bulklint makes it readable by its owner only), or point --ledger (or BULKLINT_LEDGER) at another file",
+                self.detail
+            ),
+            LedgerErrorKind::Empty => write!(
+                f,
+                "{p}: the send ledger is empty ({}): its history is gone, and a send cannot be judged without it. Restore the file from a backup; or, to start again, remove it (`rm '{p}'`) and rebuild it from your Sent folder with `bulklint ledger import SENT.mbox`",
+                self.detail
+            ),
+            LedgerErrorKind::ReadOnly => write!(
+                f,
+                "{p}: the send ledger is read-only here ({}). Make the file and its directory writable, or copy the ledger somewhere writable and point --ledger (or BULKLINT_LEDGER) at the copy",
+                self.detail
+            ),
+            LedgerErrorKind::WrongKey => write!(
+                f,
+                "{p}: the recipient hashes in this send ledger were made with another key ({}). Give bulklint the key it was made with: for a shared ledger set BULKLINT_LEDGER_KEY to its secret, otherwise restore the key file (ledger.key in bulklint's configuration directory, ~/.config/bulklint on Linux); or start a new ledger with --ledger NEW-FILE",
+                self.detail
+            ),
+            LedgerErrorKind::KeyFile => write!(
+                f,
+                "{p}: cannot use the send ledger's key file: {}. Restore it from a backup, or set BULKLINT_LEDGER_KEY; a new key cannot read the hashes of an existing ledger",
+                self.detail
+            ),
         }
     }
 }
@@ -77,6 +109,7 @@ pub(super) fn classify(path: &Path, e: &rusqlite::Error) -> LedgerError {
     let kind = match e.sqlite_error_code() {
         _ if is_busy(e) => LedgerErrorKind::Locked,
         Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => LedgerErrorKind::Corrupt,
+        Some(ErrorCode::ReadOnly) => LedgerErrorKind::ReadOnly,
         _ => LedgerErrorKind::Io,
     };
     let detail = match kind {

@@ -4,9 +4,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{params, Connection, TransactionBehavior};
+use rusqlite::{params, Connection, OpenFlags, TransactionBehavior};
 
 use super::error::{classify, switch_to_wal, LedgerError, LedgerErrorKind};
+use super::files::{publish_new, sibling};
+use super::key::LedgerKey;
 use super::record::SendRecord;
 use crate::mailing::fingerprint::Fingerprint;
 use crate::mailing::history::{hash_recipient, History, PastSend, Scope};
@@ -14,7 +16,7 @@ use crate::mailing::minhash::Signature;
 use crate::model::format::DAY;
 
 /// The schema this build writes; `PRAGMA user_version` holds the file's.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// How long a writer waits for another to finish before the ledger counts as locked. A record
 /// takes milliseconds; minutes of waiting mean something is stuck.
@@ -55,7 +57,16 @@ const MIGRATIONS: &[&str] = &[
         hash BLOB NOT NULL,
         PRIMARY KEY (send_id, hash)
     ) WITHOUT ROWID;",
+    // 1 → 2: recipient hashes keyed with a secret kept outside the file. The salted hashes of
+    // version 1 could be tested against candidate addresses by anyone who could read the file
+    // (the salt sat beside them); they cannot be re-keyed without the addresses, so they go, with
+    // the salt. Counts, times and bodies stay. The key's check value is written by `migrate`.
+    "DELETE FROM send_recipients;
+    DELETE FROM meta WHERE key = 'recipient-salt';",
 ];
+
+/// The version whose recipient hashes are salted by a salt inside the file.
+const SALTED_VERSION: i64 = 1;
 
 /// The default ledger file: `ledger.sqlite3` in the user's data directory
 /// (`~/.local/share/bulklint` on Linux, `~/Library/Application Support/bulklint` on macOS,
@@ -68,7 +79,10 @@ pub fn default_path() -> Option<PathBuf> {
 pub struct Ledger {
     conn: Connection,
     path: PathBuf,
-    salt: [u8; 32],
+    /// The key of recipient hashes: the outside key, or a version 1 file's own salt (read-only).
+    key: [u8; 32],
+    /// What opening did or found that the user should hear about (an upgrade, an old format).
+    notes: Vec<String>,
 }
 
 impl fmt::Debug for Ledger {
@@ -79,64 +93,157 @@ impl fmt::Debug for Ledger {
     }
 }
 
+/// What the ledger says when a guarded record is refused.
+pub type Refusal = String;
+
 impl Ledger {
-    /// Opens the ledger at `path`, creating it (and its directory) when missing, and brings its
-    /// schema up to date.
-    pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
-        Ledger::open_with_timeout(path, BUSY_TIMEOUT)
+    /// Opens the ledger at `path` to record in it, creating it when missing (`0600`, missing
+    /// directories `0700`), and brings its schema up to date. An existing file that is empty,
+    /// damaged, someone else's, keyed with another key or not writable is an error: a ledger is
+    /// never silently re-created.
+    pub fn open(path: &Path, key: &LedgerKey) -> Result<Ledger, LedgerError> {
+        Ledger::open_with_timeout(path, key, BUSY_TIMEOUT)
     }
 
     /// [`Ledger::open`] with another wait for a busy file (tests use a short one).
-    pub fn open_with_timeout(path: &Path, busy_timeout: Duration) -> Result<Ledger, LedgerError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| LedgerError {
-                path: path.display().to_string(),
-                kind: LedgerErrorKind::Io,
-                detail: format!("cannot create the directory {}: {e}", dir.display()),
-            })?;
+    pub fn open_with_timeout(
+        path: &Path,
+        key: &LedgerKey,
+        busy_timeout: Duration,
+    ) -> Result<Ledger, LedgerError> {
+        match existing_size(path)? {
+            // Made here or by another process meanwhile: either way a whole ledger is there.
+            None => drop(publish_new(
+                path,
+                |temp| Ledger::writable(temp, key, busy_timeout).map(drop),
+                |e| io_error(path, &format!("cannot create it: {e}")),
+            )?),
+            Some(0) => return Err(empty(path, "0 bytes")),
+            Some(_) => {}
         }
+        Ledger::writable(path, key, busy_timeout)
+    }
+
+    /// Opens an existing file (never creating one) for writing and brings it up to date; an
+    /// empty file gets the schema (only a new ledger's private file is passed in empty).
+    fn writable(
+        path: &Path,
+        key: &LedgerKey,
+        busy_timeout: Duration,
+    ) -> Result<Ledger, LedgerError> {
         let err = |e: rusqlite::Error| classify(path, &e);
-        let mut conn = Connection::open(path).map_err(err)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(path, flags).map_err(err)?;
+        if conn.is_readonly(rusqlite::MAIN_DB).map_err(err)? {
+            return Err(LedgerError {
+                path: path.display().to_string(),
+                kind: LedgerErrorKind::ReadOnly,
+                detail: "the file cannot be written, and recording a send writes it".into(),
+            });
+        }
         conn.busy_timeout(busy_timeout).map_err(err)?;
         // Someone else's database is refused before anything is written to it (the journal
         // mode below is stored in the file). Version and tables are read in one snapshot:
         // another bulklint creating the schema in between is not someone else's database.
         let snapshot = conn.transaction().map_err(err)?;
-        let version: i64 = snapshot
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(err)?;
+        let version = user_version(&snapshot).map_err(err)?;
         if version == 0 {
-            foreign_tables(&snapshot).map_err(|e| match e {
-                Ok(tables) => LedgerError {
-                    path: path.display().to_string(),
-                    kind: LedgerErrorKind::Foreign,
-                    detail: format!("it has the tables {}", tables.join(", ")),
-                },
-                Err(e) => classify(path, &e),
-            })?;
+            refuse_foreign(&snapshot, path)?;
         }
         snapshot.finish().map_err(err)?;
         // WAL: readers never block the writer and a killed writer leaves the last committed
-        // state. FULL: a committed send survives power loss too, not only a crash.
+        // state. FULL: a committed send survives power loss too, not only a crash. Secure
+        // delete: removed hashes are overwritten, not left in free pages.
         switch_to_wal(&conn, busy_timeout).map_err(err)?;
-        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
-            .map_err(err)?;
+        conn.execute_batch(
+            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
+        )
+        .map_err(err)?;
         let mut ledger = Ledger {
             conn,
             path: path.to_path_buf(),
-            salt: [0; 32],
+            key: *key.bytes(),
+            notes: Vec::new(),
         };
-        ledger.migrate()?;
-        ledger.salt = ledger.read_salt()?;
+        ledger.migrate(key)?;
+        ledger.verify_key(Some(key))?;
         Ok(ledger)
     }
 
-    /// Opens the ledger when the file exists; `Ok(None)` when it does not (nothing recorded yet).
-    pub fn open_existing(path: &Path) -> Result<Option<Ledger>, LedgerError> {
-        if path.exists() {
-            Ledger::open(path).map(Some)
+    /// Opens the ledger at `path` to read it, without writing anything (`Ok(None)` when there is
+    /// no file: nothing was recorded yet). `key` is the outside key; a version 1 file is read
+    /// with its own salt and a note says it is upgraded at the next record. A WAL file on a
+    /// read-only filesystem is opened immutable: nobody can be writing it.
+    pub fn open_read(path: &Path, key: Option<&LedgerKey>) -> Result<Option<Ledger>, LedgerError> {
+        match existing_size(path)? {
+            None => return Ok(None),
+            Some(0) => return Err(empty(path, "0 bytes")),
+            Some(_) => {}
+        }
+        let conn = match Ledger::read_only(path, false) {
+            Err(e) if e.kind != LedgerErrorKind::Corrupt && on_read_only_filesystem(path) => {
+                // Immutable reads skip the `-wal`: sends committed there and not yet copied into
+                // the file would be missed, so such a ledger is refused instead.
+                if existing_size(&sibling(path, "-wal"))?.unwrap_or(0) > 0 {
+                    return Err(LedgerError {
+                        detail: format!("{}; and its -wal file holds sends not yet merged into it, which needs a writable filesystem", e.detail),
+                        ..e
+                    });
+                }
+                Ledger::read_only(path, true)?
+            }
+            other => other?,
+        };
+        let err = |e: rusqlite::Error| classify(path, &e);
+        let version = user_version(&conn).map_err(err)?;
+        if version == 0 {
+            refuse_foreign(&conn, path)?;
+            return Err(empty(path, "an SQLite file without the ledger's tables"));
+        }
+        if version > SCHEMA_VERSION {
+            return Err(too_new(path, version));
+        }
+        let mut ledger = Ledger {
+            conn,
+            path: path.to_path_buf(),
+            key: key.map_or([0; 32], |k| *k.bytes()),
+            notes: Vec::new(),
+        };
+        if version == SALTED_VERSION {
+            ledger.key = ledger.read_salt()?;
+            ledger.notes.push(format!(
+                "{}: this ledger keeps the salt of its recipient hashes in the file itself, so whoever can read the file can test addresses against them; the next send recorded upgrades it to a key kept outside the file (the salted hashes are removed then; counts, times and bodies stay)",
+                path.display()
+            ));
         } else {
-            Ok(None)
+            ledger.verify_key(key)?;
+        }
+        Ok(Some(ledger))
+    }
+
+    /// A read-only connection that has read the file's header (so an unusable file fails here).
+    fn read_only(path: &Path, immutable: bool) -> Result<Connection, LedgerError> {
+        let err = |e: rusqlite::Error| classify(path, &e);
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = if immutable {
+            flags |= OpenFlags::SQLITE_OPEN_URI;
+            Connection::open_with_flags(format!("file:{}?immutable=1", uri_path(path)), flags)
+        } else {
+            Connection::open_with_flags(path, flags)
+        }
+        .map_err(err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
+        match user_version(&conn) {
+            Ok(_) => Ok(conn),
+            // A WAL file needs its `-shm` beside it, created on first read.
+            Err(e) if matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)) => {
+                Err(LedgerError {
+                    path: path.display().to_string(),
+                    kind: LedgerErrorKind::ReadOnly,
+                    detail: format!("{e}: a WAL-mode SQLite file is read through a `-shm` file beside it, which cannot be created in that directory"),
+                })
+            }
+            Err(e) => Err(err(e)),
         }
     }
 
@@ -144,18 +251,19 @@ impl Ledger {
         &self.path
     }
 
+    /// What opening did or found that the user should hear about, emptied.
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
+    }
+
     fn err(&self, e: rusqlite::Error) -> LedgerError {
         classify(&self.path, &e)
     }
 
-    fn migrate(&mut self) -> Result<(), LedgerError> {
+    fn migrate(&mut self, key: &LedgerKey) -> Result<(), LedgerError> {
         let path = self.path.clone();
         let err = |e: rusqlite::Error| classify(&path, &e);
-        let version: i64 = self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(err)?;
-        if version == SCHEMA_VERSION {
+        if user_version(&self.conn).map_err(err)? == SCHEMA_VERSION {
             return Ok(());
         }
         // Another process may be migrating too: take the write lock, then look again.
@@ -163,28 +271,23 @@ impl Ledger {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(err)?;
-        let version: i64 = tx
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(err)?;
+        let version = user_version(&tx).map_err(err)?;
         if version > SCHEMA_VERSION {
-            return Err(LedgerError {
-                path: path.display().to_string(),
-                kind: LedgerErrorKind::TooNew,
-                detail: format!(
-                    "schema version {version}; this bulklint knows up to {SCHEMA_VERSION}"
-                ),
-            });
+            return Err(too_new(&path, version));
         }
         if version == 0 {
-            foreign_tables(&tx).map_err(|e| match e {
-                Ok(tables) => LedgerError {
-                    path: path.display().to_string(),
-                    kind: LedgerErrorKind::Foreign,
-                    detail: format!("it has the tables {}", tables.join(", ")),
-                },
-                Err(e) => classify(&path, &e),
-            })?;
+            refuse_foreign(&tx, &path)?;
         }
+        let rekeyed: i64 = if version == SALTED_VERSION {
+            tx.query_row(
+                "SELECT count(DISTINCT send_id) FROM send_recipients",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(err)?
+        } else {
+            0
+        };
         for (from, sql) in MIGRATIONS
             .iter()
             .enumerate()
@@ -194,7 +297,51 @@ impl Ledger {
             tx.pragma_update(None, "user_version", from as i64 + 1)
                 .map_err(err)?;
         }
-        tx.commit().map_err(err)
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('key-check', ?1) ON CONFLICT (key) DO NOTHING",
+            [key.check_value()],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)?;
+        if version == SALTED_VERSION {
+            self.notes.push(format!(
+                "{}: upgraded the ledger to recipient hashes keyed outside the file; the salted hashes of {rekeyed} earlier send{} were removed (they could be tested against addresses by whoever read the file). Their counts, times and bodies are kept, so volume and body checks are unchanged; recipient overlaps are counted for sends recorded from now on",
+                path.display(),
+                if rekeyed == 1 { "" } else { "s" }
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuses a key the file's hashes were not made with (or none, when they need one).
+    fn verify_key(&self, key: Option<&LedgerKey>) -> Result<(), LedgerError> {
+        let stored: Option<Vec<u8>> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'key-check'", [], |r| {
+                r.get(0)
+            })
+            .map(Some)
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(self.err(e)),
+            })?;
+        let wrong = |detail: &str| LedgerError {
+            path: self.path.display().to_string(),
+            kind: LedgerErrorKind::WrongKey,
+            detail: detail.into(),
+        };
+        match (stored, key) {
+            (Some(stored), Some(key)) if stored == key.check_value() => Ok(()),
+            (Some(_), Some(_)) => Err(wrong("the key given is not the ledger's")),
+            (Some(_), None) => Err(wrong(
+                "no key was found: BULKLINT_LEDGER_KEY is unset and there is no key file",
+            )),
+            (None, _) => Err(LedgerError {
+                path: self.path.display().to_string(),
+                kind: LedgerErrorKind::Corrupt,
+                detail: "the record of its key is missing".into(),
+            }),
+        }
     }
 
     fn read_salt(&self) -> Result<[u8; 32], LedgerError> {
@@ -220,13 +367,53 @@ impl Ledger {
         records: &[SendRecord],
         recorded_at: i64,
     ) -> Result<Vec<Option<i64>>, LedgerError> {
+        self.record_unless(records, recorded_at, |_| Ok(None))
+            .map(|written| written.unwrap_or_default())
+    }
+
+    /// Writes sends as [`Ledger::record`] does, after `judge` has looked at the history of
+    /// `sender` (see [`Ledger::history`]) at `now` as it stands under the write lock: no other
+    /// process can record between the judgement and the write. `Ok(Err(refusal))`, with nothing
+    /// written, when `judge` refuses.
+    pub fn record_if(
+        &mut self,
+        records: &[SendRecord],
+        recorded_at: i64,
+        now: i64,
+        sender: Option<&str>,
+        judge: impl FnOnce(History) -> Option<Refusal>,
+    ) -> Result<Result<Vec<Option<i64>>, Refusal>, LedgerError> {
+        let path = self.path.display().to_string();
+        let key = self.key;
+        let refused = std::cell::RefCell::new(None);
+        let written = self.record_unless(records, recorded_at, |tx| {
+            let history = history_of(tx, &path, key, now, sender)?;
+            let refusal = judge(history);
+            let stop = refusal.is_some();
+            *refused.borrow_mut() = refusal;
+            Ok(stop.then_some(()))
+        })?;
+        Ok(written.ok_or_else(|| refused.into_inner().unwrap_or_default()))
+    }
+
+    /// The one write path: under `BEGIN IMMEDIATE`, asks `stop` first (`Some` rolls back and
+    /// returns `None`), then inserts every record and commits.
+    fn record_unless(
+        &mut self,
+        records: &[SendRecord],
+        recorded_at: i64,
+        stop: impl FnOnce(&Connection) -> Result<Option<()>, LedgerError>,
+    ) -> Result<Option<Vec<Option<i64>>>, LedgerError> {
         let path = self.path.clone();
         let err = |e: rusqlite::Error| classify(&path, &e);
-        let salt = self.salt;
+        let key = self.key;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(err)?;
+        if stop(&tx)?.is_some() {
+            return Ok(None);
+        }
         let mut ids = Vec::with_capacity(records.len());
         {
             let mut insert = tx
@@ -267,90 +454,41 @@ impl Ledger {
                 let id = tx.last_insert_rowid();
                 for a in &r.addresses {
                     insert_hash
-                        .execute(params![id, hash_recipient(&salt, a).as_slice()])
+                        .execute(params![id, hash_recipient(&key, a).as_slice()])
                         .map_err(err)?;
                 }
                 ids.push(Some(id));
             }
         }
         tx.commit().map_err(err)?;
-        Ok(ids)
+        Ok(Some(ids))
     }
 
     /// The sends with `now - DAY < sent_at <= now`, oldest first, of one sender or of all.
     pub fn window(&mut self, now: i64, sender: Option<&str>) -> Result<Vec<PastSend>, LedgerError> {
-        let path = self.path.clone();
-        let err = |e: rusqlite::Error| classify(&path, &e);
+        let path = self.path.display().to_string();
         // One read transaction: a consistent snapshot even while another process records.
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Deferred)
-            .map_err(err)?;
-        let mut sends = {
-            let mut stmt = tx
-                .prepare_cached(
-                    "SELECT id, sent_at, sender, provider, recipients, internal, external, messages,
-                            fingerprint, signature, subject
-                     FROM sends
-                     WHERE sent_at > ?1 AND sent_at <= ?2 AND (?3 IS NULL OR sender = ?3)
-                     ORDER BY sent_at, id",
-                )
-                .map_err(err)?;
-            let rows = stmt
-                .query_map(params![now - DAY, now, sender], |r| {
-                    let at: i64 = r.get(1)?;
-                    let signature: Option<Vec<u8>> = r.get(9)?;
-                    Ok(PastSend {
-                        id: r.get(0)?,
-                        at,
-                        until: at + DAY,
-                        sender: r.get(2)?,
-                        provider: r.get(3)?,
-                        recipients: to_u64(r.get(4)?),
-                        internal: to_u64(r.get(5)?),
-                        external: to_u64(r.get(6)?),
-                        messages: to_u64(r.get(7)?),
-                        fingerprint: r.get::<_, Option<String>>(8)?.map(Fingerprint),
-                        signature: signature.as_deref().and_then(Signature::from_bytes),
-                        subject: r.get(10)?,
-                        recipient_hashes: Vec::new(),
-                    })
-                })
-                .map_err(err)?;
-            rows.collect::<Result<Vec<_>, _>>().map_err(err)?
-        };
-        {
-            let mut stmt = tx
-                .prepare_cached("SELECT hash FROM send_recipients WHERE send_id = ?1 ORDER BY hash")
-                .map_err(err)?;
-            for s in &mut sends {
-                let hashes = stmt
-                    .query_map([s.id], |r| r.get::<_, Vec<u8>>(0))
-                    .map_err(err)?
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(err)?;
-                s.recipient_hashes = hashes
-                    .into_iter()
-                    .filter_map(|h| h.try_into().ok())
-                    .collect();
-            }
-        }
-        tx.commit().map_err(err)?;
+            .map_err(|e| classify(Path::new(&path), &e))?;
+        let sends = read_window(&tx, &path, now, sender)?;
+        tx.commit().map_err(|e| classify(Path::new(&path), &e))?;
         Ok(sends)
     }
 
     /// The history a check of a send from `sender` (or, with `None`, from a draft without a
     /// From: every sender, narrowed to the provider later) at `now` reads.
     pub fn history(&mut self, now: i64, sender: Option<&str>) -> Result<History, LedgerError> {
-        let sender = sender.map(|s| s.trim().to_lowercase());
-        let sends = self.window(now, sender.as_deref())?;
-        Ok(History {
-            ledger: self.path.display().to_string(),
-            now,
-            scope: sender.map_or(Scope::Provider, Scope::Sender),
-            sends,
-            salt: self.salt,
-        })
+        let path = self.path.display().to_string();
+        let key = self.key;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(|e| classify(Path::new(&path), &e))?;
+        let history = history_of(&tx, &path, key, now, sender)?;
+        tx.commit().map_err(|e| classify(Path::new(&path), &e))?;
+        Ok(history)
     }
 
     /// How many sends the ledger holds in all.
@@ -389,14 +527,166 @@ impl Ledger {
 
     /// The schema version of the file (`PRAGMA user_version`).
     pub fn schema_version(&self) -> Result<i64, LedgerError> {
-        self.conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| self.err(e))
+        user_version(&self.conn).map_err(|e| self.err(e))
     }
 
-    /// The recipient salt, for hashing a send's recipients the way the ledger does.
-    pub fn salt(&self) -> [u8; 32] {
-        self.salt
+    /// The key recipient hashes are made with, for hashing a send's recipients the way the
+    /// ledger does.
+    pub fn recipient_key(&self) -> [u8; 32] {
+        self.key
+    }
+}
+
+/// The history of `sender` at `now`, read on `conn` (inside the caller's transaction).
+fn history_of(
+    conn: &Connection,
+    path: &str,
+    key: [u8; 32],
+    now: i64,
+    sender: Option<&str>,
+) -> Result<History, LedgerError> {
+    let sender = sender.map(|s| s.trim().to_lowercase());
+    let sends = read_window(conn, path, now, sender.as_deref())?;
+    Ok(History {
+        ledger: path.to_string(),
+        now,
+        scope: sender.map_or(Scope::Provider, Scope::Sender),
+        sends,
+        key,
+    })
+}
+
+/// The sends with `now - DAY < sent_at <= now`, oldest first, read on `conn`.
+fn read_window(
+    conn: &Connection,
+    path: &str,
+    now: i64,
+    sender: Option<&str>,
+) -> Result<Vec<PastSend>, LedgerError> {
+    let err = |e: rusqlite::Error| classify(Path::new(path), &e);
+    let mut sends = {
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT id, sent_at, sender, provider, recipients, internal, external, messages,
+                        fingerprint, signature, subject
+                 FROM sends
+                 WHERE sent_at > ?1 AND sent_at <= ?2 AND (?3 IS NULL OR sender = ?3)
+                 ORDER BY sent_at, id",
+            )
+            .map_err(err)?;
+        let rows = stmt
+            .query_map(params![now - DAY, now, sender], |r| {
+                let at: i64 = r.get(1)?;
+                let signature: Option<Vec<u8>> = r.get(9)?;
+                Ok(PastSend {
+                    id: r.get(0)?,
+                    at,
+                    until: at + DAY,
+                    sender: r.get(2)?,
+                    provider: r.get(3)?,
+                    recipients: to_u64(r.get(4)?),
+                    internal: to_u64(r.get(5)?),
+                    external: to_u64(r.get(6)?),
+                    messages: to_u64(r.get(7)?),
+                    fingerprint: r.get::<_, Option<String>>(8)?.map(Fingerprint),
+                    signature: signature.as_deref().and_then(Signature::from_bytes),
+                    subject: r.get(10)?,
+                    recipient_hashes: Vec::new(),
+                })
+            })
+            .map_err(err)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(err)?
+    };
+    let mut stmt = conn
+        .prepare_cached("SELECT hash FROM send_recipients WHERE send_id = ?1 ORDER BY hash")
+        .map_err(err)?;
+    for s in &mut sends {
+        let hashes = stmt
+            .query_map([s.id], |r| r.get::<_, Vec<u8>>(0))
+            .map_err(err)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(err)?;
+        s.recipient_hashes = hashes
+            .into_iter()
+            .filter_map(|h| h.try_into().ok())
+            .collect();
+    }
+    Ok(sends)
+}
+
+/// The size of the file at `path`, `None` when there is none.
+/// A file that cannot be opened for reading is an error with the system's reason (SQLite's own
+/// would only say "unable to open database file").
+fn existing_size(path: &Path) -> Result<Option<u64>, LedgerError> {
+    match std::fs::File::open(path).and_then(|f| f.metadata()) {
+        Ok(m) => Ok(Some(m.len())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_error(path, &format!("cannot read it: {e}"))),
+    }
+}
+
+/// Whether `path` sits on a filesystem mounted read-only (so nobody can be writing it).
+fn on_read_only_filesystem(path: &Path) -> bool {
+    matches!(
+        std::fs::OpenOptions::new().append(true).open(path),
+        Err(e) if e.kind() == std::io::ErrorKind::ReadOnlyFilesystem
+    )
+}
+
+/// `path` as the path of an SQLite `file:` URI.
+fn uri_path(path: &Path) -> String {
+    // `C:/…` is written `/C:/…` in a URI.
+    let mut out = if cfg!(windows) && path.is_absolute() {
+        "/".to_string()
+    } else {
+        String::new()
+    };
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' | '?' | '#' => out.push_str(&format!("%{:02X}", c as u32)),
+            '\\' if cfg!(windows) => out.push('/'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+fn refuse_foreign(conn: &Connection, path: &Path) -> Result<(), LedgerError> {
+    foreign_tables(conn).map_err(|e| match e {
+        Ok(tables) => LedgerError {
+            path: path.display().to_string(),
+            kind: LedgerErrorKind::Foreign,
+            detail: format!("it has the tables {}", tables.join(", ")),
+        },
+        Err(e) => classify(path, &e),
+    })
+}
+
+fn empty(path: &Path, detail: &str) -> LedgerError {
+    LedgerError {
+        path: path.display().to_string(),
+        kind: LedgerErrorKind::Empty,
+        detail: detail.into(),
+    }
+}
+
+fn too_new(path: &Path, version: i64) -> LedgerError {
+    LedgerError {
+        path: path.display().to_string(),
+        kind: LedgerErrorKind::TooNew,
+        detail: format!("schema version {version}; this bulklint knows up to {SCHEMA_VERSION}"),
+    }
+}
+
+fn io_error(path: &Path, detail: &str) -> LedgerError {
+    LedgerError {
+        path: path.display().to_string(),
+        kind: LedgerErrorKind::Io,
+        detail: detail.into(),
     }
 }
 

@@ -28,6 +28,9 @@ pub struct BodyUse {
     pub messages: u64,
     pub recipients: u64,
     pub unique_recipients: u64,
+    /// Some sends have no recipient hashes (recorded before the upgrade to keyed hashes):
+    /// `unique_recipients` is a lower bound.
+    pub unique_recipients_at_least: bool,
     pub first: i64,
     pub last: i64,
 }
@@ -44,6 +47,8 @@ pub struct SenderUse {
     pub internal: u64,
     pub external: u64,
     pub unique_recipients: u64,
+    /// As in [`BodyUse`].
+    pub unique_recipients_at_least: bool,
     pub limits: Vec<LimitUse>,
     pub bodies: Vec<BodyUse>,
 }
@@ -78,12 +83,23 @@ pub fn summarize(
                     p.override_limit(*k, *v, "bulklint.toml [limits]");
                 }
             }
-            let unique = |members: &[&PastSend]| -> u64 {
-                members
+            // Sends recorded before recipient hashes were keyed outside the file have lost
+            // theirs: their people are counted as at least the largest such send.
+            let unique = |members: &[&PastSend]| -> (u64, bool) {
+                let hashed = members
                     .iter()
                     .flat_map(|s| s.recipient_hashes.iter())
                     .collect::<HashSet<_>>()
-                    .len() as u64
+                    .len() as u64;
+                let unhashed = members
+                    .iter()
+                    .filter(|s| s.recipient_hashes.is_empty() && s.recipients > 0)
+                    .map(|s| s.recipients)
+                    .max();
+                match unhashed {
+                    Some(n) => (hashed.max(n), true),
+                    None => (hashed, false),
+                }
             };
             let mut limit_uses = Vec::new();
             if let Some(p) = &profile {
@@ -122,18 +138,23 @@ pub fn summarize(
             }
             let mut body_uses: Vec<BodyUse> = bodies
                 .iter()
-                .map(|b| BodyUse {
-                    fingerprint: b[0].fingerprint.as_ref().map(|f| f.0.clone()),
-                    subject: b.iter().rev().find_map(|s| s.subject.clone()),
-                    sends: b.len(),
-                    messages: b.iter().map(|s| s.messages).sum(),
-                    recipients: b.iter().map(|s| s.recipients).sum(),
-                    unique_recipients: unique(b),
-                    first: b.iter().map(|s| s.at).min().unwrap_or(now),
-                    last: b.iter().map(|s| s.at).max().unwrap_or(now),
+                .map(|b| {
+                    let (unique_recipients, unique_recipients_at_least) = unique(b);
+                    BodyUse {
+                        fingerprint: b[0].fingerprint.as_ref().map(|f| f.0.clone()),
+                        subject: b.iter().rev().find_map(|s| s.subject.clone()),
+                        sends: b.len(),
+                        messages: b.iter().map(|s| s.messages).sum(),
+                        recipients: b.iter().map(|s| s.recipients).sum(),
+                        unique_recipients,
+                        unique_recipients_at_least,
+                        first: b.iter().map(|s| s.at).min().unwrap_or(now),
+                        last: b.iter().map(|s| s.at).max().unwrap_or(now),
+                    }
                 })
                 .collect();
             body_uses.sort_by(|a, b| b.recipients.cmp(&a.recipients).then(a.first.cmp(&b.first)));
+            let (unique_recipients, unique_recipients_at_least) = unique(&sends);
             SenderUse {
                 sender,
                 provider_name: profile
@@ -145,7 +166,8 @@ pub fn summarize(
                 recipients: sends.iter().map(|s| s.recipients).sum(),
                 internal: sends.iter().map(|s| s.internal).sum(),
                 external: sends.iter().map(|s| s.external).sum(),
-                unique_recipients: unique(&sends),
+                unique_recipients,
+                unique_recipients_at_least,
                 limits: limit_uses,
                 bodies: body_uses,
             }
@@ -184,12 +206,13 @@ pub fn render_history(ledger: &str, now: i64, senders: &[SenderUse]) -> String {
         };
         let _ = writeln!(
             out,
-            "  {} send{}{messages}: {} recipients ({} external, {} internal; {} different people)",
+            "  {} send{}{messages}: {} recipients ({} external, {} internal; {}{} different people)",
             s.sends,
             if s.sends == 1 { "" } else { "s" },
             group(s.recipients),
             group(s.external),
             group(s.internal),
+            at_least(s.unique_recipients_at_least),
             group(s.unique_recipients)
         );
         if !s.limits.is_empty() {
@@ -241,8 +264,9 @@ pub fn render_history(ledger: &str, now: i64, senders: &[SenderUse]) -> String {
             };
             let _ = writeln!(
                 out,
-                "    \u{201c}{subject}\u{201d} ({print}): {} recipients ({} different) in {} send{}, {when}",
+                "    \u{201c}{subject}\u{201d} ({print}): {} recipients ({}{} different) in {} send{}, {when}",
                 group(b.recipients),
+                at_least(b.unique_recipients_at_least),
                 group(b.unique_recipients),
                 b.sends,
                 if b.sends == 1 { "" } else { "s" }
@@ -250,6 +274,14 @@ pub fn render_history(ledger: &str, now: i64, senders: &[SenderUse]) -> String {
         }
     }
     out
+}
+
+fn at_least(lower_bound: bool) -> &'static str {
+    if lower_bound {
+        "at least "
+    } else {
+        ""
+    }
 }
 
 /// Whether two sends carry one body: the same exact fingerprint, or MinHash signatures at least

@@ -5,7 +5,7 @@ use crate::mailing::fingerprint::Fingerprint;
 use crate::mailing::minhash::Signature;
 use crate::model::format::DAY;
 
-/// A salted hash of one recipient address (the first 16 bytes of keyed BLAKE3).
+/// A keyed hash of one recipient address (the first 16 bytes of keyed BLAKE3).
 pub type RecipientHash = [u8; 16];
 
 /// One earlier send in the window.
@@ -48,8 +48,8 @@ pub struct History {
     pub scope: Scope,
     /// Earlier sends with `now - DAY < at <= now`, oldest first.
     pub sends: Vec<PastSend>,
-    /// The salt the recipient hashes were made with.
-    pub salt: [u8; 32],
+    /// The key the recipient hashes were made with (kept outside the ledger file).
+    pub key: [u8; 32],
 }
 
 impl History {
@@ -67,7 +67,7 @@ impl History {
     }
 
     pub fn hash(&self, address: &str) -> RecipientHash {
-        hash_recipient(&self.salt, address)
+        hash_recipient(&self.key, address)
     }
 
     /// Who the history is about, for messages: "ann@example.com" or "all microsoft365 sends".
@@ -85,9 +85,9 @@ pub enum HistoryState {
     /// No ledger was consulted (none exists, or `--no-ledger`).
     #[default]
     NotUsed,
+    /// The ledger's last 24 hours. A ledger that exists but cannot be read is an input error
+    /// before any check: there is no state for "checked without its history".
     Known(History),
-    /// A ledger was wanted but could not be read; the check runs without history and says so.
-    Unavailable(String),
 }
 
 impl HistoryState {
@@ -99,9 +99,9 @@ impl HistoryState {
     }
 }
 
-pub fn hash_recipient(salt: &[u8; 32], address: &str) -> RecipientHash {
-    let key = address.trim().to_lowercase();
-    let digest = blake3::keyed_hash(salt, key.as_bytes());
+pub fn hash_recipient(key: &[u8; 32], address: &str) -> RecipientHash {
+    let address = address.trim().to_lowercase();
+    let digest = blake3::keyed_hash(key, address.as_bytes());
     let mut out = [0u8; 16];
     out.copy_from_slice(&digest.as_bytes()[..16]);
     out
@@ -208,7 +208,7 @@ mod tests {
     }
 
     #[test]
-    fn recipient_hashes_depend_on_the_salt_and_ignore_case() {
+    fn recipient_hashes_depend_on_the_key_and_ignore_case() {
         let a = hash_recipient(&[1; 32], "Ann@Example.com");
         assert_eq!(a, hash_recipient(&[1; 32], "ann@example.com"));
         assert_ne!(a, hash_recipient(&[2; 32], "ann@example.com"));

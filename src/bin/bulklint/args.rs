@@ -112,7 +112,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub batch: bool,
     /// Record the send in the ledger: `pass` (the default) when the check passes (exit code 0),
-    /// `always` regardless. Put it after the draft, or write `--record=pass`.
+    /// judged again under the ledger's lock so sends recorded meanwhile count (no room left: not
+    /// recorded, exit code 1); `always` regardless. Put it after the draft, or write `--record=pass`.
     #[arg(long, value_enum, value_name = "WHEN", num_args = 0..=1, default_missing_value = "pass")]
     pub record: Option<RecordWhen>,
     /// The send ledger file [default: ledger.sqlite3 in the user's data directory].

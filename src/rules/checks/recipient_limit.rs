@@ -2,7 +2,7 @@
 //! rolling 24 hours once the send ledger's earlier sends are counted; and, for a batch of
 //! merged messages, more messages a minute than SMTP submission accepts.
 
-use crate::mailing::history::{window_count, HistoryState, Room};
+use crate::mailing::history::{window_count, Room};
 use crate::mailing::provider::{LimitKey, ProviderKind};
 use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Severity};
@@ -13,24 +13,6 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
     let profile = &send.provider.profile;
     if profile.kind != ProviderKind::Mailbox {
         return;
-    }
-    if let HistoryState::Unavailable(reason) = &send.history {
-        let mut f = rule
-            .finding(
-                "the send ledger could not be read: sends of the last 24 hours were not counted",
-            )
-            .with_label(
-                send.draft
-                    .header_label("From", "earlier sends from this address are unknown")
-                    .or_else(|| send.recipients_label("only this send was counted")),
-            )
-            .help(format!(
-                "{reason}. Daily limits were checked against this send alone."
-            ));
-        // A gap in what could be checked, not a fault of the send: a warning, so `--deny
-        // warnings` still stops a CI run that cannot see the history.
-        f.severity = Severity::Warning;
-        out.push(f);
     }
     let volume = send.volume();
 

@@ -15,7 +15,7 @@ use bulklint::load::{inputs, mailbox};
 use bulklint::model::date::Date;
 use bulklint::model::format::DAY;
 use bulklint::report::{self, Format, Style};
-use bulklint::{Input, InputError, Outcome, Severity};
+use bulklint::{Input, InputError, Outcome};
 
 use crate::args::{CheckArgs, Color, Deny, RecordWhen};
 use crate::{system_now, EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE};
@@ -66,7 +66,7 @@ pub fn run(args: CheckArgs) -> Result<u8, InputError> {
     // An isolated run depends on no user state: only a ledger named on purpose is read.
     let no_ledger =
         args.no_ledger || (args.isolated && args.ledger.is_none() && args.record.is_none());
-    let ledger = LedgerSession::open(args.ledger.as_deref(), no_ledger, args.record.is_some());
+    let ledger = LedgerSession::open(args.ledger.as_deref(), no_ledger, args.record.is_some())?;
     let run = Run {
         config,
         flags: Flags {
@@ -134,22 +134,36 @@ pub fn run(args: CheckArgs) -> Result<u8, InputError> {
         // A closed pipe (`bulklint … | head`) is not worth a panic.
         let _ = stdout.lock().write_all(text.as_bytes());
     }
-    let failing = outcomes.iter().flat_map(|o| &o.findings).any(|f| {
-        f.severity == Severity::Error
-            || (args.deny == Some(Deny::Warnings) && f.severity == Severity::Warning)
-    });
-    if let (Some(when), [outcome]) = (args.record, outcomes.as_slice()) {
-        if failing && when == RecordWhen::Pass {
-            eprintln!(
+    let deny_warnings = args.deny == Some(Deny::Warnings);
+    let mut failing = outcomes
+        .iter()
+        .any(|o| record::fails(&o.findings, deny_warnings));
+    if let (Some(when), [outcome]) = (args.record, outcomes.as_mut_slice()) {
+        let recorded = match when {
+            RecordWhen::Pass if failing => Ok(Recorded::Nothing(
                 "not recorded: the check did not pass (record anyway with `--record always`)"
-            );
-        } else {
-            match record::record(&ledger, &outcome.send, now, Origin::Check) {
-                Ok(Recorded::Written(text) | Recorded::Nothing(text)) => eprintln!("{text}"),
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    input_errors += 1;
-                }
+                    .into(),
+            )),
+            RecordWhen::Pass => options_for(&run, &drafts[0]).and_then(|options| {
+                record::record_if_passing(
+                    &ledger,
+                    &mut outcome.send,
+                    now,
+                    &options.levels,
+                    deny_warnings,
+                )
+            }),
+            RecordWhen::Always => record::record(&ledger, &outcome.send, now, Origin::Check),
+        };
+        match recorded {
+            Ok(Recorded::Written(text) | Recorded::Nothing(text)) => eprintln!("{text}"),
+            Ok(Recorded::Refused(text)) => {
+                eprintln!("{text}");
+                failing = true;
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                input_errors += 1;
             }
         }
     }
@@ -177,7 +191,7 @@ fn check_one(run: &Run, path: &Path) -> Result<Outcome, InputError> {
     let input = read_input(path)?;
     options.history = run
         .ledger
-        .history(mailbox::message_sender(&input.bytes).as_deref(), run.now);
+        .history(mailbox::message_sender(&input.bytes).as_deref(), run.now)?;
     bulklint::check(input, run.lists.clone(), &options)
 }
 
@@ -193,7 +207,7 @@ fn check_batch(run: &Run, path: &Path, format: Format) -> Result<Outcome, InputE
     }
     options.history = run
         .ledger
-        .history(loaded.batch.sender().as_deref(), run.now);
+        .history(loaded.batch.sender().as_deref(), run.now)?;
     options.batch = Some(loaded.batch);
     bulklint::check(loaded.draft, loaded.lists, &options)
 }

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use bulklint::app::batch::near_duplicate_similarity;
 use bulklint::app::options::ConfigSource;
-use bulklint::app::session::ledger_path;
-use bulklint::ledger::{self, Ledger};
+use bulklint::app::session::{ledger_path, open_to_read};
+use bulklint::ledger;
 use bulklint::model::format::DAY;
 use bulklint::InputError;
 
@@ -20,11 +20,14 @@ pub fn run(args: HistoryArgs) -> Result<u8, InputError> {
         .at(Path::new("."))?
         .map(|c| c.limits.entries().into_iter().collect())
         .unwrap_or_default();
-    let sends = match Ledger::open_existing(&path)? {
-        Some(mut ledger) => ledger.window(
-            now,
-            args.sender.as_deref().map(str::to_lowercase).as_deref(),
-        )?,
+    let sends = match open_to_read(&path)? {
+        Some(mut ledger) => {
+            super::print_notes(&mut ledger);
+            ledger.window(
+                now,
+                args.sender.as_deref().map(str::to_lowercase).as_deref(),
+            )?
+        }
         None => Vec::new(),
     };
     let senders = ledger::summarize(&sends, now, &limits, near_duplicate_similarity());

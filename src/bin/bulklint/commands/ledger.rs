@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use bulklint::app::session::ledger_path;
-use bulklint::ledger::{self, Ledger};
+use bulklint::app::session::{ledger_path, open_to_record};
+use bulklint::ledger;
 use bulklint::load::mailbox;
 use bulklint::{InputError, Options};
 
@@ -15,7 +15,8 @@ pub fn import(args: ImportArgs) -> Result<u8, InputError> {
     let now = args.now.unwrap_or_else(system_now);
     let path = ledger_path(args.ledger.as_deref())?;
     let (kind, raw) = mailbox::read_mailbox(&args.path)?;
-    let mut ledger = Ledger::open(&path)?;
+    let mut ledger = open_to_record(&path)?;
+    super::print_notes(&mut ledger);
     let options = Options {
         provider: args.provider.clone(),
         org_domains: args.org_domains.clone(),

@@ -9,6 +9,7 @@ pub mod record;
 pub mod rules;
 
 use bulklint::app::options::Flags;
+use bulklint::ledger::Ledger;
 
 use crate::args::SenderArgs;
 
@@ -19,5 +20,12 @@ fn sender_flags(sender: &SenderArgs) -> Flags {
         org_domains: sender.org_domains.clone(),
         column: sender.column.clone(),
         ..Flags::default()
+    }
+}
+
+/// Says what opening the ledger did or found (an upgrade, an old format).
+fn print_notes(ledger: &mut Ledger) {
+    for note in ledger.take_notes() {
+        eprintln!("warning: {note}");
     }
 }
