@@ -1,6 +1,9 @@
 //! `bulklint export`: the files a bulk-mail service imports, written into one folder.
 
+use std::path::{Path, PathBuf};
+
 use bulklint::app::read::{read_all, read_input};
+use bulklint::app::write;
 use bulklint::model::date::Date;
 use bulklint::model::format::DAY;
 use bulklint::InputError;
@@ -27,12 +30,15 @@ pub fn run(args: ExportArgs) -> Result<u8, InputError> {
     let dir = args.output.display().to_string();
     std::fs::create_dir_all(&args.output)
         .map_err(|e| InputError::new(&dir, format!("cannot create the folder: {e}")))?;
-    for file in &done.files {
-        let path = args.output.join(file.name);
-        std::fs::write(&path, &file.bytes).map_err(|e| {
-            InputError::new(path.display().to_string(), format!("cannot write: {e}"))
-        })?;
-    }
+    let files: Vec<(PathBuf, &[u8])> = done
+        .files
+        .iter()
+        .map(|f| (args.output.join(f.name), f.bytes.as_slice()))
+        .collect();
+    let inputs: Vec<&Path> = std::iter::once(args.draft.as_path())
+        .chain(args.recipients.iter().map(PathBuf::as_path))
+        .collect();
+    write::write_outputs(&files, &inputs, args.force)?;
     for line in done.summary(&dir) {
         println!("{line}");
     }

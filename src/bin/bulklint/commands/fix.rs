@@ -1,6 +1,7 @@
 //! `bulklint fix`: the draft rewritten with unsubscribe headers and a sender footer.
 
 use bulklint::app::read::read_input;
+use bulklint::app::write;
 use bulklint::InputError;
 
 use crate::args::FixArgs;
@@ -14,8 +15,8 @@ pub fn run(args: FixArgs) -> Result<u8, InputError> {
     };
     let fixed = bulklint::fix::fix(&read_input(&args.draft)?, &options)?;
     let out = args.output.display().to_string();
-    std::fs::write(&args.output, &fixed.bytes)
-        .map_err(|e| InputError::new(&out, format!("cannot write: {e}")))?;
+    // Onto the draft itself only with --force; the draft stays whole if the write fails.
+    write::write_file(&args.output, &fixed.bytes, args.force)?;
     println!("wrote {out}:");
     for line in fixed.changes.iter().map(|c| format!("  {c}")) {
         println!("{line}");
