@@ -17,6 +17,7 @@ use crate::analysis::identification;
 use crate::analysis::unsubscribe;
 use crate::data::services::{data, service, service_ids, Service};
 use crate::load::draft::DraftFormat;
+use crate::load::input_limits::InputLimits;
 use crate::load::recipients::{Consent, Origin, RecipientList};
 use crate::mailing::assemble;
 use crate::mailing::consent::{self, Status};
@@ -48,6 +49,8 @@ pub struct Options {
     pub as_of: Date,
     /// The CSV column holding addresses, when detection is not wanted.
     pub column: Option<String>,
+    /// How large and how deep the draft may be (`[input]` in bulklint.toml).
+    pub input: InputLimits,
 }
 
 /// Why a recipient was left out of the audience.
@@ -187,6 +190,7 @@ pub fn export(draft: Input, lists: Vec<Input>, options: &Options) -> Result<Expo
     let load_options = assemble::Options {
         column: options.column.clone(),
         as_of: Some(options.as_of),
+        input: options.input,
         ..assemble::Options::default()
     };
     let send = assemble::load(draft, lists, &load_options)?;

@@ -12,6 +12,7 @@ use crate::load::draft::LoadProblem;
 use crate::load::recipients::{Column, Consent, Origin, RawEntry, RecipientList};
 use crate::model::error::InputError;
 use crate::model::finding::Label;
+use crate::model::format::excerpt;
 use crate::model::source::SourceId;
 
 /// Header names (lower-cased) of a lone address column.
@@ -351,6 +352,9 @@ fn is_numbered(lower: &str, suffix: &str) -> bool {
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// The most characters of one header name quoted in a message.
+const NAME_CHARS: usize = 60;
+
 /// Header names for a message, at most 30 of them.
 fn list_names(header: &[String]) -> String {
     const SHOWN: usize = 30;
@@ -360,7 +364,7 @@ fn list_names(header: &[String]) -> String {
     let mut out = header
         .iter()
         .take(SHOWN)
-        .map(|h| format!("`{h}`"))
+        .map(|h| format!("`{}`", excerpt(h, NAME_CHARS)))
         .collect::<Vec<_>>()
         .join(", ");
     if header.len() > SHOWN {
@@ -375,7 +379,10 @@ fn address_names(address: &[usize], header: &[String], header_row: bool) -> Stri
     let names: Vec<String> = address
         .iter()
         .map(|&i| match header_row {
-            true => format!("`{}`", header.get(i).map_or("", String::as_str)),
+            true => format!(
+                "`{}`",
+                excerpt(header.get(i).map_or("", String::as_str), NAME_CHARS)
+            ),
             false => (i + 1).to_string(),
         })
         .collect();

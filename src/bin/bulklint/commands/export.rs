@@ -2,7 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use bulklint::app::read::{read_all, read_input};
+use bulklint::app::options::ConfigSource;
+use bulklint::app::read::{read_draft, read_lists};
 use bulklint::app::write;
 use bulklint::model::date::Date;
 use bulklint::model::format::DAY;
@@ -15,16 +16,18 @@ pub fn run(args: ExportArgs) -> Result<u8, InputError> {
     let as_of = args
         .as_of
         .unwrap_or_else(|| Date::from_days(system_now().div_euclid(DAY)));
+    let limits = ConfigSource::default().limits_at(&args.draft)?;
     let options = bulklint::export::Options {
         service: args.to.clone(),
         address: args.address.clone(),
         unsubscribe_url: args.unsubscribe_url.clone(),
         as_of,
         column: args.column.clone(),
+        input: limits,
     };
     let done = bulklint::export::export(
-        read_input(&args.draft)?,
-        read_all(&args.recipients)?,
+        read_draft(&args.draft, &limits)?,
+        read_lists(&args.recipients, &limits)?,
         &options,
     )?;
     let dir = args.output.display().to_string();
