@@ -138,6 +138,9 @@ struct Diag<'a> {
 /// Findings about many recipients carry a label per recipient; a terminal shows the first few.
 const MAX_LABELS_SHOWN: usize = 10;
 
+/// The most bytes one label underlines; machine formats keep the whole span.
+const MAX_LABEL_BYTES: usize = 400;
+
 impl<'a> Diag<'a> {
     fn new(
         finding: &'a Finding,
@@ -157,7 +160,9 @@ impl<'a> Diag<'a> {
             .map(|l| {
                 let file = sources.get(l.source);
                 let span = file.clamp_span(l.span.clone());
-                LabeledSpan::new(Some(l.text.clone()), span.start, span.len())
+                // A label over a whole body is underlined for its first bytes only.
+                let end = file.clamp(span.end.min(span.start + MAX_LABEL_BYTES));
+                LabeledSpan::new(Some(l.text.clone()), span.start, end - span.start)
             })
             .collect();
         let hidden = finding.labels.len() - labels.len();
@@ -235,19 +240,27 @@ impl SourceCode for Named<'_> {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let line = self
-            .line_starts
-            .partition_point(|&start| start <= span.offset())
-            .saturating_sub(1);
+        let line_of = |offset: usize| {
+            self.line_starts
+                .partition_point(|&start| start <= offset)
+                .saturating_sub(1)
+        };
+        let start = span.offset();
+        let end = start + span.len();
+        let line = line_of(start);
+        let start_of = |line: usize| self.line_starts.get(line).copied();
+        let text = &self.file.text;
+        let window_end = start_of(line_of(end) + after + 1).unwrap_or(text.len());
+        let window_start = start_of(line.saturating_sub(before)).unwrap_or(0);
+        if window_end - window_start > MAX_SNIPPET_BYTES {
+            return Ok(self.long_line_window(span, before, line));
+        }
         // One line more than the context: miette treats a span at the very start of its text
         // (offset 0) unlike one anywhere else.
         let first = line.saturating_sub(before + 1);
-        let skipped = self.line_starts.get(first).copied().unwrap_or(0);
-        let rest = self.file.text.get(skipped..).unwrap_or("");
-        let local = SourceSpan::new(
-            (span.offset() - skipped.min(span.offset())).into(),
-            span.len(),
-        );
+        let skipped = start_of(first).unwrap_or(0);
+        let rest = text.get(skipped..).unwrap_or("");
+        let local = SourceSpan::new((start - skipped.min(start)).into(), span.len());
         let inner = rest.read_span(&local, before, after)?;
         Ok(Box::new(MietteSpanContents::new_named(
             self.file.name.clone(),
@@ -258,6 +271,65 @@ impl SourceCode for Named<'_> {
             inner.line_count() + first,
         )))
     }
+}
+
+/// The most bytes of source one snippet shows as miette would (whole lines of context).
+const MAX_SNIPPET_BYTES: usize = 16 * 1024;
+
+/// Bytes of a long line shown on each side of a span instead of the whole line.
+const LONG_LINE_CONTEXT: usize = 200;
+
+impl Named<'_> {
+    /// A snippet of a line too long to show whole (a one-line 60 MB draft): the span and
+    /// [`LONG_LINE_CONTEXT`] bytes either side of it, without context lines, so a finding there
+    /// costs a few hundred bytes of output rather than the line.
+    fn long_line_window(
+        &self,
+        span: &SourceSpan,
+        before: usize,
+        line: usize,
+    ) -> Box<dyn SpanContents<'_> + '_> {
+        let text = &self.file.text;
+        let line_start = self.line_starts[line];
+        let start = span.offset();
+        let end = (start + span.len()).min(text.len());
+        let line_end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(text.len(), |&next| next.max(line_start + 1) - 1)
+            .max(end);
+        let lo = if before == 0 {
+            start
+        } else {
+            floor_char(
+                text,
+                start.saturating_sub(LONG_LINE_CONTEXT).max(line_start),
+            )
+        };
+        let hi = ceil_char(text, (end + LONG_LINE_CONTEXT).min(line_end));
+        Box::new(MietteSpanContents::new_named(
+            self.file.name.clone(),
+            &text.as_bytes()[lo..hi],
+            SourceSpan::new(lo.into(), hi - lo),
+            line,
+            lo - line_start,
+            line,
+        ))
+    }
+}
+
+fn floor_char(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
 }
 
 /// The offset each line starts at, ending lines where miette does: at `\n`, `\r\n` and a lone

@@ -94,6 +94,22 @@ fn cap_per_rule(findings: Vec<Finding>, max: usize) -> Vec<Finding> {
     kept
 }
 
+/// Loads, checks and judges a send.
+pub fn check(
+    draft_input: Input,
+    lists: Vec<Input>,
+    options: &Options,
+) -> Result<Outcome, InputError> {
+    let send = assemble::load(draft_input, lists, options)?;
+    let findings = run(&send, &options.levels);
+    let verdict = verdict::judge(&send, &findings);
+    Ok(Outcome {
+        send,
+        findings,
+        verdict,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,20 +137,4 @@ mod tests {
         assert_eq!(capped[4].rule, RuleId::UnsubscribePlaceholder);
         assert_eq!(capped[4].severity, Severity::Error);
     }
-}
-
-/// Loads, checks and judges a send.
-pub fn check(
-    draft_input: Input,
-    lists: Vec<Input>,
-    options: &Options,
-) -> Result<Outcome, InputError> {
-    let send = assemble::load(draft_input, lists, options)?;
-    let findings = run(&send, &options.levels);
-    let verdict = verdict::judge(&send, &findings);
-    Ok(Outcome {
-        send,
-        findings,
-        verdict,
-    })
 }
