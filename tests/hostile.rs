@@ -434,6 +434,16 @@ fn every_command_honours_the_input_table_of_the_config() {
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
         assert!(stderr.len() < 1000, "{args:?}: {stderr}");
     }
+    // In a batch, a message past the limits is left out with the reason, like any unreadable one.
+    let batch = dir.path().join("batch");
+    std::fs::create_dir(&batch).unwrap();
+    std::fs::copy(&deep, batch.join("1.eml")).unwrap();
+    std::fs::copy(&small, batch.join("2.eml")).unwrap();
+    let (_, stderr) = run(&["check", "--no-ledger", "--batch", &path(&batch)], b"");
+    assert!(
+        stderr.contains("more than 5 deep") && stderr.contains("left out"),
+        "{stderr}"
+    );
 }
 
 /// An error that quotes the input quotes a short excerpt of it: a 5 MB header row is not

@@ -182,7 +182,7 @@ fn check_one(run: &Run, path: &Path) -> Result<Outcome, InputError> {
 /// Checks the messages of a folder, mbox or Maildir as one send.
 fn check_batch(run: &Run, path: &Path, format: Format) -> Result<Outcome, InputError> {
     let mut options = options_for(run, path)?;
-    let loaded = batch::load(path, &run.lists)?;
+    let loaded = batch::load(path, &run.lists, &options.input)?;
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
     }
