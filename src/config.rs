@@ -184,6 +184,7 @@ impl Config {
             as_of: None::<Date>,
             limits: self.limits.entries().into_iter().collect(),
             laws: self.laws.clone(),
+            input: self.input,
             ..Options::default()
         };
         let base = self.path.parent().unwrap_or(Path::new(""));

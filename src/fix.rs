@@ -38,6 +38,7 @@ use mail_parser::{HeaderName, Message, MessageParser, PartType};
 
 use crate::analysis::footer::{self, FooterValues, Needs};
 use crate::load::draft::{self, DraftFormat};
+use crate::load::input_limits::InputLimits;
 use crate::model::error::InputError;
 use crate::model::input::Input;
 
@@ -50,6 +51,8 @@ pub struct Options {
     pub unsubscribe_mailto: Option<String>,
     /// The sender's mailing address, for the footer.
     pub address: String,
+    /// How large and how deep the draft may be (`[input]` in bulklint.toml).
+    pub input: InputLimits,
 }
 
 /// The rewritten message and what changed.
@@ -87,6 +90,9 @@ pub fn fix(draft: &Input, options: &Options) -> Result<Fixed, InputError> {
         ));
     }
     let raw = draft.bytes.as_slice();
+    options.input.check_draft_size(name, raw.len() as u64)?;
+    // A tree deeper than the limit would overflow the stack when mail-parser drops it.
+    options.input.check_mime_depth(name, raw)?;
     let message = crate::model::panic_guard::catch(|| MessageParser::default().parse(raw))
         .ok()
         .flatten()
@@ -467,6 +473,7 @@ mod tests {
             unsubscribe_url: "https://bakery.example/unsubscribe?u=1".into(),
             unsubscribe_mailto: Some("unsubscribe@bakery.example".into()),
             address: "12 Main Street, Ottawa ON K1A 0B1".into(),
+            input: InputLimits::default(),
         }
     }
 

@@ -684,3 +684,190 @@ fn the_bulk_from_mailbox_help_ends_with_the_export_command() {
         "{help}"
     );
 }
+
+/// `export` with the example draft into `out`, with the given list and extra flags.
+fn export_into(out: &Path, list: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    bulklint()
+        .args([
+            "export",
+            "examples/spring-specials.eml",
+            "--to",
+            "mailchimp",
+            "--as-of",
+            "2026-04-14",
+            "-r",
+        ])
+        .arg(list)
+        .arg("-o")
+        .arg(out)
+        .args(extra)
+        .assert()
+}
+
+fn stderr_of(assert: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
+}
+
+#[cfg(unix)]
+#[test]
+fn export_replaces_nothing_without_force_and_never_follows_a_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("import");
+    std::fs::create_dir(&out).unwrap();
+    let notes = out.join("NEXT-STEPS.md");
+    std::fs::write(&notes, "my own notes").unwrap();
+    let outside = dir.path().join("outside.txt");
+    std::fs::write(&outside, "not bulklint's").unwrap();
+    std::os::unix::fs::symlink(&outside, out.join("email.html")).unwrap();
+    let list = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/customers.csv");
+
+    let refused = export_into(&out, &list, &[]).code(2);
+    let stderr = stderr_of(&refused);
+    assert!(
+        stderr.contains("would replace")
+            && stderr.contains("email.html")
+            && stderr.contains("NEXT-STEPS.md"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "my own notes");
+    assert!(
+        !out.join("audience.csv").exists(),
+        "nothing is written when anything is refused"
+    );
+
+    export_into(&out, &list, &["--force"]).code(0);
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "not bulklint's");
+    let html = out.join("email.html");
+    assert!(!html.symlink_metadata().unwrap().file_type().is_symlink());
+    assert!(std::fs::read_to_string(&html)
+        .unwrap()
+        .contains("*|UNSUB|*"));
+    assert!(std::fs::read_to_string(&notes)
+        .unwrap()
+        .starts_with("# Next steps"));
+}
+
+#[test]
+fn export_never_overwrites_its_own_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("audience.csv");
+    let original =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/customers.csv"))
+            .unwrap();
+    std::fs::write(&list, &original).unwrap();
+    for extra in [&[][..], &["--force"][..]] {
+        let refused = export_into(dir.path(), &list, extra).code(2);
+        assert!(
+            stderr_of(&refused).contains("never overwritten"),
+            "{}",
+            stderr_of(&refused)
+        );
+        assert_eq!(std::fs::read(&list).unwrap(), original);
+    }
+}
+
+#[test]
+fn csv_cells_that_would_run_as_formulas_are_neutralised() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("list.csv");
+    std::fs::write(
+        &list,
+        "email,first name,last name\n\
+         ann@example.com,=HYPERLINK(\"https://evil.example\"),+Smith\n\
+         =1+1@example.com,Bob,Jones\n\
+         @bob@example.com,Bob,Jones\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    export_into(&out, &list, &[]).code(0);
+    let audience = csv_rows(&out.join("audience.csv"));
+    assert_eq!(audience.len(), 2, "{audience:?}");
+    assert_eq!(
+        audience[1],
+        [
+            "ann@example.com",
+            "'=HYPERLINK(\"https://evil.example\")",
+            "'+Smith"
+        ]
+    );
+    let rejected = csv_rows(&out.join("rejected.csv"));
+    let formula = rejected
+        .iter()
+        .find(|r| r[0] == "'=1+1@example.com")
+        .unwrap_or_else(|| panic!("{rejected:?}"));
+    assert_eq!(formula[3], "invalid-address");
+    assert!(formula[4].contains("formula"), "{formula:?}");
+    for row in audience.iter().chain(&rejected) {
+        for cell in row {
+            assert!(!bulklint::model::spreadsheet::is_formula(cell), "{row:?}");
+        }
+    }
+}
+
+/// `fix -o` onto its own draft when the disk fills: the draft stays byte for byte as it was.
+/// The full disk is a file size limit (`ulimit -f`) with SIGXFSZ ignored, so the write fails
+/// with EFBIG the way it fails with ENOSPC on a full filesystem.
+#[cfg(unix)]
+#[test]
+fn fix_onto_its_own_draft_on_a_full_disk_leaves_the_draft_whole() {
+    let pdf: Vec<u8> = (0..60_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let draft = dir.path().join("spring.eml");
+    let original = message_with_attachments(&pdf, b"\x89PNG\r\n\x1a\n");
+    std::fs::write(&draft, &original).unwrap();
+    let fix_args = [
+        "--unsubscribe-url",
+        "https://northwind-bakery.ca/unsubscribe",
+        "--address",
+        "12 Main Street, Ottawa ON K1A 0B1",
+    ];
+
+    let refused = bulklint()
+        .arg("fix")
+        .arg(&draft)
+        .arg("-o")
+        .arg(&draft)
+        .args(fix_args)
+        .assert()
+        .code(2);
+    assert!(
+        stderr_of(&refused).contains("--force"),
+        "{}",
+        stderr_of(&refused)
+    );
+
+    // 16 blocks: 8 KiB under dash, 16 KiB under bash, both far less than the fixed draft.
+    let script = "trap '' XFSZ; ulimit -f 16; exec \"$@\"";
+    let full = std::process::Command::new("sh")
+        .args(["-c", script, "sh"])
+        .arg(assert_cmd::cargo::cargo_bin("bulklint"))
+        .arg("fix")
+        .arg(&draft)
+        .arg("-o")
+        .arg(&draft)
+        .arg("--force")
+        .args(fix_args)
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&full.stderr);
+    assert_eq!(full.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("nothing was replaced"), "{stderr}");
+    assert_eq!(std::fs::read(&draft).unwrap(), original);
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["spring.eml"], "no temporary file is left behind");
+
+    bulklint()
+        .arg("fix")
+        .arg(&draft)
+        .arg("-o")
+        .arg(&draft)
+        .arg("--force")
+        .args(fix_args)
+        .assert()
+        .code(0);
+    assert!(String::from_utf8_lossy(&std::fs::read(&draft).unwrap()).contains("List-Unsubscribe"));
+}

@@ -13,6 +13,7 @@ use bulklint::load::draft;
 use bulklint::load::input_limits::{InputLimits, DEFAULT_MAX_DRAFT_BYTES, DEFAULT_MAX_MIME_DEPTH};
 use bulklint::load::recipients;
 use bulklint::model::source::Sources;
+use bulklint::report::{Format, Style};
 use bulklint::{Input, InputError, Options, Outcome};
 use proptest::prelude::*;
 
@@ -349,6 +350,123 @@ fn the_limits_table_parses_from_config() {
     assert!(e.message.contains("between 1 and 1000"), "{e}");
 }
 
+/// `[input]` in the bulklint.toml beside the draft is what `check`, `fix` and `export` read
+/// by: a draft over `max-draft-bytes` or nested past `max-mime-depth`, and a list over
+/// `max-list-bytes`, are refused with the key named, and reading stopped at the limit.
+#[test]
+fn every_command_honours_the_input_table_of_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bulklint.toml"),
+        "[input]\nmax-draft-bytes = 4096\nmax-mime-depth = 5\nmax-list-bytes = 1024\n",
+    )
+    .unwrap();
+    let big = dir.path().join("big.eml");
+    std::fs::write(&big, format!("{HEAD}\r\n{}", "x".repeat(5000))).unwrap();
+    let deep = dir.path().join("deep.eml");
+    std::fs::write(&deep, nested_multiparts(6)).unwrap();
+    let small = dir.path().join("small.eml");
+    std::fs::write(&small, format!("{HEAD}\r\nhello\r\n")).unwrap();
+    let list = dir.path().join("list.txt");
+    std::fs::write(&list, "ann@example.com\n".repeat(100)).unwrap();
+    let path = |p: &Path| p.to_str().unwrap().to_string();
+    let out = path(&dir.path().join("out"));
+    let fixed = path(&dir.path().join("fixed.eml"));
+    let fix = |draft: &Path| {
+        vec![
+            "fix".to_string(),
+            path(draft),
+            "-o".into(),
+            fixed.clone(),
+            "--unsubscribe-url".into(),
+            "https://example.org/u".into(),
+            "--address".into(),
+            "1 Main St, Ottawa ON K1A 0B1".into(),
+        ]
+    };
+    let export = |draft: &Path, extra: &[String]| {
+        let mut args = vec![
+            "export".to_string(),
+            path(draft),
+            "--to".into(),
+            "csv".into(),
+            "--unsubscribe-url".into(),
+            "https://example.org/u".into(),
+            "--address".into(),
+            "1 Main St".into(),
+            "-o".into(),
+            out.clone(),
+        ];
+        args.extend_from_slice(extra);
+        args
+    };
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec!["check".into(), "--no-ledger".into(), path(&big)],
+            "max-draft-bytes",
+        ),
+        (
+            vec!["check".into(), "--no-ledger".into(), path(&deep)],
+            "more than 5 deep",
+        ),
+        (
+            vec![
+                "check".into(),
+                "--no-ledger".into(),
+                path(&small),
+                "-r".into(),
+                path(&list),
+            ],
+            "max-list-bytes",
+        ),
+        (fix(&big), "max-draft-bytes"),
+        (fix(&deep), "more than 5 deep"),
+        (export(&big, &[]), "max-draft-bytes"),
+        (
+            export(&small, &["-r".into(), path(&list)]),
+            "max-list-bytes",
+        ),
+    ];
+    for (args, needle) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, stderr) = run(&args, b"");
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        assert!(stderr.len() < 1000, "{args:?}: {stderr}");
+    }
+    // In a batch, a message past the limits is left out with the reason, like any unreadable one.
+    let batch = dir.path().join("batch");
+    std::fs::create_dir(&batch).unwrap();
+    std::fs::copy(&deep, batch.join("1.eml")).unwrap();
+    std::fs::copy(&small, batch.join("2.eml")).unwrap();
+    let (_, stderr) = run(&["check", "--no-ledger", "--batch", &path(&batch)], b"");
+    assert!(
+        stderr.contains("more than 5 deep") && stderr.contains("left out"),
+        "{stderr}"
+    );
+}
+
+/// An error that quotes the input quotes a short excerpt of it: a 5 MB header row is not
+/// printed back whole.
+#[test]
+fn errors_quote_a_short_excerpt_of_the_input() {
+    let (_dir, list) = temp_file("oneline.csv", "x".repeat(5_000_000).as_bytes());
+    let (_d2, draft) = temp_file("small.eml", format!("{HEAD}\r\nhello\r\n").as_bytes());
+    let (code, stderr) = run(
+        &[
+            "check",
+            "--isolated",
+            draft.to_str().unwrap(),
+            "-r",
+            list.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("no address column"), "{stderr}");
+    assert!(stderr.len() < 500, "{} bytes of error", stderr.len());
+}
+
 /// The example config shows the `[input]` table with the values the code uses by default.
 #[test]
 fn the_example_config_documents_the_input_limits() {
@@ -483,6 +601,97 @@ fn vcard_without_email_is_a_problem_not_a_crash() {
         "{} problems",
         list.problems.len()
     );
+}
+
+/// Every output format of a checked send, with its total size.
+fn rendered_sizes(outcome: Outcome) -> Vec<(Format, usize)> {
+    let outcomes = [outcome];
+    Format::CHOICES
+        .iter()
+        .map(|&(format, _, _)| {
+            let text = bulklint::report::render(&outcomes, format, Style::default());
+            (format, text.len())
+        })
+        .collect()
+}
+
+/// 100,000 `BEGIN:VCARD` lines and nothing else (1.3 MB): each card is unclosed and has no
+/// address. Listing one problem per card and rendering each against the whole file took 15 s
+/// of CPU for 20,000 of them and never finished for a million; with problems and findings
+/// capped and snippets read from a line index, reading and every report are linear (a
+/// quadratic cost at this size would take many minutes; BENCHMARKS.md has the figures).
+#[test]
+fn unclosed_vcards_by_the_hundred_thousand_are_counted_not_listed() {
+    let vcf = "BEGIN:VCARD\n".repeat(100_000);
+    let outcome = check(
+        input(
+            "news.eml",
+            format!("{HEAD}\r\nSpring specials this week.\r\n"),
+        ),
+        vec![input("unclosed.vcf", vcf.clone())],
+    )
+    .unwrap();
+    let problems = outcome.send.recipients.lists[0].problems.len();
+    assert!(problems < 1000, "{problems} problems listed");
+    let counted: Vec<&str> = outcome
+        .findings
+        .iter()
+        .map(|f| f.message.as_str())
+        .filter(|m| m.contains("more"))
+        .collect();
+    assert!(
+        counted.iter().any(|m| m.contains("99950 more contacts")),
+        "{counted:?}"
+    );
+    assert!(
+        counted.iter().any(|m| m.contains("99970 more problems")),
+        "{counted:?}"
+    );
+    for (format, size) in rendered_sizes(outcome) {
+        assert!(size < vcf.len() / 2, "{format:?}: {size} bytes of report");
+    }
+}
+
+/// 100,000 `<a href="#">Unsubscribe</a>` links (3 MB): a finding each, and each rendered
+/// against the whole file, took 77 s for 20,000. Now the first 100 are listed and the rest
+/// counted, and every report is a fraction of the input.
+#[test]
+fn dead_unsubscribe_links_by_the_hundred_thousand_are_counted_not_listed() {
+    let html = format!(
+        "<html><body><p>Spring specials: 20% off every loaf this week.</p>{}</body></html>",
+        "<a href=\"#\">Unsubscribe</a>\n".repeat(100_000)
+    );
+    let outcome = check(input("dead.html", html.clone()), vec![]).unwrap();
+    let placeholders: Vec<&str> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.rule == bulklint::RuleId::UnsubscribePlaceholder)
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(placeholders.len(), 101, "{:?}", &placeholders[..3]);
+    assert_eq!(
+        placeholders[100],
+        "99900 more findings of this rule, not listed one by one"
+    );
+    for (format, size) in rendered_sizes(outcome) {
+        assert!(size < html.len() / 2, "{format:?}: {size} bytes of report");
+    }
+}
+
+/// A draft on one 3 MB line: a finding there shows a few hundred bytes around its place, not
+/// the line (the human report of a 60 MB one-line draft was 277 MB, 4.5 times the draft).
+#[test]
+fn a_one_line_draft_gives_a_report_smaller_than_the_line() {
+    let html = format!(
+        "<html><body><p>{}</p></body></html>",
+        "Spring specials this week at the bakery. ".repeat(75_000)
+    );
+    let outcome = check(input("oneline.html", html.clone()), vec![]).unwrap();
+    assert!(!outcome.findings.is_empty());
+    // SARIF carries the rule catalogue (some 90 KB whatever the draft); the rest is findings.
+    for (format, size) in rendered_sizes(outcome) {
+        assert!(size < html.len() / 20, "{format:?}: {size} bytes of report");
+    }
 }
 
 #[test]

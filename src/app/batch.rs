@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::load::input_limits::InputLimits;
 use crate::load::mailbox;
 use crate::mailing::batch::Batch;
 use crate::model::error::InputError;
@@ -27,10 +28,11 @@ pub fn near_duplicate_similarity() -> f64 {
     rules::params().identical_body.near_duplicate_similarity
 }
 
-/// Reads a batch: the representative draft, the recipient lists and the batch model.
-pub fn load(path: &Path, lists: &[Input]) -> Result<LoadedBatch, InputError> {
+/// Reads a batch: the representative draft, the recipient lists and the batch model, each
+/// message under `limits`.
+pub fn load(path: &Path, lists: &[Input], limits: &InputLimits) -> Result<LoadedBatch, InputError> {
     let (kind, raw) = mailbox::read_mailbox(path)?;
-    let batch = Batch::build(path.display().to_string(), kind, &raw);
+    let batch = Batch::build_with(path.display().to_string(), kind, &raw, limits);
     let mut warnings: Vec<String> = batch
         .problems
         .iter()

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use crate::config::{self, Config};
+use crate::load::input_limits::InputLimits;
 use crate::mailing::assemble::Options;
 use crate::model::date::Date;
 use crate::model::error::InputError;
@@ -89,6 +90,11 @@ impl ConfigSource {
         config::discover(start)
             .map(|p| Config::load(&p))
             .transpose()
+    }
+
+    /// The input limits for `path`: its config's `[input]`, or the defaults.
+    pub fn limits_at(&self, path: &Path) -> Result<InputLimits, InputError> {
+        Ok(self.at(path)?.map(|c| c.input).unwrap_or_default())
     }
 
     /// The options for one draft: its config file's settings, then the flags.

@@ -17,6 +17,7 @@ use crate::analysis::identification;
 use crate::analysis::unsubscribe;
 use crate::data::services::{data, service, service_ids, Service};
 use crate::load::draft::DraftFormat;
+use crate::load::input_limits::InputLimits;
 use crate::load::recipients::{Consent, Origin, RecipientList};
 use crate::mailing::assemble;
 use crate::mailing::consent::{self, Status};
@@ -26,6 +27,7 @@ use crate::model::error::InputError;
 use crate::model::finding::Severity;
 use crate::model::format::group;
 use crate::model::input::Input;
+use crate::model::spreadsheet;
 use crate::rules;
 
 /// The names of the files `export` writes.
@@ -47,6 +49,8 @@ pub struct Options {
     pub as_of: Date,
     /// The CSV column holding addresses, when detection is not wanted.
     pub column: Option<String>,
+    /// How large and how deep the draft may be (`[input]` in bulklint.toml).
+    pub input: InputLimits,
 }
 
 /// Why a recipient was left out of the audience.
@@ -186,6 +190,7 @@ pub fn export(draft: Input, lists: Vec<Input>, options: &Options) -> Result<Expo
     let load_options = assemble::Options {
         column: options.column.clone(),
         as_of: Some(options.as_of),
+        input: options.input,
         ..assemble::Options::default()
     };
     let send = assemble::load(draft, lists, &load_options)?;
@@ -255,6 +260,18 @@ fn csv_error(e: impl std::fmt::Display) -> InputError {
     InputError::new("export", format!("cannot write CSV: {e}"))
 }
 
+/// Writes one CSV row with every cell a spreadsheet would run as a formula neutralised: the
+/// files are made to be opened in a spreadsheet or imported, and their cells come from lists
+/// anyone could have written into.
+fn write_row(out: &mut csv::Writer<Vec<u8>>, row: &[impl AsRef<str>]) -> Result<(), InputError> {
+    for cell in row {
+        out.write_field(spreadsheet::neutralise(cell.as_ref()).as_bytes())
+            .map_err(csv_error)?;
+    }
+    // An empty record ends the row the fields above began.
+    out.write_record(None::<&[u8]>).map_err(csv_error)
+}
+
 /// The audience CSV, its row count, and every entry left out.
 fn audience(
     send: &Mailing,
@@ -267,7 +284,7 @@ fn audience(
     let header = audience_header(send, service);
     let with_consent = header.len() > 3;
     let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(&header).map_err(csv_error)?;
+    write_row(&mut out, &header)?;
     let mut rejected = Vec::new();
     let at = |origin: &Origin| (origin.source.0, line_of(send, origin));
     let reject = |address: &str, origin: &Origin, problem: Problem, reason: String| {
@@ -338,7 +355,7 @@ fn audience(
             row.push(kind);
             row.push(date);
         }
-        out.write_record(&row).map_err(csv_error)?;
+        write_row(&mut out, &row)?;
         count += 1;
     }
     for d in &send.recipients.duplicates {
@@ -403,25 +420,29 @@ fn consent_cells(consent: Option<&Consent>) -> (String, String) {
 
 fn rejected_csv(rejected: &[Rejected]) -> Result<Vec<u8>, InputError> {
     let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record([
-        "email",
-        "first_name",
-        "last_name",
-        "problem",
-        "reason",
-        "source",
-    ])
-    .map_err(csv_error)?;
+    write_row(
+        &mut out,
+        &[
+            "email",
+            "first_name",
+            "last_name",
+            "problem",
+            "reason",
+            "source",
+        ],
+    )?;
     for r in rejected {
-        out.write_record([
-            r.email.as_str(),
-            &r.first_name,
-            &r.last_name,
-            r.problem.id(),
-            &r.reason,
-            &r.origin,
-        ])
-        .map_err(csv_error)?;
+        write_row(
+            &mut out,
+            &[
+                r.email.as_str(),
+                &r.first_name,
+                &r.last_name,
+                r.problem.id(),
+                &r.reason,
+                &r.origin,
+            ],
+        )?;
     }
     out.into_inner().map_err(csv_error)
 }

@@ -3,6 +3,9 @@
 //!
 //! The defaults suit any real draft or list; `[input]` in `bulklint.toml` changes them.
 
+use std::io::Read;
+use std::path::Path;
+
 use mail_parser::parsers::MessageStream;
 use mail_parser::{GetHeader, HeaderName, HeaderValue, MessageParser};
 use serde::Deserialize;
@@ -35,6 +38,8 @@ pub struct InputLimits {
     pub max_draft_bytes: u64,
     /// The deepest MIME tree read: nested multiparts plus attached messages.
     pub max_mime_depth: usize,
+    /// The largest recipient list read, in bytes.
+    pub max_list_bytes: u64,
 }
 
 impl Default for InputLimits {
@@ -42,6 +47,7 @@ impl Default for InputLimits {
         InputLimits {
             max_draft_bytes: DEFAULT_MAX_DRAFT_BYTES,
             max_mime_depth: DEFAULT_MAX_MIME_DEPTH,
+            max_list_bytes: MAX_FILE_BYTES,
         }
     }
 }
@@ -55,6 +61,15 @@ impl InputLimits {
                 format!(
                     "max-draft-bytes must be between 1 and {MAX_FILE_BYTES} (1 GiB); it is {}",
                     self.max_draft_bytes
+                ),
+            ));
+        }
+        if self.max_list_bytes == 0 || self.max_list_bytes > MAX_FILE_BYTES {
+            return Err((
+                "max-list-bytes",
+                format!(
+                    "max-list-bytes must be between 1 and {MAX_FILE_BYTES} (1 GiB); it is {}",
+                    self.max_list_bytes
                 ),
             ));
         }
@@ -96,6 +111,50 @@ impl InputLimits {
         }
         Ok(())
     }
+}
+
+/// Reads a file whole, but never past `cap` bytes: one byte more is read to tell "exactly the
+/// cap" from "more", and a file whose size is known to be larger is not read at all. `key`
+/// names the `[input]` setting that sets `cap`, if one does.
+pub fn read_file(path: &Path, cap: u64, key: Option<&str>) -> Result<Vec<u8>, InputError> {
+    let name = path.display().to_string();
+    if path.is_dir() {
+        return Err(InputError::new(name, "is a directory; give a file"));
+    }
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| InputError::new(&name, format!("cannot read: {e}")))?;
+    let size = file
+        .metadata()
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .map(|m| m.len());
+    if size.is_some_and(|len| len > cap) {
+        return Err(too_large(&name, cap, key));
+    }
+    read_capped(&name, &mut file, cap, key, size)
+}
+
+/// Reads `reader` to its end, but never more than `cap + 1` bytes (see [`read_file`]).
+pub fn read_capped(
+    name: &str,
+    reader: &mut dyn Read,
+    cap: u64,
+    key: Option<&str>,
+    size_hint: Option<u64>,
+) -> Result<Vec<u8>, InputError> {
+    let mut bytes = Vec::new();
+    if let Some(len) = size_hint {
+        // One allocation of the right size, not doublings up to twice it.
+        bytes.reserve_exact(usize::try_from(len.min(cap) + 1).unwrap_or(0));
+    }
+    reader
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| InputError::new(name, format!("cannot read: {e}")))?;
+    if bytes.len() as u64 > cap {
+        return Err(too_large(name, cap, key));
+    }
+    Ok(bytes)
 }
 
 /// The error for an input larger than `max` bytes: the limit `key` of `[input]`, or with no

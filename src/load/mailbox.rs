@@ -4,6 +4,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::load::input_limits;
 use crate::model::error::InputError;
 
 /// Where one message of a mailbox was read.
@@ -82,8 +83,7 @@ pub fn is_mbox_path(path: &Path) -> bool {
 pub fn read_mailbox(path: &Path) -> Result<(MailboxKind, Vec<RawMessage>), InputError> {
     let name = path.display().to_string();
     if path.is_file() {
-        let bytes =
-            std::fs::read(path).map_err(|e| InputError::new(&name, format!("cannot read: {e}")))?;
+        let bytes = read_capped(path)?;
         return Ok(if looks_like_mbox(&bytes) {
             (MailboxKind::Mbox, split_mbox(&name, &bytes))
         } else {
@@ -154,10 +154,15 @@ pub fn read_mailbox(path: &Path) -> Result<(MailboxKind, Vec<RawMessage>), Input
     Ok((kind, messages))
 }
 
+/// A mailbox file, read no further than the ceiling of any file: each message in it is held to
+/// the draft limit when it is loaded.
+fn read_capped(path: &Path) -> Result<Vec<u8>, InputError> {
+    input_limits::read_file(path, input_limits::MAX_FILE_BYTES, None)
+}
+
 fn read_file(path: &Path) -> Result<RawMessage, InputError> {
     let name = path.display().to_string();
-    let bytes =
-        std::fs::read(path).map_err(|e| InputError::new(&name, format!("cannot read: {e}")))?;
+    let bytes = read_capped(path)?;
     Ok(RawMessage {
         location: Location::file(name),
         bytes,

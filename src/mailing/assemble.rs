@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::analysis::kind;
 use crate::load::draft;
+use crate::load::input_limits::InputLimits;
 use crate::load::recipients::{self, RecipientSet};
 use crate::mailing::provider::{self, LimitKey};
 use crate::mailing::Mailing;
@@ -39,6 +40,8 @@ pub struct Options {
     pub history: crate::mailing::history::HistoryState,
     /// Already-merged messages judged as one send; the draft is one of them.
     pub batch: Option<std::sync::Arc<crate::mailing::batch::Batch>>,
+    /// How large and how deep the draft may be (`[input]` in bulklint.toml).
+    pub input: InputLimits,
 }
 
 /// Loads the draft and recipient lists into a [`Mailing`].
@@ -60,7 +63,12 @@ pub fn load(
         None => None,
     };
     let mut sources = Sources::default();
-    let draft = draft::load(&mut sources, &draft_input.name, draft_input.bytes)?;
+    let draft = draft::load_with(
+        &mut sources,
+        &draft_input.name,
+        draft_input.bytes,
+        &options.input,
+    )?;
     let mut loaded = Vec::with_capacity(lists.len());
     for list in lists {
         loaded.push(recipients::load(

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use crate::load::draft;
+use crate::load::input_limits::InputLimits;
 use crate::load::mailbox::{guard, message_date, Location, MailboxKind, RawMessage};
 use crate::load::recipients::is_internal;
 use crate::mailing::fingerprint::{self, Fingerprint};
@@ -55,12 +56,23 @@ pub struct Peak {
 impl Batch {
     /// Reads each raw message as a draft would be read, keeping what the batch checks need.
     pub fn build(name: impl Into<String>, kind: MailboxKind, raw: &[RawMessage]) -> Batch {
+        Batch::build_with(name, kind, raw, &InputLimits::default())
+    }
+
+    /// [`Batch::build`] under the given input limits (`[input]` in bulklint.toml): a message
+    /// past them is a problem of the batch, like any unreadable message.
+    pub fn build_with(
+        name: impl Into<String>,
+        kind: MailboxKind,
+        raw: &[RawMessage],
+        limits: &InputLimits,
+    ) -> Batch {
         let mut messages = Vec::with_capacity(raw.len());
         let mut problems = Vec::new();
         for m in raw {
             let mut sources = Sources::default();
             let label = m.location.to_string();
-            let loaded = guard(|| draft::load(&mut sources, &label, m.bytes.clone()));
+            let loaded = guard(|| draft::load_with(&mut sources, &label, m.bytes.clone(), limits));
             match loaded {
                 Ok(d) if d.format == draft::DraftFormat::Message => {
                     let body = d.visible_text();

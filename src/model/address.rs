@@ -14,6 +14,14 @@ pub fn validate(address: &str) -> Result<(), String> {
     if !trimmed.contains('@') {
         return Err("no @ in the address".into());
     }
+    if crate::model::spreadsheet::is_formula(trimmed) {
+        // Legal in RFC 5322 for some of these characters, but no mailbox is named so in
+        // practice, and such a cell runs as a formula in the spreadsheet the list goes to.
+        return Err(format!(
+            "starts with `{}`, which makes a spreadsheet run the cell as a formula",
+            trimmed.chars().next().unwrap_or('=')
+        ));
+    }
     match lettre::Address::from_str(trimmed) {
         Ok(addr) => {
             let domain = addr.domain();

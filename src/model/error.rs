@@ -1,6 +1,9 @@
 //! Errors that stop a run: unreadable input, bad usage, bad configuration (exit code 2).
 
+use std::borrow::Cow;
 use std::fmt;
+
+use crate::model::format::excerpt;
 
 /// An input that cannot be used at all, named by file and, where known, line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,12 +13,21 @@ pub struct InputError {
     pub message: String,
 }
 
+/// The most characters of one message: the longest real message is a few hundred; only a
+/// message quoting hostile input is longer, and it is cut rather than printed whole.
+const MAX_MESSAGE_CHARS: usize = 2000;
+
 impl InputError {
     pub fn new(file: impl Into<String>, message: impl Into<String>) -> Self {
+        let message = message.into();
+        let message = match excerpt(&message, MAX_MESSAGE_CHARS) {
+            Cow::Borrowed(_) => message,
+            Cow::Owned(cut) => cut,
+        };
         InputError {
-            file: file.into(),
+            file: excerpt(&file.into(), MAX_MESSAGE_CHARS).into_owned(),
             line: None,
-            message: message.into(),
+            message,
         }
     }
 

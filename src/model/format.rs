@@ -43,6 +43,20 @@ pub fn parse_time(text: &str) -> Result<i64, String> {
     Ok(dt.to_timestamp())
 }
 
+/// At most `max` characters of `text`, for quoting input in a message: a hostile file can put
+/// a megabyte where a header name belongs, and the message should still be one line to read.
+/// Longer text is cut on a character boundary and says how much was left out.
+pub fn excerpt(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((cut, _)) => std::borrow::Cow::Owned(format!(
+            "{}… ({} more bytes)",
+            &text[..cut],
+            group((text.len() - cut) as u64)
+        )),
+    }
+}
+
 /// `1 recipient`, `1,200 recipients`.
 pub fn recipients(n: u64) -> String {
     format!("{} recipient{}", group(n), if n == 1 { "" } else { "s" })
@@ -64,6 +78,13 @@ pub fn group(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn excerpts_are_cut_on_characters_and_say_what_is_left() {
+        assert_eq!(excerpt("short", 10), "short");
+        assert_eq!(excerpt("ééééé", 2), "éé… (6 more bytes)");
+        assert_eq!(excerpt(&"x".repeat(5000), 3), "xxx… (4,997 more bytes)");
+    }
 
     #[test]
     fn times_parse_and_format() {

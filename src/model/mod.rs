@@ -1,5 +1,6 @@
 //! Plain data every layer speaks: sources and spans, findings, errors, dates, laws, addresses,
-//! rule ids, message kinds, number and time formatting. Depends on no other module of the crate.
+//! spreadsheet-safe cells, rule ids, message kinds, number and time formatting. Depends on no
+//! other module of the crate.
 
 pub mod address;
 pub mod date;
@@ -12,3 +13,4 @@ pub mod law;
 pub mod panic_guard;
 pub mod rule;
 pub mod source;
+pub mod spreadsheet;

@@ -1,5 +1,6 @@
 //! Human output: miette diagnostics with source snippets, then the verdict.
 
+use std::collections::HashMap;
 use std::fmt::{self, Write};
 
 use miette::{
@@ -8,7 +9,7 @@ use miette::{
 };
 
 use crate::model::finding::{Finding, Severity};
-use crate::model::source::{SourceFile, Sources};
+use crate::model::source::{SourceFile, SourceId, Sources};
 use crate::report::Style;
 use crate::rules::engine::Outcome;
 use crate::rules::verdict::Verdict;
@@ -57,8 +58,17 @@ pub fn render_findings(findings: &[Finding], sources: &Sources, style: Style) ->
         .with_word_separator(textwrap::WordSeparator::AsciiSpace)
         .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     let mut out = String::new();
+    // Each source's line index, built once for all the findings that point into it.
+    let mut indexes: HashMap<SourceId, Vec<usize>> = HashMap::new();
     for finding in findings {
-        let diag = Diag::new(finding, sources);
+        if let Some(first) = finding.labels.first() {
+            indexes
+                .entry(first.source)
+                .or_insert_with(|| miette_line_starts(&sources.get(first.source).text));
+        }
+    }
+    for finding in findings {
+        let diag = Diag::new(finding, sources, &indexes);
         // Writing into a String cannot fail.
         let _ = handler.render_report(&mut out, &diag);
         out.push('\n');
@@ -128,10 +138,20 @@ struct Diag<'a> {
 /// Findings about many recipients carry a label per recipient; a terminal shows the first few.
 const MAX_LABELS_SHOWN: usize = 10;
 
+/// The most bytes one label underlines; machine formats keep the whole span.
+const MAX_LABEL_BYTES: usize = 400;
+
 impl<'a> Diag<'a> {
-    fn new(finding: &'a Finding, sources: &'a Sources) -> Self {
+    fn new(
+        finding: &'a Finding,
+        sources: &'a Sources,
+        indexes: &'a HashMap<SourceId, Vec<usize>>,
+    ) -> Self {
         let first = finding.labels.first();
-        let source = first.map(|l| Named(sources.get(l.source)));
+        let source = first.map(|l| Named {
+            file: sources.get(l.source),
+            line_starts: indexes.get(&l.source).map_or(&[], Vec::as_slice),
+        });
         let labels: Vec<LabeledSpan> = finding
             .labels
             .iter()
@@ -140,7 +160,9 @@ impl<'a> Diag<'a> {
             .map(|l| {
                 let file = sources.get(l.source);
                 let span = file.clamp_span(l.span.clone());
-                LabeledSpan::new(Some(l.text.clone()), span.start, span.len())
+                // A label over a whole body is underlined for its first bytes only.
+                let end = file.clamp(span.end.min(span.start + MAX_LABEL_BYTES));
+                LabeledSpan::new(Some(l.text.clone()), span.start, end - span.start)
             })
             .collect();
         let hidden = finding.labels.len() - labels.len();
@@ -202,8 +224,14 @@ impl Diagnostic for Diag<'_> {
     }
 }
 
-/// A source file as miette reads it, with its name in the snippet header.
-struct Named<'a>(&'a SourceFile);
+/// A source file as miette reads it, with its name in the snippet header. miette finds a
+/// span's lines by scanning the text from its start, which makes every finding cost the size of
+/// the file; here the scan starts at the first line of the snippet, found in a line index.
+struct Named<'a> {
+    file: &'a SourceFile,
+    /// Where each line starts, counted as miette counts lines.
+    line_starts: &'a [usize],
+}
 
 impl SourceCode for Named<'_> {
     fn read_span<'b>(
@@ -212,14 +240,152 @@ impl SourceCode for Named<'_> {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let inner = self.0.text.as_str().read_span(span, before, after)?;
+        let line_of = |offset: usize| {
+            self.line_starts
+                .partition_point(|&start| start <= offset)
+                .saturating_sub(1)
+        };
+        let start = span.offset();
+        let end = start + span.len();
+        let line = line_of(start);
+        let start_of = |line: usize| self.line_starts.get(line).copied();
+        let text = &self.file.text;
+        let window_end = start_of(line_of(end) + after + 1).unwrap_or(text.len());
+        let window_start = start_of(line.saturating_sub(before)).unwrap_or(0);
+        if window_end - window_start > MAX_SNIPPET_BYTES {
+            return Ok(self.long_line_window(span, before, line));
+        }
+        // One line more than the context: miette treats a span at the very start of its text
+        // (offset 0) unlike one anywhere else.
+        let first = line.saturating_sub(before + 1);
+        let skipped = start_of(first).unwrap_or(0);
+        let rest = text.get(skipped..).unwrap_or("");
+        let local = SourceSpan::new((start - skipped.min(start)).into(), span.len());
+        let inner = rest.read_span(&local, before, after)?;
         Ok(Box::new(MietteSpanContents::new_named(
-            self.0.name.clone(),
+            self.file.name.clone(),
             inner.data(),
-            *inner.span(),
-            inner.line(),
+            SourceSpan::new((inner.span().offset() + skipped).into(), inner.span().len()),
+            inner.line() + first,
             inner.column(),
-            inner.line_count(),
+            inner.line_count() + first,
         )))
+    }
+}
+
+/// The most bytes of source one snippet shows as miette would (whole lines of context).
+const MAX_SNIPPET_BYTES: usize = 16 * 1024;
+
+/// Bytes of a long line shown on each side of a span instead of the whole line.
+const LONG_LINE_CONTEXT: usize = 200;
+
+impl Named<'_> {
+    /// A snippet of a line too long to show whole (a one-line 60 MB draft): the span and
+    /// [`LONG_LINE_CONTEXT`] bytes either side of it, without context lines, so a finding there
+    /// costs a few hundred bytes of output rather than the line.
+    fn long_line_window(
+        &self,
+        span: &SourceSpan,
+        before: usize,
+        line: usize,
+    ) -> Box<dyn SpanContents<'_> + '_> {
+        let text = &self.file.text;
+        let line_start = self.line_starts[line];
+        let start = span.offset();
+        let end = (start + span.len()).min(text.len());
+        let line_end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(text.len(), |&next| next.max(line_start + 1) - 1)
+            .max(end);
+        let lo = if before == 0 {
+            start
+        } else {
+            floor_char(
+                text,
+                start.saturating_sub(LONG_LINE_CONTEXT).max(line_start),
+            )
+        };
+        let hi = ceil_char(text, (end + LONG_LINE_CONTEXT).min(line_end));
+        Box::new(MietteSpanContents::new_named(
+            self.file.name.clone(),
+            &text.as_bytes()[lo..hi],
+            SourceSpan::new(lo.into(), hi - lo),
+            line,
+            lo - line_start,
+            line,
+        ))
+    }
+}
+
+fn floor_char(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The offset each line starts at, ending lines where miette does: at `\n`, `\r\n` and a lone
+/// `\r`.
+fn miette_line_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0];
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+            i += 1;
+        }
+        if matches!(bytes[i], b'\n' | b'\r') {
+            starts.push(i + 1);
+        }
+        i += 1;
+    }
+    starts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The snippet read through the line index is the one miette reads from the whole text.
+    #[test]
+    fn snippets_match_miettes_own_reading() {
+        let text = "one\ntwo\r\nthree\rfour\n\nsix é\nseven\r\n";
+        let file = SourceFile::new("x", text.to_string());
+        let starts = miette_line_starts(text);
+        let named = Named {
+            file: &file,
+            line_starts: &starts,
+        };
+        for start in 0..text.len() {
+            for len in 0..4 {
+                if !text.is_char_boundary(start)
+                    || !text.is_char_boundary((start + len).min(text.len()))
+                {
+                    continue;
+                }
+                let span = SourceSpan::new(start.into(), len.min(text.len() - start));
+                for (before, after) in [(0, 0), (1, 1), (2, 3)] {
+                    let ours = named.read_span(&span, before, after).unwrap();
+                    let theirs = text.read_span(&span, before, after).unwrap();
+                    assert_eq!(ours.data(), theirs.data(), "{start} {len} {before}");
+                    assert_eq!(ours.span(), theirs.span());
+                    assert_eq!(ours.line(), theirs.line(), "{start} {len} {before}");
+                    assert_eq!(ours.column(), theirs.column());
+                    assert_eq!(
+                        ours.line_count(),
+                        theirs.line_count(),
+                        "{start} {len} {before} {after}"
+                    );
+                }
+            }
+        }
     }
 }

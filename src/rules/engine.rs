@@ -48,7 +48,50 @@ pub fn run(send: &Mailing, levels: &BTreeMap<RuleId, Level>) -> Vec<Finding> {
             };
         }
     }
-    findings
+    cap_per_rule(findings, MAX_LISTED_PER_RULE)
+}
+
+/// Findings one rule reports one by one for one send; past this, one more finding counts the
+/// rest. A draft with 20,000 dead links or a list of 20,000 broken cards then costs a report of
+/// a few hundred findings, not one the size of (or many times) the input.
+pub const MAX_LISTED_PER_RULE: usize = 100;
+
+/// Keeps the first `max` findings of each rule, in order, and adds for each rule with more one
+/// finding that counts them, as severe as the worst of them and pointing at the first.
+fn cap_per_rule(findings: Vec<Finding>, max: usize) -> Vec<Finding> {
+    let mut listed: BTreeMap<RuleId, usize> = BTreeMap::new();
+    let mut rest: Vec<(Finding, usize)> = Vec::new();
+    let mut kept = Vec::with_capacity(findings.len().min(max * 4));
+    for f in findings {
+        let n = listed.entry(f.rule).or_default();
+        *n += 1;
+        if *n <= max {
+            kept.push(f);
+            continue;
+        }
+        match rest.iter_mut().find(|(first, _)| first.rule == f.rule) {
+            Some((first, count)) => {
+                *count += 1;
+                first.severity = first.severity.max(f.severity);
+            }
+            None => rest.push((f, 1)),
+        }
+    }
+    for (first, count) in rest {
+        kept.push(Finding {
+            rule: first.rule,
+            severity: first.severity,
+            message: format!(
+                "{count} more finding{} of this rule, not listed one by one",
+                if count == 1 { "" } else { "s" }
+            ),
+            help: Some(format!(
+                "Only the first {max} findings of a rule are listed; fix those and check again."
+            )),
+            labels: first.labels.into_iter().take(1).collect(),
+        });
+    }
+    kept
 }
 
 /// Loads, checks and judges a send.
@@ -65,4 +108,33 @@ pub fn check(
         findings,
         verdict,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_past_the_cap_are_counted_in_one() {
+        let finding = |rule, severity, i: usize| Finding::new(rule, severity, format!("n{i}"));
+        let mut findings: Vec<Finding> = (0..7)
+            .map(|i| finding(RuleId::UnsubscribePlaceholder, Severity::Warning, i))
+            .collect();
+        findings.push(finding(RuleId::InputProblem, Severity::Warning, 0));
+        findings[6].severity = Severity::Error;
+        let capped = cap_per_rule(findings, 3);
+        let messages: Vec<&str> = capped.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "n0",
+                "n1",
+                "n2",
+                "n0",
+                "4 more findings of this rule, not listed one by one"
+            ]
+        );
+        assert_eq!(capped[4].rule, RuleId::UnsubscribePlaceholder);
+        assert_eq!(capped[4].severity, Severity::Error);
+    }
 }

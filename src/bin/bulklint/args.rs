@@ -250,6 +250,9 @@ pub struct ExportArgs {
     /// The day consent is judged on (YYYY-MM-DD); defaults to today.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<bulklint::model::date::Date>,
+    /// Replace files already in the folder (never the draft or a list being exported).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -269,6 +272,9 @@ pub struct FixArgs {
     /// Your postal address, for the footer.
     #[arg(long, value_name = "ADDRESS")]
     pub address: String,
+    /// Replace the output file if it exists (the draft itself included).
+    #[arg(long)]
+    pub force: bool,
 }
 
 fn service_names() -> clap::builder::PossibleValuesParser {

@@ -12,6 +12,7 @@ use crate::load::draft::LoadProblem;
 use crate::load::recipients::{Column, Consent, Origin, RawEntry, RecipientList};
 use crate::model::error::InputError;
 use crate::model::finding::Label;
+use crate::model::format::excerpt;
 use crate::model::source::SourceId;
 
 /// Header names (lower-cased) of a lone address column.
@@ -61,7 +62,9 @@ const CONSENT_DATE: &[&str] = &[
 ];
 
 /// Rows without an address reported one by one; past this, the rest are counted in one problem.
-const MAX_ROW_PROBLEMS: usize = 100;
+/// With that summary and the file's other problems it stays under the number of findings a rule
+/// lists (100), so the count is shown rather than folded into "more findings".
+const MAX_ROW_PROBLEMS: usize = 80;
 
 pub fn parse(
     source: SourceId,
@@ -351,6 +354,9 @@ fn is_numbered(lower: &str, suffix: &str) -> bool {
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// The most characters of one header name quoted in a message.
+const NAME_CHARS: usize = 60;
+
 /// Header names for a message, at most 30 of them.
 fn list_names(header: &[String]) -> String {
     const SHOWN: usize = 30;
@@ -360,7 +366,7 @@ fn list_names(header: &[String]) -> String {
     let mut out = header
         .iter()
         .take(SHOWN)
-        .map(|h| format!("`{h}`"))
+        .map(|h| format!("`{}`", excerpt(h, NAME_CHARS)))
         .collect::<Vec<_>>()
         .join(", ");
     if header.len() > SHOWN {
@@ -375,7 +381,10 @@ fn address_names(address: &[usize], header: &[String], header_row: bool) -> Stri
     let names: Vec<String> = address
         .iter()
         .map(|&i| match header_row {
-            true => format!("`{}`", header.get(i).map_or("", String::as_str)),
+            true => format!(
+                "`{}`",
+                excerpt(header.get(i).map_or("", String::as_str), NAME_CHARS)
+            ),
             false => (i + 1).to_string(),
         })
         .collect();

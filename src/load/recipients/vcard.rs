@@ -10,7 +10,12 @@ use crate::model::finding::Label;
 use crate::model::source::SourceId;
 
 /// Contacts without an address reported one by one; past this, the rest are counted in one problem.
-const MAX_CONTACT_PROBLEMS: usize = 100;
+const MAX_CONTACT_PROBLEMS: usize = 50;
+
+/// Problems of any kind listed one by one; past this, the rest are counted in one problem, so a
+/// file of nothing but broken cards costs no more than its size to read and report. With the
+/// summaries it stays under the number of findings a rule lists, so they are all shown.
+const MAX_PROBLEMS: usize = 80;
 
 pub fn parse(source: SourceId, name: &str, text: &str) -> Result<RecipientList, InputError> {
     let _ = name;
@@ -28,6 +33,8 @@ pub fn parse(source: SourceId, name: &str, text: &str) -> Result<RecipientList, 
         first_unreported: None,
         stray: 0,
         first_stray: None,
+        unlisted: 0,
+        first_unlisted: None,
     };
     let bytes = text.as_bytes();
     let mut segments: Vec<Range<usize>> = Vec::new();
@@ -107,6 +114,9 @@ struct Reader {
     /// Non-blank lines outside any card, and the first of them.
     stray: usize,
     first_stray: Option<(usize, Range<usize>)>,
+    /// Problems past [`MAX_PROBLEMS`], and where the first of them is.
+    unlisted: usize,
+    first_unlisted: Option<Range<usize>>,
 }
 
 impl Reader {
@@ -237,6 +247,16 @@ impl Reader {
     }
 
     fn problem(&mut self, message: String, span: Range<usize>, text: &str) {
+        if self.list.problems.len() >= MAX_PROBLEMS {
+            self.unlisted += 1;
+            self.first_unlisted.get_or_insert(span);
+            return;
+        }
+        self.listed_problem(message, span, text);
+    }
+
+    /// A problem listed whatever the count: the summaries that close the list.
+    fn listed_problem(&mut self, message: String, span: Range<usize>, text: &str) {
         self.list.problems.push(LoadProblem {
             message,
             label: Some(Label {
@@ -256,9 +276,20 @@ impl Reader {
             );
             self.close(open);
         }
+        if let Some(span) = self.first_unlisted.take() {
+            let n = self.unlisted;
+            self.listed_problem(
+                format!(
+                    "{n} more problem{} in this file, not listed one by one",
+                    if n == 1 { "" } else { "s" }
+                ),
+                span,
+                "the first of them",
+            );
+        }
         if let Some((line, span)) = self.first_unreported.take() {
             let more = self.no_email - MAX_CONTACT_PROBLEMS;
-            self.problem(
+            self.listed_problem(
                 format!(
                     "{more} more contact{} no email address",
                     if more == 1 { " has" } else { "s have" }
@@ -269,7 +300,7 @@ impl Reader {
         }
         if let Some((line, span)) = self.first_stray.take() {
             let n = self.stray;
-            self.problem(
+            self.listed_problem(
                 format!(
                     "{n} line{} outside BEGIN:VCARD … END:VCARD, the first on line {line}",
                     if n == 1 { " is" } else { "s are" }
@@ -461,6 +492,29 @@ mod tests {
         let label = list.problems[0].label.as_ref().unwrap();
         assert_eq!(&text[label.span.clone()], "BEGIN:VCARD");
         assert_eq!(label.span.start, text.find("BEGIN:VCARD\nVERSION").unwrap());
+    }
+
+    #[test]
+    fn problems_past_the_cap_are_counted() {
+        let text = "BEGIN:VCARD\n".repeat(5000);
+        let list = parse(SourceId(0), "x.vcf", &text).unwrap();
+        assert_eq!(
+            list.problems.len(),
+            MAX_PROBLEMS + 2,
+            "{:?}",
+            messages(&list)
+        );
+        // 40 cards listed twice each (not closed, no address); the other 4,960 unclosed cards
+        // and 10 more without an address counted in one problem, the rest without an address
+        // in another.
+        assert_eq!(
+            list.problems[MAX_PROBLEMS].message,
+            "4970 more problems in this file, not listed one by one"
+        );
+        assert_eq!(
+            list.problems[MAX_PROBLEMS + 1].message,
+            "4950 more contacts have no email address"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use bulklint::app::batch;
 use bulklint::app::options::{ConfigSource, Flags};
-use bulklint::app::read::{read_all, read_input};
+use bulklint::app::read::{read_draft, read_lists};
 use bulklint::app::record::{self, Recorded};
 use bulklint::app::session::LedgerSession;
 use bulklint::ledger::Origin;
@@ -68,7 +68,6 @@ pub fn run(args: CheckArgs) -> Result<u8, InputError> {
         args.no_ledger || (args.isolated && args.ledger.is_none() && args.record.is_none());
     let ledger = LedgerSession::open(args.ledger.as_deref(), no_ledger, args.record.is_some())?;
     let run = Run {
-        config,
         flags: Flags {
             kind: args.kind,
             laws: args.laws.clone(),
@@ -76,12 +75,14 @@ pub fn run(args: CheckArgs) -> Result<u8, InputError> {
             ignore: args.ignore.clone(),
             ..super::sender_flags(&args.sender)
         },
-        lists: read_all(&args.recipients)?,
+        // Lists are read once for every draft, under the limits of the first draft's config.
+        lists: read_lists(&args.recipients, &config.limits_at(&drafts[0])?)?,
         today: args
             .as_of
             .unwrap_or_else(|| Date::from_days(now.div_euclid(DAY))),
         ledger: &ledger,
         now,
+        config,
     };
 
     let results: Vec<Result<Outcome, InputError>> = if is_batch {
@@ -188,7 +189,7 @@ fn options_for(run: &Run, path: &Path) -> Result<bulklint::Options, InputError> 
 
 fn check_one(run: &Run, path: &Path) -> Result<Outcome, InputError> {
     let mut options = options_for(run, path)?;
-    let input = read_input(path)?;
+    let input = read_draft(path, &options.input)?;
     options.history = run
         .ledger
         .history(mailbox::message_sender(&input.bytes).as_deref(), run.now)?;
@@ -198,7 +199,7 @@ fn check_one(run: &Run, path: &Path) -> Result<Outcome, InputError> {
 /// Checks the messages of a folder, mbox or Maildir as one send.
 fn check_batch(run: &Run, path: &Path, format: Format) -> Result<Outcome, InputError> {
     let mut options = options_for(run, path)?;
-    let loaded = batch::load(path, &run.lists)?;
+    let loaded = batch::load(path, &run.lists, &options.input)?;
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
     }

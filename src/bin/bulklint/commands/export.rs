@@ -1,6 +1,10 @@
 //! `bulklint export`: the files a bulk-mail service imports, written into one folder.
 
-use bulklint::app::read::{read_all, read_input};
+use std::path::{Path, PathBuf};
+
+use bulklint::app::options::ConfigSource;
+use bulklint::app::read::{read_draft, read_lists};
+use bulklint::app::write;
 use bulklint::model::date::Date;
 use bulklint::model::format::DAY;
 use bulklint::InputError;
@@ -12,27 +16,32 @@ pub fn run(args: ExportArgs) -> Result<u8, InputError> {
     let as_of = args
         .as_of
         .unwrap_or_else(|| Date::from_days(system_now().div_euclid(DAY)));
+    let limits = ConfigSource::default().limits_at(&args.draft)?;
     let options = bulklint::export::Options {
         service: args.to.clone(),
         address: args.address.clone(),
         unsubscribe_url: args.unsubscribe_url.clone(),
         as_of,
         column: args.column.clone(),
+        input: limits,
     };
     let done = bulklint::export::export(
-        read_input(&args.draft)?,
-        read_all(&args.recipients)?,
+        read_draft(&args.draft, &limits)?,
+        read_lists(&args.recipients, &limits)?,
         &options,
     )?;
     let dir = args.output.display().to_string();
     std::fs::create_dir_all(&args.output)
         .map_err(|e| InputError::new(&dir, format!("cannot create the folder: {e}")))?;
-    for file in &done.files {
-        let path = args.output.join(file.name);
-        std::fs::write(&path, &file.bytes).map_err(|e| {
-            InputError::new(path.display().to_string(), format!("cannot write: {e}"))
-        })?;
-    }
+    let files: Vec<(PathBuf, &[u8])> = done
+        .files
+        .iter()
+        .map(|f| (args.output.join(f.name), f.bytes.as_slice()))
+        .collect();
+    let inputs: Vec<&Path> = std::iter::once(args.draft.as_path())
+        .chain(args.recipients.iter().map(PathBuf::as_path))
+        .collect();
+    write::write_outputs(&files, &inputs, args.force)?;
     for line in done.summary(&dir) {
         println!("{line}");
     }

@@ -2,7 +2,7 @@
 
 use bulklint::app::batch;
 use bulklint::app::options::ConfigSource;
-use bulklint::app::read::{read_all, read_input};
+use bulklint::app::read::{read_draft, read_lists};
 use bulklint::app::record::{recorded_text, records};
 use bulklint::app::session::{ledger_path, open_to_record};
 use bulklint::ledger::Origin;
@@ -20,16 +20,16 @@ pub fn run(args: RecordArgs) -> Result<u8, InputError> {
     super::print_notes(&mut ledger);
     let config = ConfigSource::new(args.isolated, args.config.as_deref())?;
     let mut options = config.options_for(&args.draft, &super::sender_flags(&args.sender), None)?;
-    let lists = read_all(&args.recipients)?;
+    let lists = read_lists(&args.recipients, &options.input)?;
     let (draft, lists) = if args.batch || mailbox::is_mbox_path(&args.draft) {
-        let loaded = batch::load(&args.draft, &lists)?;
+        let loaded = batch::load(&args.draft, &lists, &options.input)?;
         for w in &loaded.warnings {
             eprintln!("warning: {w}");
         }
         options.batch = Some(loaded.batch);
         (loaded.draft, loaded.lists)
     } else {
-        (read_input(&args.draft)?, lists)
+        (read_draft(&args.draft, &options.input)?, lists)
     };
     let send = assemble::load(draft, lists, &options)?;
     let records = records(&send, now, Origin::Record);
