@@ -131,6 +131,14 @@ pub fn run(args: CheckArgs) -> Result<u8, InputError> {
         // A closed pipe (`bulklint … | head`) is not worth a panic.
         let _ = stdout.lock().write_all(text.as_bytes());
     }
+    // Written even when no draft could be read: an upload step expects the file.
+    if let Some(path) = &args.sarif {
+        let sarif = report::render(&outcomes, Format::Sarif, Style::default());
+        if let Err(e) = std::fs::write(path, sarif) {
+            eprintln!("error: cannot write SARIF to {}: {e}", path.display());
+            input_errors += 1;
+        }
+    }
     let failing = outcomes.iter().flat_map(|o| &o.findings).any(|f| {
         f.severity == Severity::Error
             || (args.deny == Some(Deny::Warnings) && f.severity == Severity::Warning)
