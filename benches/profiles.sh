@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# What the release profile's `lto = true` and `codegen-units = 1` buy: builds bulklint three
+# What the dist profile's `lto = "fat"` and `codegen-units = 1` buy: builds bulklint three
 # ways (cargo's default release profile, with LTO, and with LTO and one codegen unit, the
-# profile in Cargo.toml, built into target/release) and measures each on the same work (figures: BENCHMARKS.md):
+# `dist` profile of Cargo.toml that releases use, built into target/dist) and measures each on
+# the same work (figures: BENCHMARKS.md):
 #   binary size; one template, cold process; the template corpus in one process; a
 #   1,000,000-row recipient CSV.
 # usage: benches/profiles.sh   (needs hyperfine; the first two build into target/profile-*)
@@ -15,7 +16,7 @@ build() { # NAME LTO CODEGEN_UNITS
 }
 build default false 16
 build lto true 16
-cargo build --release --quiet   # Cargo.toml's profile: LTO and one codegen unit
+cargo build --profile dist --quiet   # Cargo.toml's dist profile: LTO and one codegen unit
 
 template=../shared/corpus/templates/sendwithus-templates/templates/cerberus/responsive.html
 [ -f "$template" ] || template=examples/templates/spring-mailchimp.html
@@ -28,7 +29,7 @@ awk 'BEGIN { print "First Name,Last Name,E-mail Address";
 
 for p in default lto lto-cgu1; do
     bin=target/profile-$p/release/bulklint
-    [ "$p" = lto-cgu1 ] && bin=target/release/bulklint
+    [ "$p" = lto-cgu1 ] && bin=target/dist/bulklint
     echo "== $p: $(stat -c %s "$bin") bytes"
     hyperfine -N --warmup 5 --runs 100 --ignore-failure --style basic \
         "$bin check --isolated $template" 2>&1 | grep -E "Time|Range"

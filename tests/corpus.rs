@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use bulklint::report::Format;
 use bulklint::{check, Input, Options};
 
+mod shared_corpus;
+
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -21,14 +23,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn corpus(sub: &str) -> Option<Vec<PathBuf>> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
-        .join(sub);
-    if !root.is_dir() {
-        eprintln!("corpus {} not present; skipped", root.display());
-        return None;
-    }
+fn corpus(sub: &str, test: &str) -> Option<Vec<PathBuf>> {
+    let root = shared_corpus::dir(sub, test)?;
     let mut files = Vec::new();
     walk(&root, &mut files);
     files.sort();
@@ -81,7 +77,7 @@ fn check_all(files: &[PathBuf]) -> (usize, usize) {
 
 #[test]
 fn every_corpus_message_loads_without_panic() {
-    if let Some(files) = corpus("eml") {
+    if let Some(files) = corpus("eml", "every_corpus_message_loads_without_panic") {
         let (ok, rejected) = check_all(&files);
         eprintln!("eml corpus: {ok} checked, {rejected} rejected with a diagnostic");
         assert!(ok > files.len() / 2);
@@ -90,7 +86,7 @@ fn every_corpus_message_loads_without_panic() {
 
 #[test]
 fn every_corpus_template_loads_without_panic() {
-    if let Some(files) = corpus("templates") {
+    if let Some(files) = corpus("templates", "every_corpus_template_loads_without_panic") {
         let (ok, rejected) = check_all(&files);
         eprintln!("template corpus: {ok} checked, {rejected} rejected with a diagnostic");
         assert!(ok > files.len() / 2);

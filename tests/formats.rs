@@ -92,3 +92,21 @@ fn junit_is_well_formed_xml() {
         );
     }
 }
+
+#[test]
+fn one_run_writes_github_lines_and_the_same_findings_as_sarif() {
+    let dir = tempfile::tempdir().unwrap();
+    let sarif_path = dir.path().join("out dir.sarif");
+    let github = output(
+        "github",
+        &[BAD, &["--sarif", sarif_path.to_str().unwrap()]].concat(),
+    );
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif_path).unwrap()).unwrap();
+    let alone: serde_json::Value = serde_json::from_str(&output("sarif", BAD)).unwrap();
+    assert_eq!(written, alone);
+    assert_eq!(
+        written["runs"][0]["results"].as_array().unwrap().len(),
+        github.lines().count()
+    );
+}

@@ -12,6 +12,8 @@ use bulklint::ledger::{self, Ledger, LedgerErrorKind, LedgerKey, Origin, SendRec
 use bulklint::mailing::history::{HistoryState, Scope};
 use bulklint::{Input, Options};
 
+mod shared_corpus;
+
 const RULES: &str = "recipient-limit,bulk-from-mailbox,identical-body";
 
 /// 2025-03-05T09:00:00Z.
@@ -520,11 +522,10 @@ fn ledger_import_of_an_mbox() {
 /// line does not split a message.
 #[test]
 fn ledger_import_of_the_corpus_mboxes() {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/eml/mimekit/mbox");
-    if !corpus.is_dir() {
-        eprintln!("skipped: {} is not here", corpus.display());
+    let Some(corpus) = shared_corpus::dir("eml/mimekit/mbox", "ledger_import_of_the_corpus_mboxes")
+    else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     let mut ledger = open(&dir.path().join("ledger.sqlite3"));
     for (file, messages) in [

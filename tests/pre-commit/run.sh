@@ -1,21 +1,55 @@
 #!/usr/bin/env bash
-# A real pre-commit run against this repository's .pre-commit-hooks.yaml: a throwaway git repo
-# uses the hook; a commit with a bad template is refused with the diagnostic, the fixed one
-# goes through. Needs the repository's HEAD committed (pre-commit clones it).
+# A real pre-commit run of a bulklint hook: a throwaway git repo uses the hook; a commit with a
+# bad template is refused with the diagnostic, the fixed one goes through.
+#
+#   run.sh wheel DIR   the `language: python` hook of packaging/pre-commit (the pre-commit
+#                      mirror), with the `bulklint` wheel taken from DIR instead of the index
+#   run.sh source      the `language: rust` hook of this repository (.pre-commit-hooks.yaml),
+#                      compiled by `cargo install`; needs the repository's HEAD committed
+#
+# PYTHON names the interpreter that has (or gets) pre-commit; python3 by default.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+mode=${1:-}
+python=${PYTHON:-python3}
 
-if ! python3 -m pre_commit --version >/dev/null 2>&1; then
-  python3 -m pip install --quiet pre-commit
+if ! "$python" -m pre_commit --version >/dev/null 2>&1; then
+  "$python" -m pip install --quiet pre-commit
 fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# Hermetic: pre-commit's cache lives in the scratch dir, not the home directory. The hook's
-# release build skips LTO to keep CI fast; it shares a target dir across runs.
+# Hermetic: pre-commit's cache lives in the scratch dir, not the home directory.
 export PRE_COMMIT_HOME="$work/cache"
-export CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
-export CARGO_TARGET_DIR="$root/target/pre-commit"
+
+case "$mode" in
+  wheel)
+    wheels=$(cd "${2:?run.sh wheel DIR: the folder holding the bulklint wheel}" && pwd)
+    version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$root/Cargo.toml" | head -n 1)
+    grep -q "\"bulklint==$version\"" "$root/packaging/pre-commit/pyproject.toml" || {
+      echo "FAIL: packaging/pre-commit/pyproject.toml does not pin bulklint==$version (Cargo.toml's version)"
+      exit 1
+    }
+    # The mirror as its own repository, as the release workflow publishes it.
+    cp -r "$root/packaging/pre-commit" "$work/mirror"
+    git -C "$work/mirror" init -q
+    git -C "$work/mirror" add -A
+    git -C "$work/mirror" -c user.email=ci@example.com -c user.name=ci commit -q -m mirror
+    hook_repo="$work/mirror"
+    # pip resolves the mirror's `bulklint==VERSION` from the local wheel (it is not on the index
+    # before a release); the mirror's build backend still comes from the index.
+    export PIP_FIND_LINKS="$wheels"
+    ;;
+  source)
+    # The hook's release build shares a target dir across runs.
+    export CARGO_TARGET_DIR="$root/target/pre-commit"
+    hook_repo="$root"
+    ;;
+  *)
+    echo "usage: run.sh wheel DIR | run.sh source" >&2
+    exit 2
+    ;;
+esac
 
 git init -q "$work/repo"
 cd "$work/repo"
@@ -23,12 +57,12 @@ git config user.email ci@example.com
 git config user.name ci
 cat > .pre-commit-config.yaml <<YAML
 repos:
-  - repo: $root
-    rev: $(git -C "$root" rev-parse HEAD)
+  - repo: $hook_repo
+    rev: $(git -C "$hook_repo" rev-parse HEAD)
     hooks:
       - id: bulklint
 YAML
-python3 -m pre_commit install >/dev/null
+"$python" -m pre_commit install >/dev/null
 
 cat > newsletter.html <<'HTML'
 <!doctype html>
@@ -39,11 +73,14 @@ cat > newsletter.html <<'HTML'
 </body></html>
 HTML
 git add .pre-commit-config.yaml newsletter.html
+# The first commit installs the hook's environment: the figure the README quotes.
+start=$(date +%s)
 if git commit -q -m "bad template" >"$work/out.txt" 2>&1; then
   cat "$work/out.txt"
   echo "FAIL: the commit with a placeholder unsubscribe link went through"
   exit 1
 fi
+echo "first commit (hook installed, then run): $(($(date +%s) - start)) s"
 grep -q "unsubscribe-placeholder" "$work/out.txt" || { cat "$work/out.txt"; echo "FAIL: no diagnostic"; exit 1; }
 echo "ok: bad template refused with unsubscribe-placeholder"
 
@@ -51,4 +88,4 @@ sed -i 's|href="#"|href="https://bakery.example/unsubscribe?u=1"|' newsletter.ht
 git add newsletter.html
 git commit -q -m "fixed template" >"$work/out.txt" 2>&1 || { cat "$work/out.txt"; echo "FAIL: the fixed template was refused"; exit 1; }
 echo "ok: fixed template committed"
-echo "pre-commit: 2 passed, 0 failed"
+echo "pre-commit ($mode): 2 passed, 0 failed"

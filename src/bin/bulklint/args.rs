@@ -94,6 +94,10 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(short, long, value_parser = choice(Format::CHOICES), default_value = "human")]
     pub format: Format,
+    /// Also write the findings as SARIF to FILE, from the same run (for code scanning next to
+    /// `--format github`).
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
     /// Run only these rules (comma-separated ids).
     #[arg(long, value_delimiter = ',', value_name = "RULES", value_parser = rule_id)]
     pub select: Vec<RuleId>,

@@ -10,6 +10,7 @@ use bulklint::app::options::{ConfigSource, Flags};
 use bulklint::app::read::{read_draft, read_lists};
 use bulklint::app::record::{self, Recorded};
 use bulklint::app::session::LedgerSession;
+use bulklint::app::write;
 use bulklint::ledger::Origin;
 use bulklint::load::{inputs, mailbox};
 use bulklint::model::date::Date;
@@ -134,6 +135,15 @@ pub fn run(args: CheckArgs) -> Result<u8, InputError> {
         let text = report::render(&outcomes, args.format, style);
         // A closed pipe (`bulklint … | head`) is not worth a panic.
         let _ = stdout.lock().write_all(text.as_bytes());
+    }
+    // Written even when no draft could be read: an upload step expects the file. A report is
+    // regenerated on every run, so it replaces the last one (atomically, never through a link).
+    if let Some(path) = &args.sarif {
+        let sarif = report::render(&outcomes, Format::Sarif, Style::default());
+        if let Err(e) = write::write_file(path, sarif.as_bytes(), true) {
+            eprintln!("error: cannot write SARIF: {e}");
+            input_errors += 1;
+        }
     }
     let deny_warnings = args.deny == Some(Deny::Warnings);
     let mut failing = outcomes
