@@ -63,7 +63,7 @@ else
 fi
 if [ -e PWNED-subst ] || [ -e PWNED-semicolon ]; then fail "an input was executed"; else ok "no input executed (\$(…), ;)"; fi
 # The SARIF folder did not exist: bulklint cannot write there, and says so (exit 2).
-[ "$status" = 2 ] && grep -q "cannot write SARIF to out dir/results.sarif" "$work/out.txt" &&
+[ "$status" = 2 ] && grep -q "cannot write SARIF: out dir/results.sarif" "$work/out.txt" &&
   ok "an unwritable SARIF path is an error naming it" || { cat "$work/out.txt"; fail "SARIF path error (exit $status)"; }
 mkdir -p "out dir"
 
