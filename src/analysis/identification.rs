@@ -349,12 +349,13 @@ impl Detectors {
             alternation(&p.australian_states.clone())
         );
 
-        // "Our mailing address is: ⏎ ETEnergyworld.com, FC6, Sector 16 A, Noida - 201301": the
+        // "Our mailing address is: ⏎ ETEnergyworld.com, FC6, Sector 16 A, Noida - 201301",
+        // "所在地　京都府城陽市寺田８−２" (a label, then a colon or an ideographic space): the
         // footer says what the text is, in any country's format. The address is what follows on
         // that line and the next; it needs a number (a house, a box or a postcode) and some
         // words to be more than a heading.
         let labelled = format!(
-            r"(?i:\b(?:{})){SP}*:{SP}*\n?{SP}*([^\n]+(?:\n{SP}*[^\n]+)?)",
+            r"(?:^|[^\p{{Latin}}])(?i:(?:{})){SP}*(?::|：|\u{{3000}})[ \t\u{{a0}}\u{{3000}}]*\n?{SP}*([^\n]+(?:\n{SP}*[^\n]+)?)",
             alternation(&p.address_labels.clone())
         );
 
@@ -440,10 +441,10 @@ impl Detectors {
             // ("Times Internet, Times Centre. ⏎ Sector 16 A Noida, 201301").
             let first_line = text[r.clone()].find('\n').map(|i| r.start..r.start + i);
             let range = first_line
-                .filter(|l| text[l.clone()].contains(|c: char| c.is_ascii_digit()))
+                .filter(|l| text[l.clone()].contains(char::is_numeric))
                 .unwrap_or(r);
             let found = &text[range.clone()];
-            (found.contains(|c: char| c.is_ascii_digit())
+            (found.contains(char::is_numeric)
                 && found.chars().filter(|c| c.is_alphabetic()).count() >= 3)
                 .then_some(range)
         });
@@ -1290,6 +1291,11 @@ mod tests {
         assert_eq!(&text[hit.range], "FC6, Sector 16 A, Noida - 201301");
         // A heading with nothing after it, or words without a number, are not addresses.
         assert_eq!(address("Mailing address: see our web site"), None);
+        assert_eq!(
+            address("販売者\n所在地\u{3000}京都府城陽市寺田８−２\nTEL 0774-55-6699"),
+            Some(AddressKind::Labelled)
+        );
+        assert_eq!(address("Update your address: click here"), None);
         assert_eq!(address("Update your mailing address:"), None);
     }
 
