@@ -891,42 +891,57 @@ fn host_of(href: &str) -> Option<String> {
 /// CRTC guidance accepts identification on a web page linked from the message.
 fn sender_site(draft: &Draft, d: &Detectors) -> Option<String> {
     let html = draft.html.as_ref()?;
-    let sites: Vec<String> = html
+    // The site of every link that goes somewhere, read once for the three ways below.
+    let linked: Vec<String> = html
         .links
         .iter()
         .filter_map(|l| l.href.as_deref())
         .filter(|h| has_real_destination(h, &d.placeholders))
         .filter_map(host_of)
         .map(|h| site_of(&h))
-        .filter(|s| !d.tracking_domains.iter().any(|t| site_of(t) == *s))
         .collect();
+    let trackers: std::collections::HashSet<String> =
+        d.tracking_domains.iter().map(|t| site_of(t)).collect();
+    let (tracked, own): (Vec<String>, Vec<String>) =
+        linked.iter().cloned().partition(|s| trackers.contains(s));
     let from_site = draft.from_address().and_then(|a| {
         a.rsplit_once('@')
             .map(|(_, dom)| site_of(&dom.to_ascii_lowercase()))
     });
-    if let Some(site) = from_site.filter(|f| sites.contains(f)) {
+    if let Some(site) = from_site.filter(|f| own.contains(f)) {
         return Some(format!("links to the sender's site {site}"));
     }
-    most_linked(&sites)
+    most_linked(&own)
         .filter(|(_, n)| *n >= 2)
         .map(|(site, n)| format!("{n} links to the site {site}"))
-        .or_else(|| tracked_links(html, d))
-        .or_else(|| dominant_site(html))
+        .or_else(|| tracked_links(&tracked))
+        .or_else(|| dominant_site(&linked))
 }
+
+/// Links a sent newsletter's service rewrote for click tracking (`u123.ct.sendgrid.net/ls/…`)
+/// lead to the sender's own pages: several of them, all through one service, stand for the
+/// sender's site. Follow links to social networks do not.
+fn tracked_links(tracked: &[String]) -> Option<String> {
+    let social = &crate::data::phrases::get().social_hosts;
+    let tracked: Vec<&String> = tracked
+        .iter()
+        .filter(|s| !social.iter().any(|h| site_of(h) == **s))
+        .collect();
+    let first = tracked.first()?;
+    (tracked.len() >= TRACKED_LINKS && tracked.iter().all(|s| s == first))
+        .then(|| format!("{} links through {first}'s click tracking", tracked.len()))
+}
+
+/// How many tracked links stand for the sender's site: a newsletter's content, not one button.
+const TRACKED_LINKS: usize = 3;
 
 /// A message whose links nearly all go to one site, many of them, is that site's own mail
 /// (a network's digest linking to its pages), even when the site is a social network or a
 /// platform that others' mail only links to once or twice.
-fn dominant_site(html: &crate::load::draft::HtmlDoc) -> Option<String> {
-    let sites: Vec<String> = html
-        .links
-        .iter()
-        .filter_map(|l| l.href.as_deref().and_then(host_of))
-        .map(|h| site_of(&h))
-        .collect();
-    let (site, top) = most_linked(&sites)?;
-    (top >= DOMINANT_LINKS && top * 4 >= sites.len() * 3)
-        .then(|| format!("{top} of its {} links to the site {site}", sites.len()))
+fn dominant_site(linked: &[String]) -> Option<String> {
+    let (site, top) = most_linked(linked)?;
+    (top >= DOMINANT_LINKS && top * 4 >= linked.len() * 3)
+        .then(|| format!("{top} of its {} links to the site {site}", linked.len()))
 }
 
 /// The site linked most often and how often (ties go to the first in alphabetical order).
@@ -942,27 +957,6 @@ fn most_linked(sites: &[String]) -> Option<(&str, usize)> {
 
 /// How many links to one site (and at least three quarters of them) make it the sender's.
 const DOMINANT_LINKS: usize = 10;
-
-/// Links a sent newsletter's service rewrote for click tracking (`u123.ct.sendgrid.net/ls/…`)
-/// lead to the sender's own pages: several of them stand for the sender's site. Follow links
-/// to social networks do not.
-fn tracked_links(html: &crate::load::draft::HtmlDoc, d: &Detectors) -> Option<String> {
-    let social = &crate::data::phrases::get().social_hosts;
-    let tracked: Vec<String> = html
-        .links
-        .iter()
-        .filter_map(|l| l.href.as_deref().and_then(host_of))
-        .map(|h| site_of(&h))
-        .filter(|s| d.tracking_domains.iter().any(|t| site_of(t) == *s))
-        .filter(|s| !social.iter().any(|h| site_of(h) == *s))
-        .collect();
-    let first = tracked.first()?;
-    (tracked.len() >= TRACKED_LINKS && tracked.iter().all(|s| s == first))
-        .then(|| format!("{} links through {first}'s click tracking", tracked.len()))
-}
-
-/// How many tracked links stand for the sender's site: a newsletter's content, not one button.
-const TRACKED_LINKS: usize = 3;
 
 /// `https://host` or `https://host/`: no path, query or fragment.
 fn is_home_page(href: &str) -> bool {
