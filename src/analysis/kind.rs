@@ -131,10 +131,22 @@ pub fn classify(explicit: Option<Kind>, draft: &Draft, via_service: Option<&str>
     }
     if let Some(why) = &s.transactional {
         // "Welcome", "your order" in an opening weigh less than "reset your password": two
-        // offers outweigh them.
-        let outweighed = if s.transactional_weak { 2 } else { SELLS };
-        if s.promotional.len() < outweighed {
-            return choice(Kind::Transactional, why.clone());
+        // offers outweigh them, and so does one offer in a newsletter's furniture (an
+        // unsubscribe footer, a web version): the first mail of a marketing series.
+        let outweighed = if s.transactional_weak {
+            let bulk_marks = s.unsubscribe.is_some() || s.marker.is_some() || s.bulk.is_some();
+            s.promotional.len() >= 2 || (!s.promotional.is_empty() && bulk_marks)
+        } else {
+            s.promotional.len() >= SELLS
+        };
+        if !outweighed {
+            let against = s.commercial_evidence();
+            let why = if against.is_empty() {
+                why.clone()
+            } else {
+                format!("{why}, which outweighs {against}")
+            };
+            return choice(Kind::Transactional, why);
         }
     }
     if let Some(word) = s.nonprofit {

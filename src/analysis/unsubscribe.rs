@@ -224,21 +224,45 @@ pub fn analyze(draft: &Draft, sources: &Sources, placeholders: &Placeholders) ->
 
 /// Whether an instruction sends the reader on to what follows ("click the link below:").
 fn points_onward(text: &str) -> bool {
-    let t = text.trim_end();
-    t.ends_with(':') || {
-        let lower = phrases::normalize(t);
-        [
-            "below",
-            "following",
-            "ci-dessous",
-            "suivant",
-            "unten",
-            "abajo",
-            "siguiente",
-        ]
+    text.trim_end().ends_with(':') || says_below(text)
+}
+
+/// Words that send the reader further down: "the address below", "下記アドレス".
+fn says_below(text: &str) -> bool {
+    let lower = phrases::normalize(text);
+    [
+        "below",
+        "following",
+        "ci-dessous",
+        "suivant",
+        "unten",
+        "abajo",
+        "siguiente",
+        "下記",
+        "以下",
+        "如下",
+        "아래",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+}
+
+/// The paragraph after line `end` (its first blank line or the end of the text), for an
+/// instruction that says the address is below: "send an empty mail to the address below" ⏎
+/// a rule line ⏎⏎ "Contact: list@…". Lines of only rules and punctuation do not count.
+fn paragraph_after(lines: &[&str], end: usize) -> String {
+    let content = |l: &&str| l.chars().any(char::is_alphanumeric);
+    let rest = &lines[end.min(lines.len())..];
+    let Some(first) = rest.iter().position(content) else {
+        return String::new();
+    };
+    rest[first..]
         .iter()
-        .any(|w| lower.contains(w))
-    }
+        .take_while(|l| !l.trim().is_empty())
+        .take(INSTRUCTION_LOOKAHEAD_LINES)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A mailto: link whose subject or body asks to unsubscribe ("mailto:list@…?subject=REMOVE").
@@ -366,6 +390,22 @@ fn text_mechanism(text: &str, blocks: bool) -> Option<(Means, String)> {
                 Means::Reply,
                 format!("\"{phrase}\" by replying: unsubscribing takes an email"),
             ));
+        }
+        // "Send an empty mail to the address below." ⏎⏎ "Contact: list@…".
+        if says_below(&paragraph) {
+            let next = paragraph_after(&lines, end);
+            if has_url(&next) {
+                return Some((
+                    Means::Link,
+                    format!("\"{phrase}\" with a web address in the paragraph below"),
+                ));
+            }
+            if let Some(address) = email_address(&next) {
+                return Some((
+                    Means::Email,
+                    format!("\"{phrase}\" with the address {address} below: unsubscribing takes an email"),
+                ));
+            }
         }
         // "To unsubscribe, click here:" ⏎ (blank) ⏎ URL.
         if points_onward(line) || lines[start..end].len() == 1 {
@@ -603,6 +643,20 @@ mod tests {
             "Our offers.\n\nTo unsubscribe, click on the link below\n\nhttp://news.shop.test/u\n",
         );
         assert!(a.one_click(), "{:?}", a.working);
+    }
+
+    #[test]
+    fn an_address_in_the_paragraph_below_an_instruction_is_the_mechanism() {
+        let a = analysis_of(
+            "n.txt",
+            "Offers.\n\nTo stop receiving these mails, send an empty mail to the address below.\n----------\n\nPublisher: Dream Co.\nContact: present@dream.test\n",
+        );
+        assert_eq!(a.working[0].means, Means::Email, "{:?}", a.working);
+        let a = analysis_of(
+            "n.txt",
+            "Offers.\n\nTo stop receiving these mails, see below.\n\nOur shop is open daily.\n\nContact: present@dream.test\n",
+        );
+        assert!(!a.has_working(), "{:?}", a.working);
     }
 
     #[test]

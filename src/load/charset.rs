@@ -29,9 +29,7 @@ pub fn decode_lossless(bytes: Vec<u8>) -> String {
 /// Bytes with ISO-2022-JP's escapes are read as ISO-2022-JP whatever the label; an unknown or
 /// missing label is tried as UTF-8 only.
 pub fn decode_strict(bytes: &[u8], label: Option<&str>) -> Option<String> {
-    use encoding_rs::{
-        Encoding, BIG5, EUC_JP, EUC_KR, GB18030, ISO_2022_JP, KOI8_R, SHIFT_JIS, WINDOWS_1251,
-    };
+    use encoding_rs::ISO_2022_JP;
     // ISO-2022-JP is 7-bit: it passes for UTF-8 (or Shift_JIS) with its escapes left in.
     if bytes.windows(2).any(|w| matches!(w, [0x1b, b'$' | b'('])) {
         return ISO_2022_JP
@@ -41,6 +39,31 @@ pub fn decode_strict(bytes: &[u8], label: Option<&str>) -> Option<String> {
     if let Ok(s) = std::str::from_utf8(bytes) {
         return Some(s.to_string());
     }
+    candidates(label).into_iter().find_map(|e| {
+        e.decode_without_bom_handling_and_without_replacement(bytes)
+            .map(|s| s.into_owned())
+    })
+}
+
+/// When no charset decodes `bytes` cleanly (a few bad bytes in a long Shift_JIS part), the
+/// candidate that loses the fewest characters, with how many it lost: a mail client shows that
+/// text with a mark per lost character. `None` when there is no candidate but UTF-8.
+pub fn decode_closest(bytes: &[u8], label: Option<&str>) -> Option<(String, usize)> {
+    candidates(label)
+        .into_iter()
+        .map(|e| {
+            let (text, _) = e.decode_without_bom_handling(bytes);
+            let lost = text.chars().filter(|&c| c == '\u{fffd}').count();
+            (text.into_owned(), lost)
+        })
+        .min_by_key(|(_, lost)| *lost)
+}
+
+/// The charsets to try for a part labelled `label`: the label's, then others of its script.
+fn candidates(label: Option<&str>) -> Vec<&'static encoding_rs::Encoding> {
+    use encoding_rs::{
+        Encoding, BIG5, EUC_JP, EUC_KR, GB18030, ISO_2022_JP, KOI8_R, SHIFT_JIS, WINDOWS_1251,
+    };
     let labelled = label.and_then(|l| Encoding::for_label(l.trim().trim_matches('"').as_bytes()));
     let mut candidates: Vec<&'static Encoding> = labelled.into_iter().collect();
     let family: &[&'static Encoding] = match labelled.map(Encoding::name) {
@@ -54,10 +77,7 @@ pub fn decode_strict(bytes: &[u8], label: Option<&str>) -> Option<String> {
         _ => &[],
     };
     candidates.extend(family.iter().copied());
-    candidates.into_iter().find_map(|e| {
-        e.decode_without_bom_handling_and_without_replacement(bytes)
-            .map(|s| s.into_owned())
-    })
+    candidates
 }
 
 #[cfg(test)]
@@ -79,5 +99,9 @@ mod tests {
             super::decode_strict(&[0xff, 0xfe, 0x80], Some("x-unknown")),
             None
         );
+        // One bad byte after it: no charset decodes it cleanly, Shift_JIS loses one character.
+        let (text, lost) =
+            super::decode_closest(&[0x83, 0x65, 0x83, 0x58, 0xff], Some("iso-2022-jp")).unwrap();
+        assert_eq!((text.as_str(), lost), ("テス\u{fffd}", 1));
     }
 }

@@ -245,8 +245,8 @@ struct Decoded {
 
 /// mail-parser's text of a part, unless it lost characters to replacement marks: then the
 /// part's bytes are decoded again strictly, with the fallbacks of [`charset::decode_strict`].
-/// A part none of them decodes keeps mail-parser's text and is not readable, unless the marks
-/// are a few in much text (a reader still reads it).
+/// A part none of them decodes keeps the text that loses the fewest characters, and is not
+/// readable unless the marks are a few in much text (a reader still reads it).
 fn redecode(
     part: &mail_parser::MessagePart,
     content: &str,
@@ -271,10 +271,14 @@ fn redecode(
         };
     }
     let marks = content.chars().filter(|&c| c == MARK).count();
-    let visible = content.chars().filter(|c| !c.is_whitespace()).count();
+    let (text, marks) = match charset::decode_closest(&body, label) {
+        Some((closer, lost)) if lost < marks => (closer, lost),
+        _ => (content.to_string(), marks),
+    };
+    let visible = text.chars().filter(|c| !c.is_whitespace()).count();
     Decoded {
-        text: content.to_string(),
         readable: marks * 50 <= visible,
+        text,
     }
 }
 
