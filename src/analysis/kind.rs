@@ -301,15 +301,26 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
                 .map(|w| format!("the message says \"{w}\""))
         });
 
-    // Commercial evidence.
+    // Commercial evidence, from the HTML and the text part both: an old mailing's offer may
+    // stand only in the text part, the HTML being an image and its alt text.
+    let text_part = draft
+        .html
+        .as_ref()
+        .and(draft.text.as_ref())
+        .map(|t| t.content.as_str());
+    let lower_text = text_part.map(|t| phrases::normalize(&split_identifiers(t)));
     let mut promotional = phrases::find_promotional(subject);
-    for w in phrases::find_all_normalized(&p.promotional, &lower_body) {
-        if !promotional.contains(&w) {
-            promotional.push(w);
+    for lower in std::iter::once(&lower_body).chain(lower_text.as_ref()) {
+        for w in phrases::find_all_normalized(&p.promotional, lower) {
+            if !promotional.contains(&w) {
+                promotional.push(w);
+            }
         }
     }
     s.promotional = promotional;
-    s.price = find_price(subject).or_else(|| find_price(body));
+    s.price = find_price(subject)
+        .or_else(|| find_price(body))
+        .or_else(|| text_part.and_then(find_price));
     s.unsubscribe = phrases::find_unsubscribe(body).or_else(|| {
         draft
             .text
@@ -329,9 +340,13 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
     s.nonprofit = phrases::find_all_normalized(&p.nonprofit_wording, &lower_body)
         .first()
         .copied();
-    s.marker = phrases::find_all_normalized(&p.bulk_markers, &lower_body)
-        .first()
-        .copied();
+    s.marker = std::iter::once(&lower_body)
+        .chain(lower_text.as_ref())
+        .find_map(|lower| {
+            phrases::find_all_normalized(&p.bulk_markers, lower)
+                .first()
+                .copied()
+        });
     s.social = draft.html.as_ref().is_some_and(|h| {
         h.links.iter().any(|l| {
             l.href.as_deref().is_some_and(|href| {
