@@ -24,6 +24,24 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
     if !analysis.placeholders.is_empty() {
         return;
     }
+    let header_only = analysis
+        .working
+        .iter()
+        .all(|m| m.means == unsubscribe::Means::Header);
+    if analysis.has_working() && header_only && !unknown {
+        // The header gives an Unsubscribe button in the clients that show it; the message
+        // itself, which CASL and Gmail ask to show the way out, says nothing.
+        let mut warning = rule
+            .finding("the only way to unsubscribe is the List-Unsubscribe header: the message itself shows none")
+            .with_label(send.draft.body_end_label(
+                &send.sources,
+                "no unsubscribe link or instruction in the body",
+            ))
+            .help("Mail clients that show the List-Unsubscribe header offer an Unsubscribe button; others show nothing. CASL asks for the unsubscribe mechanism to be set out clearly and prominently in the message, and Gmail and Yahoo for a visible unsubscribe link in the body: add one to the footer (or your ESP's unsubscribe merge tag).");
+        warning.severity = crate::model::finding::Severity::Warning;
+        out.push(warning);
+        return;
+    }
     if analysis.has_working() {
         // An email or a reply satisfies CASL (the same electronic means) but is not the one
         // click Gmail and Yahoo ask bulk senders for: a note, for commercial mail.
