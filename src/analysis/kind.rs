@@ -36,6 +36,9 @@ struct Signals {
     transactional_weak: bool,
     /// Promotional phrases found, distinct.
     promotional: Vec<&'static str>,
+    /// A discount on the next purchase or a cart reminder: a follow-up's marketing, or a
+    /// receipt's upsell block.
+    upsell: Option<&'static str>,
     /// A price ("$18", "12,50 €").
     price: Option<String>,
     /// The body offers to unsubscribe (a bulk send's footer).
@@ -59,6 +62,7 @@ impl Signals {
     /// Promotional weight: distinct phrases, a price, the marks of a bulk send.
     fn commercial_weight(&self) -> usize {
         self.promotional.len().min(SELLS)
+            + usize::from(self.upsell.is_some())
             + usize::from(self.price.is_some())
             + 2 * usize::from(self.unsubscribe.is_some())
             + 2 * usize::from(self.bulk.is_some())
@@ -78,6 +82,9 @@ impl Signals {
                 .map(|p| format!("\"{p}\""))
                 .collect();
             parts.push(format!("offer wording ({})", quoted.join(", ")));
+        }
+        if let Some(u) = self.upsell {
+            parts.push(format!("an offer on the next purchase (\"{u}\")"));
         }
         if let Some(p) = &self.price {
             parts.push(format!("a price ({p})"));
@@ -135,7 +142,8 @@ pub fn classify(explicit: Option<Kind>, draft: &Draft, via_service: Option<&str>
         // unsubscribe footer, a web version): the first mail of a marketing series.
         let outweighed = if s.transactional_weak {
             let bulk_marks = s.unsubscribe.is_some() || s.marker.is_some() || s.bulk.is_some();
-            s.promotional.len() >= 2 || (!s.promotional.is_empty() && bulk_marks)
+            let offers = s.promotional.len() + usize::from(s.upsell.is_some());
+            offers >= 2 || (offers >= 1 && bulk_marks)
         } else {
             s.promotional.len() >= SELLS
         };
@@ -167,6 +175,7 @@ pub fn classify(explicit: Option<Kind>, draft: &Draft, via_service: Option<&str>
     // commercial content. A bare template, checked in a newsletter repository, is taken on
     // those marks alone.
     let sells = !s.promotional.is_empty()
+        || s.upsell.is_some()
         || s.price.is_some()
         || s.shop_link.is_some()
         || s.shop_field.is_some();
@@ -288,17 +297,17 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
         .first()
         .copied();
     s.transactional_weak = strong_in_subject.is_none() && strong_in_body.is_none();
+    // The verdict names the strongest evidence: receipt or reset wording before an opening.
     s.transactional = strong_in_subject
-        .or_else(|| phrases::find_transactional_opening(subject))
         .map(|w| format!("the subject says \"{w}\""))
+        .or_else(|| strong_in_body.map(|w| format!("the message says \"{w}\"")))
+        .or_else(|| {
+            phrases::find_transactional_opening(subject)
+                .map(|w| format!("the subject says \"{w}\""))
+        })
         .or_else(|| {
             phrases::find_transactional_opening(&opening)
                 .map(|w| format!("the message opens with \"{w}\""))
-        })
-        .or_else(|| {
-            phrases::find_all_normalized(&p.transactional, &lower_body)
-                .first()
-                .map(|w| format!("the message says \"{w}\""))
         });
 
     // Commercial evidence, from the HTML and the text part both: an old mailing's offer may
@@ -318,6 +327,13 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
         }
     }
     s.promotional = promotional;
+    s.upsell = std::iter::once(&lower_body)
+        .chain(lower_text.as_ref())
+        .find_map(|lower| {
+            phrases::find_all_normalized(&p.upsell_wording, lower)
+                .first()
+                .copied()
+        });
     s.price = find_price(subject)
         .or_else(|| find_price(body))
         .or_else(|| text_part.and_then(find_price));
@@ -589,6 +605,21 @@ mod tests {
             "{}",
             welcome_sale.reason
         );
+    }
+
+    #[test]
+    fn a_next_purchase_offer_sells_against_an_opening_but_not_against_a_receipt() {
+        let receipt = kind_of("From: shop@bakery.example\nTo: b@example.org\nSubject: Thanks\n\nThis email is the receipt for your purchase. No payment is due.\n\nHere is a coupon: 10% off your next purchase. Use this discount now.\n");
+        assert_eq!(receipt.kind, Kind::Transactional, "{}", receipt.reason);
+        assert!(
+            receipt
+                .reason
+                .starts_with("the message says \"receipt for your purchase\", which outweighs"),
+            "{}",
+            receipt.reason
+        );
+        let follow_up = kind_of("From: shop@bakery.example\nTo: b@example.org\nSubject: Thanks\n\nYour order made our day. Come back soon: a 10% discount on your next order.\n");
+        assert_eq!(follow_up.kind, Kind::Commercial, "{}", follow_up.reason);
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub struct Phrases {
     pub greetings: Vec<String>,
     pub reply_instructions: Vec<String>,
     pub shop_field_words: Vec<String>,
+    pub upsell_wording: Vec<String>,
 }
 
 /// NFC-normalised and lower-cased: the form every phrase is compared in. ASCII text, the
@@ -64,6 +65,7 @@ pub fn get() -> &'static Phrases {
             &mut p.greetings,
             &mut p.reply_instructions,
             &mut p.shop_field_words,
+            &mut p.upsell_wording,
         ] {
             for s in list.iter_mut() {
                 *s = normalize(s);
