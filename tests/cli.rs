@@ -44,6 +44,47 @@ fn the_bad_example_exits_1_and_names_the_block_rules() {
 }
 
 #[test]
+fn the_plain_summary_comes_first_and_quiet_keeps_only_it_and_the_verdict() {
+    let bad = [
+        "check",
+        "examples/spring-specials.eml",
+        "--recipients",
+        "examples/customers.csv",
+    ];
+    let out = bulklint().args(bad).assert().code(1);
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.starts_with("If you press Send, Microsoft 365 is likely to block your mailbox"),
+        "{stdout}"
+    );
+    let why = stdout
+        .find("\nWhy: it goes to 645 people")
+        .expect("a why line");
+    let todo = stdout
+        .find("\nWhat to do: send it through a newsletter service")
+        .expect("a what-to-do line");
+    let first_finding = stdout.find("recipient-limit:").unwrap();
+    assert!(why < todo && todo < first_finding, "{stdout}");
+    let out = bulklint().args(bad).arg("--quiet").assert().code(1);
+    let quiet = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(quiet.starts_with("If you press Send"), "{quiet}");
+    assert!(quiet.contains("\nverdict: HIGH block risk"), "{quiet}");
+    assert!(!quiet.contains("recipient-limit:"), "{quiet}");
+    // Only what is missing is named: here the unsubscribe link alone.
+    let out = bulklint()
+        .args(["check", "--isolated", "-"])
+        .write_stdin("<p>Spring specials: pie $18, order now at <a href=\"https://maplebakery.test/order\">our shop</a>.</p><p>Maple Bakery, 12 Main St, Ottawa ON K1A 0B1, 613-555-0100</p>")
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.contains("What to do: add an unsubscribe link to the footer, then check again."),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("postal address"), "{stdout}");
+}
+
+#[test]
 fn the_compliant_example_exits_0() {
     bulklint()
         .args([

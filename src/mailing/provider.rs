@@ -66,6 +66,9 @@ pub struct Limit {
 pub struct Block {
     pub code: String,
     pub consequence: String,
+    /// The consequence without jargon, for the plain summary: "block your mailbox from
+    /// sending any mail until your IT administrator unblocks it".
+    pub plain: String,
     pub source: String,
 }
 

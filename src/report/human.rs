@@ -16,12 +16,21 @@ use crate::rules::verdict::Verdict;
 
 pub fn render(outcomes: &[Outcome], style: Style) -> String {
     let mut out = String::new();
-    for outcome in outcomes {
-        out.push_str(&render_findings(
-            &outcome.findings,
-            &outcome.send.sources,
-            style,
-        ));
+    // One draft, the case of the person about to press Send: the plain summary comes first.
+    if let [one] = outcomes {
+        for line in one.verdict.plain.lines() {
+            out.push_str(&wrap(line, "", "  ", style.width));
+        }
+        out.push('\n');
+    }
+    if !style.quiet {
+        for outcome in outcomes {
+            out.push_str(&render_findings(
+                &outcome.findings,
+                &outcome.send.sources,
+                style,
+            ));
+        }
     }
     match outcomes {
         [one] => out.push_str(&verdict_text(&one.verdict, style.width)),
@@ -104,15 +113,26 @@ fn verdict_text(v: &Verdict, width: usize) -> String {
         v.kind_reason,
         v.advice
     );
+    wrap(&text, "verdict: ", "         ", width)
+}
+
+/// `text` wrapped at `width` on spaces, after `first` on its first line and `rest` on the
+/// others, each line ending in a newline.
+fn wrap(text: &str, first: &str, rest: &str, width: usize) -> String {
     let mut out = String::new();
-    let mut line = String::from("verdict:");
+    let mut line = String::from(first);
+    let mut empty = true;
     for word in text.split(' ') {
-        if line.chars().count() + 1 + word.chars().count() > width && line.len() > 9 {
+        if !empty && line.chars().count() + 1 + word.chars().count() > width {
             let _ = writeln!(out, "{line}");
-            line = String::from("        ");
+            line = String::from(rest);
+            empty = true;
         }
-        line.push(' ');
+        if !empty {
+            line.push(' ');
+        }
         line.push_str(word);
+        empty = false;
     }
     let _ = writeln!(out, "{line}");
     out

@@ -62,6 +62,8 @@ pub struct Style {
     pub color: bool,
     /// Terminal width for wrapping.
     pub width: usize,
+    /// The plain summary and the verdict only, without the findings.
+    pub quiet: bool,
 }
 
 impl Default for Style {
@@ -69,6 +71,7 @@ impl Default for Style {
         Style {
             color: false,
             width: 100,
+            quiet: false,
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod checks;
 pub mod engine;
+pub mod plain;
 pub mod verdict;
 
 use std::sync::OnceLock;
@@ -45,6 +46,8 @@ struct RuleFile {
     category: Category,
     severity: Severity,
     summary: String,
+    plain: String,
+    plain_fix: String,
     #[serde(default)]
     laws: Vec<Citation>,
     docs: Docs,
@@ -60,6 +63,11 @@ pub struct Rule {
     /// Default severity, before config and flag overrides.
     pub severity: Severity,
     pub summary: String,
+    /// What a finding means to the person pressing Send, without jargon: a clause of the plain
+    /// summary ("no way to unsubscribe").
+    pub plain: String,
+    /// What to do about it, in the same words ("add an unsubscribe link to the footer").
+    pub plain_fix: String,
     pub laws: Vec<Citation>,
     pub docs: Docs,
     /// The parameters as written in the rule file, for `explain`.
@@ -178,6 +186,8 @@ fn catalogue() -> &'static Catalogue {
                 category: file.category,
                 severity: file.severity,
                 summary: file.summary,
+                plain: file.plain,
+                plain_fix: file.plain_fix,
                 laws: file.laws,
                 docs: file.docs,
                 params: file.params,

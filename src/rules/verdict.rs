@@ -5,6 +5,7 @@ use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Severity};
 use crate::model::rule::Category;
 use crate::rules;
+use crate::rules::plain::{self, Plain};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -40,6 +41,8 @@ pub struct Verdict {
     pub infos: usize,
     /// The one thing to do.
     pub advice: String,
+    /// The verdict in plain words, for the person pressing Send.
+    pub plain: Plain,
 }
 
 pub fn judge(send: &Mailing, findings: &[Finding]) -> Verdict {
@@ -56,15 +59,15 @@ pub fn judge(send: &Mailing, findings: &[Finding]) -> Verdict {
     } else {
         Risk::Low
     };
-    let compliance_errors = findings.iter().any(|f| {
-        f.severity == Severity::Error && rules::rule(f.rule).category == Category::Compliance
-    });
-    let advice = match (block_risk, compliance_errors, count(Severity::Error)) {
-        (Risk::High, _, _) => "Move this mailing to a bulk-mail service.",
-        (Risk::Medium, _, _) => "Send this through a bulk-mail service, or to fewer people.",
-        (_, true, _) => "Add the missing unsubscribe and sender details before sending.",
-        (_, _, 0) => "Nothing blocks this send.",
-        _ => "Fix the errors above before sending.",
+    let compliance_fixes = plain::compliance_fixes(findings);
+    let advice = match (block_risk, compliance_fixes, count(Severity::Error)) {
+        (Risk::High, _, _) => "Move this mailing to a bulk-mail service.".to_string(),
+        (Risk::Medium, _, _) => {
+            "Send this through a bulk-mail service, or to fewer people.".to_string()
+        }
+        (_, Some(fixes), _) => format!("Before sending, {fixes}."),
+        (_, _, 0) => "Nothing blocks this send.".to_string(),
+        _ => "Fix the errors above before sending.".to_string(),
     };
     let external = send.external_count();
     Verdict {
@@ -79,6 +82,7 @@ pub fn judge(send: &Mailing, findings: &[Finding]) -> Verdict {
         errors: count(Severity::Error),
         warnings: count(Severity::Warning),
         infos: count(Severity::Info),
-        advice: advice.to_string(),
+        advice,
+        plain: plain::summarise(send, findings, block_risk, external),
     }
 }

@@ -107,6 +107,9 @@ pub struct CheckArgs {
     /// Exit 1 on warnings too.
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub deny: Option<Deny>,
+    /// Human output: print the plain summary and the verdict only, not each finding.
+    #[arg(short, long)]
+    pub quiet: bool,
     /// When to colour human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,

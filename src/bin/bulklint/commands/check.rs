@@ -130,6 +130,7 @@ pub fn run(args: CheckArgs) -> Result<u8, InputError> {
     if !outcomes.is_empty() {
         let style = Style {
             color,
+            quiet: args.quiet,
             ..Style::default()
         };
         let text = report::render(&outcomes, args.format, style);
