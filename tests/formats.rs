@@ -1,5 +1,6 @@
 //! Machine formats are valid: SARIF against the official 2.1.0 schema, JSON against its
-//! documented schema, GitHub lines as workflow commands, JUnit as well-formed XML.
+//! documented schema, GitHub lines as workflow commands, JUnit as well-formed XML, HTML as one
+//! self-contained page (a real browser loads it in `tests/html/run.sh`).
 
 use assert_cmd::Command;
 
@@ -71,6 +72,41 @@ fn github_lines_are_workflow_commands() {
     for line in lines {
         assert!(re.is_match(line), "not a workflow command: {line}");
     }
+}
+
+#[test]
+fn html_is_one_self_contained_page_with_every_finding() {
+    let page = output("html", BAD);
+    let json: serde_json::Value = serde_json::from_str(&output("json", BAD)).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
+    assert!(page.trim_end().ends_with("</html>"));
+    // Nothing is fetched from elsewhere when the page opens.
+    for asks in ["<script", "<link", "<img", "src=", "@import", "url("] {
+        assert!(!page.contains(asks), "the page has {asks}");
+    }
+    let plain = &json["verdicts"][0]["plain"];
+    for line in ["outcome", "why", "todo"] {
+        let text = plain[line].as_str().unwrap().replace('&', "&amp;");
+        assert!(page.contains(&text), "{line} missing: {text}");
+    }
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(page.matches("<li class=\"finding ").count(), findings.len());
+    assert_eq!(
+        page.matches("<p class=\"fix\"><b>What to do:</b>").count(),
+        findings.len()
+    );
+    assert!(
+        page.contains("<b>645</b> outside your organisation"),
+        "{page}"
+    );
+    assert!(page.contains(
+        "bulklint export --to mailchimp -o export examples/spring-specials.eml --recipients examples/customers.csv"
+    ));
+    // Snippets are text: the draft's own markup is escaped.
+    assert!(
+        page.contains("&lt;p class=&quot;MsoNormal&quot;&gt;"),
+        "{page}"
+    );
 }
 
 #[test]

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use crate::model::finding::Severity;
+use crate::report::markup as xml;
 use crate::report::{draft_file, locate};
 use crate::rules::engine::Outcome;
 
@@ -68,22 +69,4 @@ pub fn render(outcomes: &[Outcome]) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"bulklint\" tests=\"{tests}\" failures=\"{failures}\">\n  <testsuite name=\"bulklint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n{cases}  </testsuite>\n</testsuites>\n"
     )
-}
-
-/// Escapes text for XML content and attributes; drops characters XML 1.0 forbids.
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 => {}
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -1,6 +1,7 @@
 //! Reporters: every output format is a view of the same findings and verdicts.
 
 pub mod github;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
@@ -23,6 +24,8 @@ pub enum Format {
     Github,
     /// JUnit XML, for GitLab, Jenkins and other CI test reports.
     Junit,
+    /// One self-contained HTML page: the verdict in plain words, recipients, findings.
+    Html,
 }
 
 impl Format {
@@ -52,6 +55,11 @@ impl Format {
             Format::Junit,
             "junit",
             "JUnit XML, for GitLab, Jenkins and other CI test reports",
+        ),
+        (
+            Format::Html,
+            "html",
+            "One self-contained HTML page: the verdict in plain words, recipients, findings",
         ),
     ];
 }
@@ -84,6 +92,7 @@ pub fn render(outcomes: &[Outcome], format: Format, style: Style) -> String {
         Format::Sarif => sarif::render(outcomes),
         Format::Github => github::render(outcomes),
         Format::Junit => junit::render(outcomes),
+        Format::Html => html::render(outcomes),
     }
 }
 
@@ -128,4 +137,22 @@ pub fn locate<'a>(sources: &'a Sources, label: &'a Label) -> Location<'a> {
 /// The draft's file name, for findings that need one even without a label.
 pub fn draft_file(outcome: &Outcome) -> &str {
     &outcome.send.sources.get(outcome.send.draft.source).file
+}
+
+/// Escapes text for XML and HTML content and attributes; drops characters XML 1.0 forbids.
+pub fn markup(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 => {}
+            c => out.push(c),
+        }
+    }
+    out
 }

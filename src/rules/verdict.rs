@@ -30,6 +30,9 @@ pub struct Verdict {
     pub recipients: usize,
     pub external: usize,
     pub internal: usize,
+    /// List entries that are no address, and addresses listed again: not sent to.
+    pub invalid: usize,
+    pub duplicates: usize,
     pub provider: String,
     pub provider_reason: String,
     pub kind: String,
@@ -74,6 +77,8 @@ pub fn judge(send: &Mailing, findings: &[Finding]) -> Verdict {
         recipients: send.recipient_count(),
         external,
         internal: send.recipient_count() - external,
+        invalid: send.recipients.invalid.len(),
+        duplicates: send.recipients.duplicates.len(),
         provider: send.provider.profile.id.clone(),
         provider_reason: send.provider.reason.clone(),
         kind: send.kind.kind.as_str().to_string(),
