@@ -150,27 +150,37 @@ pub fn fix(draft: &Input, options: &Options) -> Result<Fixed, InputError> {
                 footer
             }
         };
-        let (new, added) = if html {
-            let footer = eol(footer::footer_html(&values, &Needs::all()));
-            if content.contains(footer.trim()) {
-                (content.to_string(), false)
-            } else {
-                (footer::insert_html_footer(content, &footer), true)
-            }
+        // A footer from an earlier run is replaced, never stacked under the new one.
+        let (footer, earlier) = if html {
+            (
+                eol(footer::footer_html(&values, &Needs::all())),
+                footer::remove_html_footer(content),
+            )
         } else {
-            let footer = eol(footer::footer_text(&values, &Needs::all()));
-            if content.contains(footer.trim()) {
-                (content.to_string(), false)
-            } else {
-                (format!("{}{footer}", content.trim_end()), true)
-            }
+            (
+                eol(footer::footer_text(&values, &Needs::all())),
+                footer::remove_text_footer(content),
+            )
         };
         let kind = if html { "HTML" } else { "text" };
-        changes.push(if added {
-            format!("a footer in the {kind} part: the sender's name, mailing address, contact address and unsubscribe link")
+        let new = if content.contains(footer.trim()) {
+            changes.push(format!(
+                "the {kind} part already has this footer; left as it was"
+            ));
+            content.to_string()
         } else {
-            format!("the {kind} part already has this footer; left as it was")
-        });
+            let base = earlier.as_deref().unwrap_or(content);
+            changes.push(if earlier.is_some() {
+                format!("the {kind} part's footer from an earlier `bulklint fix` replaced with this one")
+            } else {
+                format!("a footer in the {kind} part: the sender's name, mailing address, contact address and unsubscribe link")
+            });
+            if html {
+                footer::insert_html_footer(base, &footer)
+            } else {
+                format!("{}{footer}", base.trim_end())
+            }
+        };
         bodies.push((id, new));
     }
     if crate::rules::checks::sender_identification::detectors()
@@ -179,6 +189,7 @@ pub fn fix(draft: &Input, options: &Options) -> Result<Fixed, InputError> {
     {
         notes.push(format!("bulklint does not read `{address}` as a mailing address (a street and postal code, or a post office box); check it"));
     }
+    notes.push("the List-Unsubscribe headers reach recipients only when this file is sent as it is (SMTP from a script, or a bulk-mail service); Outlook and the Microsoft 365 or Gmail web apps compose a new message without them".to_string());
 
     let mut out: Vec<u8> = Vec::with_capacity(raw.len() + 2048);
     let mut has_mime_version = false;
@@ -518,6 +529,47 @@ mod tests {
         assert!(once.contains("boundary=\"b1\""), "{once}");
         let twice = run(once.as_bytes());
         assert_eq!(once, twice);
+    }
+
+    #[test]
+    fn a_second_run_with_other_values_replaces_the_footer() {
+        let src = "From: Ann <ann@bakery.example>\nSubject: Hi\nMIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=\"b1\"\n\n--b1\nContent-Type: text/plain; charset=utf-8\n\nHello\n--b1\nContent-Type: text/html; charset=utf-8\n\n<html><body><p>Hello</p></body></html>\n--b1--\n";
+        let once = run(src.as_bytes());
+        let other = Options {
+            unsubscribe_url: "https://bakery.example/leave".into(),
+            ..options()
+        };
+        let fixed = fix(
+            &Input {
+                name: "m.eml".into(),
+                bytes: once.into_bytes(),
+            },
+            &other,
+        )
+        .unwrap();
+        let twice = String::from_utf8(fixed.bytes).unwrap();
+        let parsed = MessageParser::default().parse(twice.as_bytes()).unwrap();
+        let html = parsed.body_html(0).unwrap();
+        let text = parsed.body_text(0).unwrap();
+        assert_eq!(
+            html.matches("<!-- bulklint:footer -->").count(),
+            1,
+            "{html}"
+        );
+        assert!(
+            html.contains("https://bakery.example/leave") && !html.contains("u=1"),
+            "{html}"
+        );
+        assert_eq!(text.matches("Unsubscribe at any time").count(), 1, "{text}");
+        assert!(
+            text.starts_with("Hello\n") && text.contains("/leave"),
+            "{text}"
+        );
+        assert!(
+            fixed.changes.iter().any(|c| c.contains("replaced")),
+            "{:?}",
+            fixed.changes
+        );
     }
 
     #[test]

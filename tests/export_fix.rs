@@ -573,17 +573,31 @@ fn fix_adds_headers_and_footer_and_keeps_every_attachment() {
     );
 
     // The compliance rules it was fixed for now pass, on a bulk send. Its one line of text
-    // does not show that it sells: the test says so.
+    // does not show that it sells: the test says so. Sent from the Outlook mailbox it was
+    // written in, the headers would not survive, and the check says so; through a service
+    // that sends the file as it is, nothing is left.
+    let fixed_rules = [
+        "--kind",
+        "commercial",
+        "--select",
+        "unsubscribe-missing,list-unsubscribe-header,sender-identification",
+    ];
+    let (fired, provider) = check_json(
+        &fixed_path,
+        &[&["-r", "examples/customers.csv"], &fixed_rules[..]].concat(),
+    );
+    assert_eq!(provider, "microsoft365");
+    assert_eq!(
+        fired,
+        ["list-unsubscribe-header: \"Microsoft 365 does not send a draft's own List-Unsubscribe headers from a mailbox\""]
+    );
     let (fired, _) = check_json(
         &fixed_path,
         &[
-            "-r",
-            "examples/customers.csv",
-            "--kind",
-            "commercial",
-            "--select",
-            "unsubscribe-missing,list-unsubscribe-header,sender-identification",
-        ],
+            &["-r", "examples/customers.csv", "--provider", "esp"],
+            &fixed_rules[..],
+        ]
+        .concat(),
     );
     assert!(fired.is_empty(), "{fired:?}");
     let (fired, _) = check_json(
@@ -622,6 +636,31 @@ fn fix_adds_headers_and_footer_and_keeps_every_attachment() {
         String::from_utf8_lossy(&std::fs::read(&again).unwrap()),
         String::from_utf8_lossy(&fixed)
     );
+
+    // `-o -`: the message on standard output, what changed on standard error, no file `-`.
+    let out = bulklint()
+        .current_dir(dir.path())
+        .arg("fix")
+        .arg(&fixed_path)
+        .args([
+            "-o",
+            "-",
+            "--unsubscribe-url",
+            "https://northwind-bakery.ca/unsubscribe?u=42&l=spring",
+            "--unsubscribe-mailto",
+            "unsubscribe@northwind-bakery.ca",
+            "--address",
+            "12 Main Street, Ottawa ON K1A 0B1",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&fixed)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already has this footer"));
+    assert!(!dir.path().join("-").exists());
 }
 
 #[test]

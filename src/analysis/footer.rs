@@ -108,6 +108,38 @@ pub fn insert_html_footer(html: &str, footer: &str) -> String {
     out
 }
 
+/// `html` without the footer an earlier run added (between the comments that open and close
+/// it), or `None` when it has none: a new footer replaces it rather than stacking.
+pub fn remove_html_footer(html: &str) -> Option<String> {
+    let f = &services::data().footer;
+    let open = f.html_start.trim().lines().next()?.trim();
+    let close = f.html_end.trim().lines().last()?.trim();
+    let start = html.find(open)?;
+    let end = start + html[start..].find(close)? + close.len();
+    let end = end
+        + html[end..]
+            .find(|c| c != '\r' && c != '\n')
+            .unwrap_or(html.len() - end);
+    Some(format!("{}{}", &html[..start], &html[end..]))
+}
+
+/// `text` without the footer an earlier run added at its end: the last paragraph, when it ends
+/// with the footer's unsubscribe line. `None` when it has none.
+pub fn remove_text_footer(text: &str) -> Option<String> {
+    let f = &services::data().footer;
+    let marker = f.text_unsubscribe.split('{').next()?.trim();
+    let body = text.trim_end();
+    let last_line = body.lines().last()?;
+    if marker.is_empty() || !last_line.starts_with(marker) {
+        return None;
+    }
+    let paragraph = body
+        .rfind("\n\n")
+        .or_else(|| body.rfind("\r\n\r\n"))
+        .unwrap_or(0);
+    Some(body[..paragraph].trim_end().to_string())
+}
+
 /// HTML-escapes text for element content and double-quoted attributes.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -267,7 +267,8 @@ pub struct FixArgs {
     /// The .eml draft to fix.
     #[arg(value_name = "DRAFT")]
     pub draft: PathBuf,
-    /// Where to write the fixed message.
+    /// Where to write the fixed message; `-` writes it to standard output (what changed goes to
+    /// standard error).
     #[arg(short, long = "output", value_name = "FILE")]
     pub output: PathBuf,
     /// The https URL that unsubscribes (List-Unsubscribe, and the footer's link).

@@ -44,9 +44,25 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
                 let label = draft
                     .header_label("List-Unsubscribe-Post", "here")
                     .or(label.clone());
-                out.push(rule.finding(message).with_label(label).help(
+                out.push(rule.finding(message).with_label(label.clone()).help(
                     "Add `List-Unsubscribe-Post: List-Unsubscribe=One-Click` beside an https List-Unsubscribe URI that unsubscribes on a POST; Gmail requires both for bulk senders.",
                 ));
+            }
+            // Headers written into a draft (by hand or by `bulklint fix`) do not survive a
+            // mailbox's own client: Outlook and the web app compose a new message.
+            if profile.kind == ProviderKind::Mailbox && is_bulk(send) {
+                let mut warning = rule
+                    .finding(format!(
+                        "{} does not send a draft's own List-Unsubscribe headers from a mailbox",
+                        profile.name
+                    ))
+                    .with_label(label)
+                    .help(format!(
+                        "These headers reach recipients only when this file is submitted as it is (SMTP from a script, or a bulk-mail service). Sent from {}'s mail client or web app, the message is composed anew without them, and Gmail and Yahoo see a bulk send with no one-click unsubscribe. A bulk-mail service adds the headers itself.",
+                        profile.name
+                    ));
+                warning.severity = crate::model::finding::Severity::Warning;
+                out.push(warning);
             }
         }
         None => {

@@ -3,6 +3,8 @@
 use bulklint::app::options::ConfigSource;
 use bulklint::app::read::read_draft;
 use bulklint::app::write;
+use std::io::Write;
+
 use bulklint::InputError;
 
 use crate::args::FixArgs;
@@ -17,15 +19,28 @@ pub fn run(args: FixArgs) -> Result<u8, InputError> {
         input: limits,
     };
     let fixed = bulklint::fix::fix(&read_draft(&args.draft, &limits)?, &options)?;
-    let out = args.output.display().to_string();
-    // Onto the draft itself only with --force; the draft stays whole if the write fails.
-    write::write_file(&args.output, &fixed.bytes, args.force)?;
-    println!("wrote {out}:");
-    for line in fixed.changes.iter().map(|c| format!("  {c}")) {
-        println!("{line}");
+    let mut report = Vec::new();
+    if args.output.as_os_str() == "-" {
+        // The message is the output: what changed goes beside it, on standard error.
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(&fixed.bytes)
+            .and_then(|()| stdout.flush())
+            .map_err(|e| InputError::new("<stdout>", format!("cannot write: {e}")))?;
+        report.push("wrote the fixed message to standard output:".to_string());
+    } else {
+        // Onto the draft itself only with --force; the draft stays whole if the write fails.
+        write::write_file(&args.output, &fixed.bytes, args.force)?;
+        report.push(format!("wrote {}:", args.output.display()));
     }
-    for note in &fixed.notes {
-        println!("note: {note}");
+    report.extend(fixed.changes.iter().map(|c| format!("  {c}")));
+    report.extend(fixed.notes.iter().map(|n| format!("note: {n}")));
+    for line in report {
+        if args.output.as_os_str() == "-" {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
     }
     Ok(EXIT_CLEAN)
 }
