@@ -910,3 +910,41 @@ fn fix_onto_its_own_draft_on_a_full_disk_leaves_the_draft_whole() {
         .code(0);
     assert!(String::from_utf8_lossy(&std::fs::read(&draft).unwrap()).contains("List-Unsubscribe"));
 }
+
+#[test]
+fn export_writes_an_outlook_drafts_embedded_pictures_beside_the_email() {
+    let dir = tempfile::tempdir().unwrap();
+    let draft = dir.path().join("draft.eml");
+    std::fs::write(
+        &draft,
+        "From: Marie <marie@northwind-bakery.ca>\r\nTo: marie@northwind-bakery.ca\r\nSubject: Spring specials\r\nX-Mailer: Microsoft Outlook 16.0\r\nMIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"rel\"\r\n\r\n--rel\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body><p>Pie $18.</p><img src=\"cid:image001.png@01DA\"><img src=\"cid:lost@01DA\"></body></html>\r\n--rel\r\nContent-Type: image/png; name=\"image001.png\"\r\nContent-ID: <image001.png@01DA>\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--rel--\r\n",
+    )
+    .unwrap();
+    let list = dir.path().join("list.txt");
+    std::fs::write(&list, "ann@customers.example\n").unwrap();
+    let out = dir.path().join("export");
+    let printed = stdout(
+        bulklint()
+            .args(["export", "--to", "mailchimp", "-o"])
+            .arg(&out)
+            .arg(&draft)
+            .arg("-r")
+            .arg(&list)
+            .args(["--as-of", "2026-04-14"]),
+        0,
+    );
+    assert!(
+        printed.contains("images: 1 embedded image written to"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("`cid:lost@01DA`, which is not in the draft"),
+        "{printed}"
+    );
+    let image = std::fs::read(out.join("images/image001.png")).unwrap();
+    assert_eq!(image, b"\x89PNG\r\n\x1a\n");
+    let html = std::fs::read_to_string(out.join("email.html")).unwrap();
+    assert!(html.contains("src=\"images/image001.png\""), "{html}");
+    let steps = std::fs::read_to_string(out.join("NEXT-STEPS.md")).unwrap();
+    assert!(steps.contains("## Images"), "{steps}");
+}

@@ -71,6 +71,8 @@ pub struct DataFile {
     pub names: NameColumns,
     pub footer: FooterText,
     pub html_wrapper: Wrapper,
+    /// Appended to NEXT-STEPS.md when the draft's embedded images were written out.
+    pub images_note: String,
     pub service: Vec<Service>,
 }
 

@@ -6,6 +6,8 @@
 //! Services, their CSV headers, merge tags and wording come from `rules/export/services.toml`.
 //! The library computes the files; the binary writes them.
 
+pub mod images;
+
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -108,7 +110,8 @@ pub struct Rejected {
 /// One file of the export, to be written into the output directory.
 #[derive(Debug, Clone)]
 pub struct OutputFile {
-    pub name: &'static str,
+    /// The path inside the export folder (`email.html`, `images/logo.png`).
+    pub name: String,
     pub bytes: Vec<u8>,
 }
 
@@ -124,6 +127,8 @@ pub struct Export {
     pub added: Vec<String>,
     /// Things to tell the user: what the export could not settle.
     pub notes: Vec<String>,
+    /// Embedded images written beside the email, in `images/`.
+    pub images: usize,
 }
 
 impl Export {
@@ -168,6 +173,14 @@ impl Export {
         } else {
             lines.push(format!("footer: added {}", self.added.join("; ")));
         }
+        if self.images > 0 {
+            lines.push(format!(
+                "images: {} embedded image{} written to {dir}/{}/ and {HTML_FILE} points at them; upload them with the email",
+                self.images,
+                if self.images == 1 { "" } else { "s" },
+                images::IMAGES_DIR
+            ));
+        }
         lines.extend(self.notes.iter().map(|n| format!("note: {n}")));
         lines.push(format!("next: follow {dir}/{NEXT_STEPS_FILE}"));
         lines
@@ -198,7 +211,16 @@ pub fn export(draft: Input, lists: Vec<Input>, options: &Options) -> Result<Expo
 
     let (audience_csv, audience, rejected) = audience(&send, service, options.as_of, &mut notes)?;
     let (html, added) = html(&send, &raw, service, options, &mut notes)?;
-    let next_steps = next_steps(
+    // Embedded images travel as files beside the email; the service never sees the draft's
+    // MIME parts.
+    let extracted = images::extract(&html, &raw);
+    for id in &extracted.missing {
+        notes.push(format!(
+            "the email shows the embedded image `cid:{id}`, which is not in the draft: it will show broken; put a hosted image in its place"
+        ));
+    }
+    let html = extracted.html;
+    let mut next_steps = next_steps(
         &send,
         service,
         &audience_header(&send, service),
@@ -208,26 +230,44 @@ pub fn export(draft: Input, lists: Vec<Input>, options: &Options) -> Result<Expo
             ("footer", footer_summary(&added)),
         ],
     );
+    if !extracted.images.is_empty() {
+        next_steps.push_str(&fill(
+            &data().images_note,
+            &[
+                ("count", extracted.images.len().to_string()),
+                ("folder", images::IMAGES_DIR.to_string()),
+                ("html", HTML_FILE.to_string()),
+                ("service", service.name.clone()),
+            ],
+        ));
+    }
+    let mut files = vec![
+        OutputFile {
+            name: AUDIENCE_FILE.into(),
+            bytes: audience_csv,
+        },
+        OutputFile {
+            name: REJECTED_FILE.into(),
+            bytes: rejected_csv(&rejected)?,
+        },
+        OutputFile {
+            name: HTML_FILE.into(),
+            bytes: html.into_bytes(),
+        },
+        OutputFile {
+            name: NEXT_STEPS_FILE.into(),
+            bytes: next_steps.into_bytes(),
+        },
+    ];
+    let images = extracted.images.len();
+    files.extend(extracted.images.into_iter().map(|i| OutputFile {
+        name: i.path,
+        bytes: i.bytes,
+    }));
     Ok(Export {
         service,
-        files: vec![
-            OutputFile {
-                name: AUDIENCE_FILE,
-                bytes: audience_csv,
-            },
-            OutputFile {
-                name: REJECTED_FILE,
-                bytes: rejected_csv(&rejected)?,
-            },
-            OutputFile {
-                name: HTML_FILE,
-                bytes: html.into_bytes(),
-            },
-            OutputFile {
-                name: NEXT_STEPS_FILE,
-                bytes: next_steps.into_bytes(),
-            },
-        ],
+        files,
+        images,
         audience,
         rejected,
         added,

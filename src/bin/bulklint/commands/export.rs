@@ -36,8 +36,19 @@ pub fn run(args: ExportArgs) -> Result<u8, InputError> {
     let files: Vec<(PathBuf, &[u8])> = done
         .files
         .iter()
-        .map(|f| (args.output.join(f.name), f.bytes.as_slice()))
+        .map(|f| (args.output.join(&f.name), f.bytes.as_slice()))
         .collect();
+    // Files in folders of their own (the draft's pictures in `images/`).
+    for (path, _) in &files {
+        if let Some(parent) = path.parent().filter(|p| *p != args.output) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                InputError::new(
+                    parent.display().to_string(),
+                    format!("cannot create the folder: {e}"),
+                )
+            })?;
+        }
+    }
     let inputs: Vec<&Path> = std::iter::once(args.draft.as_path())
         .chain(args.recipients.iter().map(PathBuf::as_path))
         .collect();
