@@ -327,7 +327,7 @@ fn two_threads_recording_at_once_lose_nothing() {
     for w in writers {
         w.join().unwrap();
     }
-    let ledger = open(&path);
+    let mut ledger = open(&path);
     assert_eq!(ledger.send_count().unwrap(), 400);
     ledger.integrity_check().unwrap();
 }
@@ -402,7 +402,7 @@ fn two_processes_recording_at_once_lose_nothing() {
         assert_eq!(mine.len(), 200);
         ids.extend(mine);
     }
-    let ledger = open(&path);
+    let mut ledger = open(&path);
     assert_eq!(ledger.send_count().unwrap(), 400);
     ids.sort_unstable();
     assert_eq!(ledger.send_ids().unwrap(), ids);
@@ -1092,7 +1092,7 @@ fn a_locked_ledger_is_reported_as_locked() {
 fn schema_is_versioned_and_foreign_files_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sub/dir/ledger.sqlite3");
-    let ledger = open(&path);
+    let mut ledger = open(&path);
     assert_eq!(ledger.schema_version().unwrap(), ledger::SCHEMA_VERSION);
     drop(ledger);
     let raw = rusqlite::Connection::open(&path).unwrap();
