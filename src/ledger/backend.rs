@@ -168,7 +168,9 @@ pub(super) trait Tx {
     /// Inserts the send (its `id` is ignored), returning its new id, `None` when its import key
     /// is already there.
     fn insert(&mut self, row: &Row) -> Result<Option<i64>, LedgerError>;
-    fn insert_hash(&mut self, send_id: i64, hash: &[u8]) -> Result<(), LedgerError>;
+    /// Inserts the recipient hashes of a send (SQLite: [`INSERT_HASH`] each; a server takes
+    /// them in one statement, a round trip per send rather than per recipient).
+    fn insert_hashes(&mut self, send_id: i64, hashes: &[RecipientHash]) -> Result<(), LedgerError>;
     fn meta(&mut self, key: &str) -> Result<Option<Vec<u8>>, LedgerError>;
     fn count(&mut self) -> Result<i64, LedgerError>;
     fn ids(&mut self) -> Result<Vec<i64>, LedgerError>;
@@ -181,8 +183,20 @@ pub(super) fn read_window(
     now: i64,
     sender: Option<&str>,
 ) -> Result<Vec<PastSend>, LedgerError> {
+    read_window_hashing(tx, now, sender, sender)
+}
+
+/// The window's sends of `sender` (all with `None`), with the recipient hashes of only
+/// `hashes_of`'s sends (all with `None`): a tenant's other senders count by their totals, and
+/// their hashes would be most of what is read.
+pub(super) fn read_window_hashing(
+    tx: &mut dyn Tx,
+    now: i64,
+    sender: Option<&str>,
+    hashes_of: Option<&str>,
+) -> Result<Vec<PastSend>, LedgerError> {
     let rows = tx.window_rows(now - DAY, now, sender)?;
-    let hashes = tx.window_hashes(now - DAY, now, sender)?;
+    let hashes = tx.window_hashes(now - DAY, now, hashes_of)?;
     Ok(attach_hashes(rows, hashes)
         .into_iter()
         .map(Row::past_send)

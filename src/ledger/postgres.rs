@@ -12,12 +12,13 @@ use postgres::error::SqlState;
 use postgres::{Client, IsolationLevel, NoTls};
 
 use super::backend::{
-    columns, Row, Tx, COUNT_SENDS, INSERT_HASH, INSERT_SEND, SELECT_IDS, SELECT_META, SELECT_ROWS,
+    columns, Row, Tx, COUNT_SENDS, INSERT_SEND, SELECT_IDS, SELECT_META, SELECT_ROWS,
     SELECT_ROW_HASHES, SELECT_WINDOW, SELECT_WINDOW_HASHES,
 };
 use super::error::{LedgerError, LedgerErrorKind};
 use super::key::LedgerKey;
 use super::store::{BUSY_TIMEOUT, SCHEMA_VERSION};
+use crate::mailing::history::RecipientHash;
 
 /// Whether `location` names a server rather than a file.
 pub fn is_url(location: &str) -> bool {
@@ -253,7 +254,11 @@ pub(super) fn begin<'a>(
             .start()
             .map_err(err)?,
     };
-    Ok(Box::new(PgTx { tx, name }))
+    Ok(Box::new(PgTx {
+        tx,
+        name,
+        prepared: Vec::new(),
+    }))
 }
 
 /// The advisory lock key of a scope name (64 bits of its BLAKE3).
@@ -266,12 +271,28 @@ fn lock_key(scope: &str) -> i64 {
 
 columns!(postgres::Row, postgres::Error, try_get);
 
+/// [`super::backend::INSERT_HASH`] for all of a send's hashes at once.
+const INSERT_HASHES: &str = "INSERT INTO send_recipients (send_id, hash)
+    SELECT $1, h FROM unnest($2::bytea[]) AS h
+    ON CONFLICT DO NOTHING";
+
 struct PgTx<'a> {
     tx: postgres::Transaction<'a>,
     name: String,
+    /// The inserts, prepared once per transaction: a copy inserts a thousand sends in one.
+    prepared: Vec<(&'static str, postgres::Statement)>,
 }
 
 impl PgTx<'_> {
+    fn statement(&mut self, sql: &'static str) -> Result<postgres::Statement, LedgerError> {
+        if let Some((_, s)) = self.prepared.iter().find(|(q, _)| *q == sql) {
+            return Ok(s.clone());
+        }
+        let s = self.tx.prepare(sql).map_err(|e| classify(&self.name, &e))?;
+        self.prepared.push((sql, s.clone()));
+        Ok(s)
+    }
+
     fn err(&self, e: postgres::Error) -> LedgerError {
         classify(&self.name, &e)
     }
@@ -336,9 +357,10 @@ impl Tx for PgTx<'_> {
     }
 
     fn insert(&mut self, row: &Row) -> Result<Option<i64>, LedgerError> {
+        let stmt = self.statement(INSERT_SEND)?;
         self.tx
             .query_opt(
-                INSERT_SEND,
+                &stmt,
                 &[
                     &row.sent_at,
                     &row.sender,
@@ -359,9 +381,14 @@ impl Tx for PgTx<'_> {
             .map_err(|e| self.err(e))
     }
 
-    fn insert_hash(&mut self, send_id: i64, hash: &[u8]) -> Result<(), LedgerError> {
+    fn insert_hashes(&mut self, send_id: i64, hashes: &[RecipientHash]) -> Result<(), LedgerError> {
+        if hashes.is_empty() {
+            return Ok(());
+        }
+        let all: Vec<&[u8]> = hashes.iter().map(|h| h.as_slice()).collect();
+        let stmt = self.statement(INSERT_HASHES)?;
         self.tx
-            .execute(INSERT_HASH, &[&send_id, &hash])
+            .execute(&stmt, &[&send_id, &all])
             .map(drop)
             .map_err(|e| self.err(e))
     }

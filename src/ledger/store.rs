@@ -7,15 +7,17 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OpenFlags, TransactionBehavior};
 
 use super::backend::{
-    attach_hashes, columns, read_window, to_i64, to_u64, Row, Tx, COUNT_SENDS, INSERT_HASH,
-    INSERT_SEND, SELECT_IDS, SELECT_META, SELECT_ROWS, SELECT_ROW_HASHES, SELECT_WINDOW,
-    SELECT_WINDOW_HASHES,
+    attach_hashes, columns, read_window, read_window_hashing, to_i64, to_u64, Row, Tx, COUNT_SENDS,
+    INSERT_HASH, INSERT_SEND, SELECT_IDS, SELECT_META, SELECT_ROWS, SELECT_ROW_HASHES,
+    SELECT_WINDOW, SELECT_WINDOW_HASHES,
 };
 use super::error::{classify, switch_to_wal, LedgerError, LedgerErrorKind};
 use super::files::{publish_new, sibling};
 use super::key::LedgerKey;
 use super::record::SendRecord;
-use crate::mailing::history::{hash_recipient, History, PastSend, Scope, Tenant, TenantView};
+use crate::mailing::history::{
+    hash_recipient, History, PastSend, RecipientHash, Scope, Tenant, TenantView,
+};
 use crate::mailing::minhash::Signature;
 
 /// The schema this build writes; `PRAGMA user_version` holds the file's.
@@ -499,10 +501,14 @@ impl Ledger {
         Ok(sends)
     }
 
-    /// The sends of the tenant's senders in the window (every send when no tenant is set).
+    /// The sends of the tenant's senders in the window (every send when no tenant is set),
+    /// without their recipient hashes.
     pub fn tenant_window(&mut self, now: i64) -> Result<Vec<PastSend>, LedgerError> {
         let tenant = self.tenant.clone();
-        let sends = self.window(now, None)?;
+        let mut tx = self.begin(None)?;
+        // No sender's hashes: the empty address matches no send.
+        let sends = read_window_hashing(tx.as_mut(), now, None, Some(""))?;
+        tx.commit()?;
         Ok(match tenant {
             Some(t) => sends.into_iter().filter(|s| t.counts(s)).collect(),
             None => sends,
@@ -579,9 +585,7 @@ impl Ledger {
 fn insert_row(tx: &mut dyn Tx, row: &Row) -> Result<Option<i64>, LedgerError> {
     let id = tx.insert(row)?;
     if let Some(id) = id {
-        for h in &row.hashes {
-            tx.insert_hash(id, h)?;
-        }
+        tx.insert_hashes(id, &row.hashes)?;
     }
     Ok(id)
 }
@@ -632,7 +636,7 @@ fn history_of(
     let (sends, tenant) = match tenant {
         // One read for both: the tenant's window holds the sender's.
         Some(t) => {
-            let all: Vec<PastSend> = read_window(tx, now, None)?
+            let all: Vec<PastSend> = read_window_hashing(tx, now, None, sender.as_deref())?
                 .into_iter()
                 .filter(|s| t.counts(s) || sender.is_some() && s.sender == sender)
                 .collect();
@@ -763,12 +767,16 @@ impl Tx for SqliteTx<'_> {
         Ok(id)
     }
 
-    fn insert_hash(&mut self, send_id: i64, hash: &[u8]) -> Result<(), LedgerError> {
-        self.tx
+    fn insert_hashes(&mut self, send_id: i64, hashes: &[RecipientHash]) -> Result<(), LedgerError> {
+        let mut stmt = self
+            .tx
             .prepare_cached(INSERT_HASH)
-            .and_then(|mut s| s.execute(params![send_id, hash]))
-            .map(drop)
-            .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e))?;
+        for h in hashes {
+            stmt.execute(params![send_id, h.as_slice()])
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
     }
 
     fn meta(&mut self, key: &str) -> Result<Option<Vec<u8>>, LedgerError> {

@@ -85,7 +85,8 @@ impl Tenant {
     }
 }
 
-/// A tenant and its senders' sends in the window.
+/// A tenant and its senders' sends in the window; only the checked sender's carry their
+/// recipient hashes (the budget counts totals).
 #[derive(Debug, Clone)]
 pub struct TenantView {
     pub tenant: Tenant,
