@@ -294,6 +294,31 @@ mod tests {
     }
 
     #[test]
+    fn the_ledger_url_and_the_tenant_are_read_and_checked() {
+        let c = parse("[ledger]\nurl = \"postgres://db/ledger\"\n\n[tenant]\nprovider = \"microsoft365\"\nlicences = 40\ndomains = [\"Bakery.example\", \"@shop.example\"]\n").unwrap();
+        assert_eq!(c.ledger.url.as_deref(), Some("postgres://db/ledger"));
+        let t = c.tenant().unwrap();
+        assert_eq!(
+            (t.licences, t.domains),
+            (
+                40,
+                vec!["bakery.example".to_string(), "shop.example".to_string()]
+            )
+        );
+        let e = parse(
+            "[tenant]\nprovider = \"microsoft365\"\nlicences = 0\ndomains = [\"a.example\"]\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+        let e = parse("[tenant]\nprovider = \"microsoft365\"\nlicences = 4\ndomains = []\n")
+            .unwrap_err();
+        assert!(e.message.contains("domains"), "{e}");
+        let e = parse("[tenant]\nprovider = \"nope\"\nlicences = 4\ndomains = [\"a.example\"]\n")
+            .unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+    }
+
+    #[test]
     fn unknown_keys_rules_and_providers_name_the_line() {
         let e = parse("provider = \"microsoft365\"\nfrobnicate = 1\n").unwrap_err();
         assert_eq!(e.line, Some(2), "{e}");

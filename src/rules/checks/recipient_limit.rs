@@ -230,3 +230,21 @@ fn terrl_name(tenant: &Tenant) -> String {
         if tenant.licences == 1 { "" } else { "s" }
     )
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_tenant_budget_follows_microsofts_published_figures() {
+        let params = &crate::rules::params().recipient_limit;
+        for (licences, budget) in [
+            (1, 10_000),
+            (10, 12_006),
+            (25, 14_259),
+            (100, 22_059),
+            (1_000, 72_446),
+            (10_000, 324_979),
+        ] {
+            assert_eq!(params.tenant_limit(licences), budget, "{licences} licences");
+        }
+    }
+}
