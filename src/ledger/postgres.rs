@@ -2,12 +2,14 @@
 //! migrations, and the transaction the shared statements run in. Several machines record into
 //! one server; a per-tenant advisory lock queues the writers whose sends share a budget.
 //!
-//! The connection is not encrypted (no TLS library is linked): use a local socket, a loopback
-//! address, or a tunnel to reach a server elsewhere. A URL that asks for `sslmode=require` fails
-//! to connect rather than sending in clear.
+//! Over TCP the connection is encrypted with rustls when the server offers TLS (libpq's
+//! `sslmode`: `prefer` by default, `require` to refuse a server without it, `disable`), the
+//! server's certificate checked against the system's trusted roots. A unix socket needs none.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use postgres::config::{Host, SslMode};
 use postgres::error::SqlState;
 use postgres::{Client, IsolationLevel, NoTls};
 
@@ -107,12 +109,50 @@ fn connect(url: &str, name: &str) -> Result<Client, LedgerError> {
     if config.get_application_name().is_none() {
         config.application_name("bulklint");
     }
-    let mut client = config.connect(NoTls).map_err(|e| classify(name, &e))?;
+    let local = config
+        .get_hosts()
+        .iter()
+        .all(|h| matches!(h, Host::Unix(_)));
+    let mut client = if local || config.get_ssl_mode() == SslMode::Disable {
+        config.connect(NoTls)
+    } else {
+        config.connect(tls(name)?)
+    }
+    .map_err(|e| classify(name, &e))?;
     // A writer waits for another as long as it would for the SQLite file, then says so.
     client
         .batch_execute(&format!("SET lock_timeout = '{}s'", BUSY_TIMEOUT.as_secs()))
         .map_err(|e| classify(name, &e))?;
     Ok(client)
+}
+
+/// TLS with rustls (the ring provider: no system library), trusting the system's roots, so a
+/// company's own certificate authority installed there is trusted too.
+fn tls(name: &str) -> Result<tokio_postgres_rustls::MakeRustlsConnect, LedgerError> {
+    let failed = |detail: String| LedgerError {
+        path: name.to_string(),
+        kind: LedgerErrorKind::Unreachable,
+        detail,
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    let found = rustls_native_certs::load_native_certs();
+    let (added, _) = roots.add_parsable_certificates(found.certs);
+    if added == 0 {
+        let why = found
+            .errors
+            .first()
+            .map_or_else(|| "none found".to_string(), ToString::to_string);
+        return Err(failed(format!(
+            "no trusted root certificates to check the server's with ({why}); install the system's CA certificates, or connect through a unix socket"
+        )));
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| failed(format!("TLS set-up: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
 /// Connects and brings the schema up to date (creating it in an empty schema): the client and
