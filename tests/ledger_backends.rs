@@ -9,10 +9,12 @@ use std::process::Stdio;
 use bulklint::ledger::{self, Ledger, LedgerErrorKind, LedgerKey, Origin, SendRecord};
 use bulklint::mailing::history::Tenant;
 
+mod ledger_env;
+
+use ledger_env::{bulklint, SECRET};
+
 /// 2025-03-05T09:00:00Z.
 const T0: i64 = 1_741_165_200;
-
-const SECRET: &str = "a test secret, long enough to be a key";
 
 const SERVER_ENV: &str = "BULKLINT_TEST_POSTGRES";
 
@@ -72,20 +74,6 @@ impl Place {
     fn bulklint(&self) -> std::process::Command {
         bulklint(self.dir.path(), &self.location)
     }
-}
-
-/// The built binary run in `dir`, with nothing from the real home, the test key, and the ledger
-/// at `location`.
-fn bulklint(dir: &Path, location: &Path) -> std::process::Command {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_bulklint"));
-    cmd.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("HOME", dir)
-        .env("XDG_DATA_HOME", dir.join("xdg"))
-        .env("XDG_CONFIG_HOME", dir.join("config"))
-        .env("BULKLINT_LEDGER_KEY", SECRET)
-        .env("BULKLINT_LEDGER", location);
-    cmd
 }
 
 /// The places `test` runs on: an SQLite file, and a fresh schema on the test server when one is
