@@ -9,6 +9,7 @@ use toml::Spanned;
 
 use crate::load::input_limits::InputLimits;
 use crate::mailing::assemble::Options;
+use crate::mailing::history::Tenant;
 use crate::mailing::provider::{self, LimitKey};
 use crate::model::date::Date;
 use crate::model::error::InputError;
@@ -48,6 +49,26 @@ impl LimitOverrides {
     }
 }
 
+/// `[ledger]`: where the send ledger is, when not the default file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerSettings {
+    /// A file, or a `postgres://` URL of a ledger shared by several senders and machines.
+    pub url: Option<String>,
+}
+
+/// `[tenant]`: the organisation whose mailboxes share one budget (Microsoft 365 counts the
+/// external recipients of every mailbox of a tenant together).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantSettings {
+    pub provider: Spanned<String>,
+    /// Purchased email licences.
+    pub licences: Spanned<u64>,
+    /// The tenant's mail domains: sends from these count against its budget.
+    pub domains: Spanned<Vec<String>>,
+}
+
 /// Settings for drafts whose path matches `paths` (globs relative to the config file).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -84,6 +105,11 @@ pub struct Config {
     pub input: InputLimits,
     /// Extensions that count as drafts when a directory is checked.
     pub draft_extensions: Option<Vec<String>>,
+    /// The send ledger (`[ledger]`).
+    #[serde(default)]
+    pub ledger: LedgerSettings,
+    /// The organisation whose mailboxes share limits (`[tenant]`).
+    pub tenant: Option<TenantSettings>,
     /// Where the file was read from; globs in overrides are relative to its directory.
     #[serde(skip)]
     pub path: PathBuf,
@@ -143,6 +169,22 @@ impl Config {
             return Err(InputError::new(&name, message).at_line(line_of(at)));
         }
         check_rules(&config.rules)?;
+        if let Some(t) = &config.tenant {
+            check_provider(&t.provider)?;
+            if *t.licences.get_ref() == 0 {
+                return Err(
+                    InputError::new(&name, "[tenant] licences must be at least 1")
+                        .at_line(line_of(t.licences.span().start)),
+                );
+            }
+            if t.domains.get_ref().iter().all(|d| d.trim().is_empty()) {
+                return Err(InputError::new(
+                    &name,
+                    "[tenant] domains is empty: name the tenant's mail domains, whose senders share its budget",
+                )
+                .at_line(line_of(t.domains.span().start)));
+            }
+        }
         for o in &mut config.overrides {
             if let Some(p) = &o.provider {
                 check_provider(p)?;
@@ -160,6 +202,21 @@ impl Config {
                 .map_err(|e| InputError::new(&name, format!("the globs of an override: {e}")))?;
         }
         Ok(config)
+    }
+
+    /// The tenant of `[tenant]`, its domains lower-case.
+    pub fn tenant(&self) -> Option<Tenant> {
+        self.tenant.as_ref().map(|t| Tenant {
+            provider: t.provider.get_ref().clone(),
+            licences: *t.licences.get_ref(),
+            domains: t
+                .domains
+                .get_ref()
+                .iter()
+                .map(|d| d.trim().trim_start_matches('@').to_lowercase())
+                .filter(|d| !d.is_empty())
+                .collect(),
+        })
     }
 
     pub fn load(path: &Path) -> Result<Config, InputError> {
@@ -234,6 +291,31 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, InputError> {
         Config::parse(Path::new("bulklint.toml"), text)
+    }
+
+    #[test]
+    fn the_ledger_url_and_the_tenant_are_read_and_checked() {
+        let c = parse("[ledger]\nurl = \"postgres://db/ledger\"\n\n[tenant]\nprovider = \"microsoft365\"\nlicences = 40\ndomains = [\"Bakery.example\", \"@shop.example\"]\n").unwrap();
+        assert_eq!(c.ledger.url.as_deref(), Some("postgres://db/ledger"));
+        let t = c.tenant().unwrap();
+        assert_eq!(
+            (t.licences, t.domains),
+            (
+                40,
+                vec!["bakery.example".to_string(), "shop.example".to_string()]
+            )
+        );
+        let e = parse(
+            "[tenant]\nprovider = \"microsoft365\"\nlicences = 0\ndomains = [\"a.example\"]\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+        let e = parse("[tenant]\nprovider = \"microsoft365\"\nlicences = 4\ndomains = []\n")
+            .unwrap_err();
+        assert!(e.message.contains("domains"), "{e}");
+        let e = parse("[tenant]\nprovider = \"nope\"\nlicences = 4\ndomains = [\"a.example\"]\n")
+            .unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
     }
 
     #[test]

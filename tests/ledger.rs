@@ -12,16 +12,15 @@ use bulklint::ledger::{self, Ledger, LedgerErrorKind, LedgerKey, Origin, SendRec
 use bulklint::mailing::history::{HistoryState, Scope};
 use bulklint::{Input, Options};
 
+mod ledger_env;
 mod shared_corpus;
+
+use ledger_env::SECRET;
 
 const RULES: &str = "recipient-limit,bulk-from-mailbox,identical-body";
 
 /// 2025-03-05T09:00:00Z.
 const T0: i64 = 1_741_165_200;
-
-/// The shared secret every run here keys recipient hashes with (the binary through
-/// `BULKLINT_LEDGER_KEY`, the library through [`key`]).
-const SECRET: &str = "a test secret, long enough to be a key";
 
 fn key() -> LedgerKey {
     LedgerKey::from_secret(SECRET).unwrap()
@@ -31,18 +30,10 @@ fn open(path: &Path) -> Ledger {
     Ledger::open(path, &key()).unwrap()
 }
 
-/// The built binary with a hermetic environment: the ledger, data and configuration directories
-/// and the key all in `dir` or given, nothing from the real home.
+/// The built binary with a hermetic environment: the ledger (`ledger.sqlite3`), data and
+/// configuration directories all in `dir`, nothing from the real home.
 fn bulklint_process(dir: &Path) -> std::process::Command {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_bulklint"));
-    cmd.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("HOME", dir)
-        .env("XDG_DATA_HOME", dir.join("xdg"))
-        .env("XDG_CONFIG_HOME", dir.join("config"))
-        .env("BULKLINT_LEDGER_KEY", SECRET)
-        .env("BULKLINT_LEDGER", dir.join("ledger.sqlite3"));
-    cmd
+    ledger_env::bulklint(dir, &dir.join("ledger.sqlite3"))
 }
 
 fn bulklint(dir: &Path) -> Command {
@@ -327,7 +318,7 @@ fn two_threads_recording_at_once_lose_nothing() {
     for w in writers {
         w.join().unwrap();
     }
-    let ledger = open(&path);
+    let mut ledger = open(&path);
     assert_eq!(ledger.send_count().unwrap(), 400);
     ledger.integrity_check().unwrap();
 }
@@ -402,7 +393,7 @@ fn two_processes_recording_at_once_lose_nothing() {
         assert_eq!(mine.len(), 200);
         ids.extend(mine);
     }
-    let ledger = open(&path);
+    let mut ledger = open(&path);
     assert_eq!(ledger.send_count().unwrap(), 400);
     ids.sort_unstable();
     assert_eq!(ledger.send_ids().unwrap(), ids);
@@ -1092,7 +1083,7 @@ fn a_locked_ledger_is_reported_as_locked() {
 fn schema_is_versioned_and_foreign_files_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sub/dir/ledger.sqlite3");
-    let ledger = open(&path);
+    let mut ledger = open(&path);
     assert_eq!(ledger.schema_version().unwrap(), ledger::SCHEMA_VERSION);
     drop(ledger);
     let raw = rusqlite::Connection::open(&path).unwrap();

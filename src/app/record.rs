@@ -72,10 +72,19 @@ pub fn record_if_passing(
         let path = session.record(&records, now)?;
         return Ok(Recorded::Written(recorded_text(&records, &path)));
     };
-    let seen: BTreeSet<i64> = checked.sends.iter().map(|s| s.id).collect();
+    // The tenant's sends count too: another mailbox of the organisation may have used its
+    // shared budget since.
+    let ids = |h: &crate::mailing::history::History| -> BTreeSet<i64> {
+        h.sends
+            .iter()
+            .chain(h.tenant.iter().flat_map(|t| t.sends.iter()))
+            .map(|s| s.id)
+            .collect()
+    };
+    let seen = ids(checked);
     let sender = scope_sender(&checked.scope);
     let written = session.record_if(&records, now, sender.as_deref(), |fresh| {
-        let new = fresh.sends.iter().filter(|s| !seen.contains(&s.id)).count();
+        let new = ids(&fresh).difference(&seen).count();
         if new == 0 {
             return None;
         }

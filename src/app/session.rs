@@ -6,9 +6,31 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
+use crate::app::options::ConfigSource;
 use crate::ledger::{self, Ledger, LedgerKey, Refusal, SendRecord, KEY_ENV};
-use crate::mailing::history::{History, HistoryState};
+use crate::mailing::history::{History, HistoryState, Tenant};
 use crate::model::error::InputError;
+
+/// What the configuration in the working directory says about the ledger: a shared one's URL
+/// (`[ledger] url`) and the tenant whose senders share limits (`[tenant]`).
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub url: Option<PathBuf>,
+    pub tenant: Option<Tenant>,
+}
+
+impl Settings {
+    /// The settings of the configuration that applies to the working directory.
+    pub fn read(config: &ConfigSource) -> Result<Settings, InputError> {
+        Ok(config
+            .at(Path::new("."))?
+            .map(|c| Settings {
+                url: c.ledger.url.as_ref().map(PathBuf::from),
+                tenant: c.tenant(),
+            })
+            .unwrap_or_default())
+    }
+}
 
 /// What a run says about the ledger besides its findings; the binary prints these.
 pub type Warnings = Vec<String>;
@@ -25,6 +47,7 @@ impl LedgerSession {
     /// created when the run records (`write`). An existing ledger that cannot be used is an error.
     pub fn open(
         flag: Option<&Path>,
+        settings: &Settings,
         disabled: bool,
         write: bool,
     ) -> Result<LedgerSession, InputError> {
@@ -36,16 +59,16 @@ impl LedgerSession {
         if disabled {
             return Ok(session);
         }
-        let path = match ledger_path(flag) {
+        let path = match ledger_path(flag, settings) {
             Ok(path) => path,
             // Without a home there is no default ledger, so nothing to read.
             Err(_) if !write => return Ok(session),
             Err(e) => return Err(e),
         };
         let ledger = if write {
-            Some(open_to_record(&path)?)
+            Some(open_to_record(&path, settings)?)
         } else {
-            open_to_read(&path)?
+            open_to_read(&path, settings)?
         };
         if let Some(mut ledger) = ledger {
             session
@@ -109,9 +132,11 @@ impl LedgerSession {
     }
 }
 
-/// The ledger file: `--ledger` or `BULKLINT_LEDGER`, else the default under the data directory.
-pub fn ledger_path(flag: Option<&Path>) -> Result<PathBuf, InputError> {
+/// The ledger: `--ledger` or `BULKLINT_LEDGER`, else `[ledger] url`, else the default file under
+/// the data directory. A `postgres://` URL names a server.
+pub fn ledger_path(flag: Option<&Path>, settings: &Settings) -> Result<PathBuf, InputError> {
     flag.map(Path::to_path_buf)
+        .or_else(|| settings.url.clone())
         .or_else(ledger::default_path)
         .ok_or_else(|| {
             InputError::new(
@@ -121,25 +146,43 @@ pub fn ledger_path(flag: Option<&Path>) -> Result<PathBuf, InputError> {
         })
 }
 
-/// Opens the ledger at `path` to record in it, with its key: created when missing, with a new
-/// key file when there is none.
-pub fn open_to_record(path: &Path) -> Result<Ledger, InputError> {
+/// The server URL `path` holds, if it names one.
+fn server_url(path: &Path) -> Option<&str> {
+    path.to_str().filter(|p| ledger::is_url(p))
+}
+
+/// Opens the ledger at `path` (a file or a server URL) to record in it, with its key and the
+/// tenant of `settings`: created when missing, with a new key file when there is none.
+pub fn open_to_record(path: &Path, settings: &Settings) -> Result<Ledger, InputError> {
     let key = ledger_key(true)?.ok_or_else(|| {
         InputError::new(
             "ledger",
             format!("no configuration directory for the ledger's key file (no home directory?); set {KEY_ENV} to a long random secret"),
         )
     })?;
-    Ok(Ledger::open(path, &key)?)
+    let mut ledger = match server_url(path) {
+        Some(url) => Ledger::open_server(url, &key)?,
+        None => Ledger::open(path, &key)?,
+    };
+    ledger.set_tenant(settings.tenant.clone());
+    Ok(ledger)
 }
 
-/// Opens the ledger at `path` read-only, with its key; `None` when there is no ledger yet.
-pub fn open_to_read(path: &Path) -> Result<Option<Ledger>, InputError> {
-    // No ledger, no key to look for.
-    if matches!(std::fs::metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound) {
-        return Ok(None);
-    }
-    Ok(Ledger::open_read(path, ledger_key(false)?.as_ref())?)
+/// Opens the ledger at `path` read-only, with its key and the tenant of `settings`; `None` when
+/// there is no ledger yet.
+pub fn open_to_read(path: &Path, settings: &Settings) -> Result<Option<Ledger>, InputError> {
+    let ledger = match server_url(path) {
+        Some(url) => Ledger::open_server_read(url, ledger_key(false)?.as_ref())?,
+        // No ledger, no key to look for.
+        None if matches!(std::fs::metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound) => {
+            None
+        }
+        None => Ledger::open_read(path, ledger_key(false)?.as_ref())?,
+    };
+    Ok(ledger.map(|mut l| {
+        l.set_tenant(settings.tenant.clone());
+        l
+    }))
 }
 
 /// Where the key of recipient hashes comes from: `BULKLINT_LEDGER_KEY` (a secret shared by the

@@ -28,6 +28,8 @@ pub enum LedgerErrorKind {
     WrongKey,
     /// The key file (named in `path`) cannot be read, created or parsed.
     KeyFile,
+    /// The PostgreSQL server cannot be reached, or refuses the connection.
+    Unreachable,
 }
 
 /// A ledger that cannot be used, with the file and what to do about it.
@@ -59,7 +61,12 @@ impl fmt::Display for LedgerError {
             ),
             LedgerErrorKind::Foreign => write!(
                 f,
-                "{p}: an SQLite database, but not a bulklint send ledger ({}); point --ledger at a new file",
+                "{p}: a database, but not a bulklint send ledger ({}); point --ledger at a new file, or at an empty PostgreSQL database or schema",
+                self.detail
+            ),
+            LedgerErrorKind::Unreachable => write!(
+                f,
+                "{p}: cannot reach the send ledger's PostgreSQL server ({}). Check that the server runs and that the URL's host, port, user, password and database are right; a send is not judged without its history",
                 self.detail
             ),
             LedgerErrorKind::Io => write!(

@@ -1,4 +1,5 @@
-//! The send ledger: an embedded SQLite file of earlier sends (time, sender, provider, recipient
+//! The send ledger: an embedded SQLite file (or a table set on a PostgreSQL server shared by an
+//! organisation's senders and CI runners) of earlier sends (time, sender, provider, recipient
 //! counts, recipient hashes keyed by a secret kept outside the file, body fingerprints), and the
 //! plain [`History`] of the last 24 hours that the volume and body checks read.
 //!
@@ -11,10 +12,12 @@
 //! (with a busy timeout) instead of failing, and a process killed mid-write leaves either the
 //! whole send or nothing. The library never reads the clock: every time is passed in.
 
+mod backend;
 mod error;
 mod files;
 mod import;
 mod key;
+mod postgres;
 mod record;
 mod store;
 mod summary;
@@ -22,6 +25,10 @@ mod summary;
 pub use error::{LedgerError, LedgerErrorKind};
 pub use import::{import, ImportReport, Skipped};
 pub use key::{default_key_path, LedgerKey, KEY_ENV};
+pub use postgres::{is_url, redact};
 pub use record::{Origin, SendRecord};
 pub use store::{default_path, Ledger, Refusal, SCHEMA_VERSION};
-pub use summary::{render_history, same_body, summarize, BodyUse, LimitUse, SenderUse};
+pub use summary::{
+    render_history, render_tenant, same_body, summarize, summarize_tenant, BodyUse, LimitUse,
+    SenderUse, TenantSender, TenantUse,
+};

@@ -6,14 +6,19 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OpenFlags, TransactionBehavior};
 
+use super::backend::{
+    attach_hashes, columns, read_window, read_window_hashing, to_i64, to_u64, Row, Tx, COUNT_SENDS,
+    INSERT_HASH, INSERT_SEND, SELECT_IDS, SELECT_META, SELECT_ROWS, SELECT_ROW_HASHES,
+    SELECT_WINDOW, SELECT_WINDOW_HASHES,
+};
 use super::error::{classify, switch_to_wal, LedgerError, LedgerErrorKind};
 use super::files::{publish_new, sibling};
 use super::key::LedgerKey;
 use super::record::SendRecord;
-use crate::mailing::fingerprint::Fingerprint;
-use crate::mailing::history::{hash_recipient, History, PastSend, Scope};
+use crate::mailing::history::{
+    hash_recipient, History, PastSend, RecipientHash, Scope, Tenant, TenantView,
+};
 use crate::mailing::minhash::Signature;
-use crate::model::format::DAY;
 
 /// The schema this build writes; `PRAGMA user_version` holds the file's.
 pub const SCHEMA_VERSION: i64 = 2;
@@ -77,12 +82,21 @@ pub fn default_path() -> Option<PathBuf> {
 
 /// An open ledger.
 pub struct Ledger {
-    conn: Connection,
+    conn: Conn,
+    /// The file, or for a server its URL without the password: what messages name.
     path: PathBuf,
     /// The key of recipient hashes: the outside key, or a version 1 file's own salt (read-only).
     key: [u8; 32],
+    /// The organisation whose senders share limits, when the configuration names one.
+    tenant: Option<Tenant>,
     /// What opening did or found that the user should hear about (an upgrade, an old format).
     notes: Vec<String>,
+}
+
+/// The connection of one backend.
+enum Conn {
+    Sqlite(Connection),
+    Postgres(Box<postgres::Client>),
 }
 
 impl fmt::Debug for Ledger {
@@ -159,13 +173,10 @@ impl Ledger {
             "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
         )
         .map_err(err)?;
-        let mut ledger = Ledger {
-            conn,
-            path: path.to_path_buf(),
-            key: *key.bytes(),
-            notes: Vec::new(),
-        };
-        ledger.migrate(key)?;
+        let mut notes = Vec::new();
+        migrate(&mut conn, path, key, &mut notes)?;
+        let mut ledger = Ledger::new(Conn::Sqlite(conn), path.to_path_buf(), *key.bytes());
+        ledger.notes = notes;
         ledger.verify_key(Some(key))?;
         Ok(ledger)
     }
@@ -203,14 +214,18 @@ impl Ledger {
         if version > SCHEMA_VERSION {
             return Err(too_new(path, version));
         }
-        let mut ledger = Ledger {
-            conn,
-            path: path.to_path_buf(),
-            key: key.map_or([0; 32], |k| *k.bytes()),
-            notes: Vec::new(),
+        let salt = if version == SALTED_VERSION {
+            Some(read_salt(&conn, path)?)
+        } else {
+            None
         };
-        if version == SALTED_VERSION {
-            ledger.key = ledger.read_salt()?;
+        let mut ledger = Ledger::new(
+            Conn::Sqlite(conn),
+            path.to_path_buf(),
+            key.map_or([0; 32], |k| *k.bytes()),
+        );
+        if let Some(salt) = salt {
+            ledger.key = salt;
             ledger.notes.push(format!(
                 "{}: this ledger keeps the salt of its recipient hashes in the file itself, so whoever can read the file can test addresses against them; the next send recorded upgrades it to a key kept outside the file (the salted hashes are removed then; counts, times and bodies stay)",
                 path.display()
@@ -260,71 +275,81 @@ impl Ledger {
         classify(&self.path, &e)
     }
 
-    fn migrate(&mut self, key: &LedgerKey) -> Result<(), LedgerError> {
-        let path = self.path.clone();
-        let err = |e: rusqlite::Error| classify(&path, &e);
-        if user_version(&self.conn).map_err(err)? == SCHEMA_VERSION {
-            return Ok(());
+    fn new(conn: Conn, path: PathBuf, key: [u8; 32]) -> Ledger {
+        Ledger {
+            conn,
+            path,
+            key,
+            tenant: None,
+            notes: Vec::new(),
         }
-        // Another process may be migrating too: take the write lock, then look again.
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        let version = user_version(&tx).map_err(err)?;
-        if version > SCHEMA_VERSION {
-            return Err(too_new(&path, version));
-        }
-        if version == 0 {
-            refuse_foreign(&tx, &path)?;
-        }
-        let rekeyed: i64 = if version == SALTED_VERSION {
-            tx.query_row(
-                "SELECT count(DISTINCT send_id) FROM send_recipients",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(err)?
-        } else {
-            0
-        };
-        for (from, sql) in MIGRATIONS
-            .iter()
-            .enumerate()
-            .skip(usize::try_from(version).unwrap_or(0))
-        {
-            tx.execute_batch(sql).map_err(err)?;
-            tx.pragma_update(None, "user_version", from as i64 + 1)
-                .map_err(err)?;
-        }
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('key-check', ?1) ON CONFLICT (key) DO NOTHING",
-            [key.check_value()],
-        )
-        .map_err(err)?;
-        tx.commit().map_err(err)?;
-        if version == SALTED_VERSION {
-            self.notes.push(format!(
-                "{}: upgraded the ledger to recipient hashes keyed outside the file; the salted hashes of {rekeyed} earlier send{} were removed (they could be tested against addresses by whoever read the file). Their counts, times and bodies are kept, so volume and body checks are unchanged; recipient overlaps are counted for sends recorded from now on",
-                path.display(),
-                if rekeyed == 1 { "" } else { "s" }
-            ));
-        }
-        Ok(())
     }
 
-    /// Refuses a key the file's hashes were not made with (or none, when they need one).
-    fn verify_key(&self, key: Option<&LedgerKey>) -> Result<(), LedgerError> {
-        let stored: Option<Vec<u8>> = self
-            .conn
-            .query_row("SELECT value FROM meta WHERE key = 'key-check'", [], |r| {
-                r.get(0)
-            })
-            .map(Some)
-            .or_else(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                e => Err(self.err(e)),
-            })?;
+    /// Opens the PostgreSQL ledger at `url` to record in it, creating its tables in the
+    /// connection's schema when there are none, and bringing them up to date.
+    pub fn open_server(url: &str, key: &LedgerKey) -> Result<Ledger, LedgerError> {
+        let (client, name) = super::postgres::open(url, key)?;
+        let mut ledger = Ledger::new(
+            Conn::Postgres(Box::new(client)),
+            PathBuf::from(name),
+            *key.bytes(),
+        );
+        ledger.verify_key(Some(key))?;
+        Ok(ledger)
+    }
+
+    /// Opens the PostgreSQL ledger at `url` to read it, creating nothing (`Ok(None)` when its
+    /// tables are not there yet: nothing was recorded).
+    pub fn open_server_read(
+        url: &str,
+        key: Option<&LedgerKey>,
+    ) -> Result<Option<Ledger>, LedgerError> {
+        let Some((client, name)) = super::postgres::open_read(url)? else {
+            return Ok(None);
+        };
+        let mut ledger = Ledger::new(
+            Conn::Postgres(Box::new(client)),
+            PathBuf::from(name),
+            key.map_or([0; 32], |k| *k.bytes()),
+        );
+        ledger.verify_key(key)?;
+        Ok(Some(ledger))
+    }
+
+    /// Counts the senders of `tenant` together: every history read names its window's sends
+    /// from the tenant's domains, and records queue behind the tenant's lock.
+    pub fn set_tenant(&mut self, tenant: Option<Tenant>) {
+        self.tenant = tenant;
+    }
+
+    /// A transaction: a write one (`lock`: whose writers it queues behind) or a read one.
+    fn begin(&mut self, lock: Option<&str>) -> Result<Box<dyn Tx + '_>, LedgerError> {
+        let name = self.path.display().to_string();
+        match &mut self.conn {
+            Conn::Sqlite(conn) => {
+                // SQLite has one writer at a time whatever the tenant: the whole file is locked.
+                let behavior = if lock.is_some() {
+                    TransactionBehavior::Immediate
+                } else {
+                    TransactionBehavior::Deferred
+                };
+                let tx = conn
+                    .transaction_with_behavior(behavior)
+                    .map_err(|e| classify(Path::new(&name), &e))?;
+                Ok(Box::new(SqliteTx { tx, name }))
+            }
+            Conn::Postgres(client) => super::postgres::begin(client, name, lock),
+        }
+    }
+
+    /// Refuses a key the ledger's hashes were not made with (or none, when they need one).
+    fn verify_key(&mut self, key: Option<&LedgerKey>) -> Result<(), LedgerError> {
+        let stored = {
+            let mut tx = self.begin(None)?;
+            let stored = tx.meta("key-check")?;
+            tx.commit()?;
+            stored
+        };
         let wrong = |detail: &str| LedgerError {
             path: self.path.display().to_string(),
             kind: LedgerErrorKind::WrongKey,
@@ -344,22 +369,6 @@ impl Ledger {
         }
     }
 
-    fn read_salt(&self) -> Result<[u8; 32], LedgerError> {
-        let salt: Vec<u8> = self
-            .conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'recipient-salt'",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(e))?;
-        salt.try_into().map_err(|_| LedgerError {
-            path: self.path.display().to_string(),
-            kind: LedgerErrorKind::Corrupt,
-            detail: "the recipient salt is not 32 bytes".into(),
-        })
-    }
-
     /// Writes sends in one transaction: all of them or none. Returns each one's row id, or
     /// `None` for an import already in the ledger.
     pub fn record(
@@ -367,7 +376,8 @@ impl Ledger {
         records: &[SendRecord],
         recorded_at: i64,
     ) -> Result<Vec<Option<i64>>, LedgerError> {
-        self.record_unless(records, recorded_at, |_| Ok(None))
+        let sender = records.first().and_then(|r| r.sender.clone());
+        self.record_unless(records, recorded_at, sender.as_deref(), |_| Ok(None))
             .map(|written| written.unwrap_or_default())
     }
 
@@ -385,9 +395,10 @@ impl Ledger {
     ) -> Result<Result<Vec<Option<i64>>, Refusal>, LedgerError> {
         let path = self.path.display().to_string();
         let key = self.key;
+        let tenant = self.tenant.clone();
         let refused = std::cell::RefCell::new(None);
-        let written = self.record_unless(records, recorded_at, |tx| {
-            let history = history_of(tx, &path, key, now, sender)?;
+        let written = self.record_unless(records, recorded_at, sender, |tx| {
+            let history = history_of(tx, &path, key, tenant.as_ref(), now, sender)?;
             let refusal = judge(history);
             let stop = refusal.is_some();
             *refused.borrow_mut() = refusal;
@@ -396,85 +407,112 @@ impl Ledger {
         Ok(written.ok_or_else(|| refused.into_inner().unwrap_or_default()))
     }
 
-    /// The one write path: under `BEGIN IMMEDIATE`, asks `stop` first (`Some` rolls back and
-    /// returns `None`), then inserts every record and commits.
+    /// The one write path: in a write transaction queued behind the other writers of the
+    /// sender's tenant, asks `stop` first (`Some` rolls back and returns `None`), then inserts
+    /// every record and commits.
     fn record_unless(
         &mut self,
         records: &[SendRecord],
         recorded_at: i64,
-        stop: impl FnOnce(&Connection) -> Result<Option<()>, LedgerError>,
+        sender: Option<&str>,
+        stop: impl FnOnce(&mut dyn Tx) -> Result<Option<()>, LedgerError>,
     ) -> Result<Option<Vec<Option<i64>>>, LedgerError> {
-        let path = self.path.clone();
-        let err = |e: rusqlite::Error| classify(&path, &e);
         let key = self.key;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        if stop(&tx)?.is_some() {
+        let lock = lock_scope(self.tenant.as_ref(), sender);
+        let mut tx = self.begin(Some(&lock))?;
+        if stop(tx.as_mut())?.is_some() {
             return Ok(None);
         }
         let mut ids = Vec::with_capacity(records.len());
-        {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO sends (sent_at, sender, provider, recipients, internal, external, messages,
-                        fingerprint, signature, subject, origin, import_key, recorded_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-                     ON CONFLICT (import_key) DO NOTHING",
-                )
-                .map_err(err)?;
-            let mut insert_hash = tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO send_recipients (send_id, hash) VALUES (?1, ?2)",
-                )
-                .map_err(err)?;
-            for r in records {
-                let n = insert
-                    .execute(params![
-                        r.at,
-                        r.sender,
-                        r.provider,
-                        to_i64(r.recipients),
-                        to_i64(r.internal),
-                        to_i64(r.external),
-                        to_i64(r.messages.max(1)),
-                        r.fingerprint.as_ref().map(|f| f.0.clone()),
-                        r.signature.as_ref().map(Signature::to_bytes),
-                        r.subject,
-                        r.origin.as_str(),
-                        r.import_key,
-                        recorded_at,
-                    ])
-                    .map_err(err)?;
-                if n == 0 {
-                    ids.push(None);
-                    continue;
-                }
-                let id = tx.last_insert_rowid();
-                for a in &r.addresses {
-                    insert_hash
-                        .execute(params![id, hash_recipient(&key, a).as_slice()])
-                        .map_err(err)?;
-                }
-                ids.push(Some(id));
-            }
+        for r in records {
+            let row = Row {
+                id: 0,
+                sent_at: r.at,
+                sender: r.sender.clone(),
+                provider: r.provider.clone(),
+                recipients: to_i64(r.recipients),
+                internal: to_i64(r.internal),
+                external: to_i64(r.external),
+                messages: to_i64(r.messages.max(1)),
+                fingerprint: r.fingerprint.as_ref().map(|f| f.0.clone()),
+                signature: r.signature.as_ref().map(Signature::to_bytes),
+                subject: r.subject.clone(),
+                origin: r.origin.as_str().to_string(),
+                import_key: r.import_key.clone(),
+                recorded_at,
+                hashes: r
+                    .addresses
+                    .iter()
+                    .map(|a| hash_recipient(&key, a))
+                    .collect(),
+            };
+            ids.push(insert_row(tx.as_mut(), &row)?);
         }
-        tx.commit().map_err(err)?;
+        tx.commit()?;
         Ok(Some(ids))
+    }
+
+    /// Copies every send of this ledger into `to` (made with the same key), `chunk` sends per
+    /// transaction. A send keeps its import key, or gets one naming this ledger's send, so a
+    /// second copy adds nothing. Returns (copied, already there).
+    pub fn copy_to(&mut self, to: &mut Ledger, chunk: usize) -> Result<(u64, u64), LedgerError> {
+        if to.key != self.key {
+            return Err(LedgerError {
+                path: to.path.display().to_string(),
+                kind: LedgerErrorKind::WrongKey,
+                detail: "it is keyed with another key than the ledger copied into it, so the recipient hashes could not be compared".into(),
+            });
+        }
+        let (mut copied, mut already) = (0, 0);
+        let mut after = 0;
+        loop {
+            let rows = {
+                let mut tx = self.begin(None)?;
+                let rows = tx.rows_after(after, to_i64(chunk as u64))?;
+                let upto = rows.last().map_or(after, |r| r.id);
+                let hashes = tx.row_hashes(after, upto)?;
+                tx.commit()?;
+                attach_hashes(rows, hashes)
+            };
+            let Some(last) = rows.last() else {
+                return Ok((copied, already));
+            };
+            after = last.id;
+            let mut tx = to.begin(Some(""))?;
+            for mut row in rows {
+                if row.import_key.is_none() {
+                    row.import_key = Some(stable_id(&row));
+                }
+                match insert_row(tx.as_mut(), &row)? {
+                    Some(_) => copied += 1,
+                    None => already += 1,
+                }
+            }
+            tx.commit()?;
+        }
     }
 
     /// The sends with `now - DAY < sent_at <= now`, oldest first, of one sender or of all.
     pub fn window(&mut self, now: i64, sender: Option<&str>) -> Result<Vec<PastSend>, LedgerError> {
-        let path = self.path.display().to_string();
         // One read transaction: a consistent snapshot even while another process records.
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Deferred)
-            .map_err(|e| classify(Path::new(&path), &e))?;
-        let sends = read_window(&tx, &path, now, sender)?;
-        tx.commit().map_err(|e| classify(Path::new(&path), &e))?;
+        let mut tx = self.begin(None)?;
+        let sends = read_window(tx.as_mut(), now, sender)?;
+        tx.commit()?;
         Ok(sends)
+    }
+
+    /// The sends of the tenant's senders in the window (every send when no tenant is set),
+    /// without their recipient hashes.
+    pub fn tenant_window(&mut self, now: i64) -> Result<Vec<PastSend>, LedgerError> {
+        let tenant = self.tenant.clone();
+        let mut tx = self.begin(None)?;
+        // No sender's hashes: the empty address matches no send.
+        let sends = read_window_hashing(tx.as_mut(), now, None, Some(""))?;
+        tx.commit()?;
+        Ok(match tenant {
+            Some(t) => sends.into_iter().filter(|s| t.counts(s)).collect(),
+            None => sends,
+        })
     }
 
     /// The history a check of a send from `sender` (or, with `None`, from a draft without a
@@ -482,35 +520,36 @@ impl Ledger {
     pub fn history(&mut self, now: i64, sender: Option<&str>) -> Result<History, LedgerError> {
         let path = self.path.display().to_string();
         let key = self.key;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Deferred)
-            .map_err(|e| classify(Path::new(&path), &e))?;
-        let history = history_of(&tx, &path, key, now, sender)?;
-        tx.commit().map_err(|e| classify(Path::new(&path), &e))?;
+        let tenant = self.tenant.clone();
+        let mut tx = self.begin(None)?;
+        let history = history_of(tx.as_mut(), &path, key, tenant.as_ref(), now, sender)?;
+        tx.commit()?;
         Ok(history)
     }
 
     /// How many sends the ledger holds in all.
-    pub fn send_count(&self) -> Result<u64, LedgerError> {
-        self.conn
-            .query_row("SELECT count(*) FROM sends", [], |r| r.get::<_, i64>(0))
-            .map(to_u64)
-            .map_err(|e| self.err(e))
+    pub fn send_count(&mut self) -> Result<u64, LedgerError> {
+        let mut tx = self.begin(None)?;
+        let n = tx.count()?;
+        tx.commit()?;
+        Ok(to_u64(n))
     }
 
     /// The ids of every send, ascending.
-    pub fn send_ids(&self) -> Result<Vec<i64>, LedgerError> {
-        self.conn
-            .prepare("SELECT id FROM sends ORDER BY id")
-            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-            .map_err(|e| self.err(e))
+    pub fn send_ids(&mut self) -> Result<Vec<i64>, LedgerError> {
+        let mut tx = self.begin(None)?;
+        let ids = tx.ids()?;
+        tx.commit()?;
+        Ok(ids)
     }
 
-    /// SQLite's own full consistency check: `Ok(())` or what it found.
+    /// SQLite's own full consistency check: `Ok(())` or what it found. A server checks its
+    /// own pages: nothing to do for PostgreSQL.
     pub fn integrity_check(&self) -> Result<(), LedgerError> {
-        let lines: Vec<String> = self
-            .conn
+        let Conn::Sqlite(conn) = &self.conn else {
+            return Ok(());
+        };
+        let lines: Vec<String> = conn
             .prepare("PRAGMA integrity_check")
             .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
             .map_err(|e| self.err(e))?;
@@ -525,9 +564,14 @@ impl Ledger {
         }
     }
 
-    /// The schema version of the file (`PRAGMA user_version`).
-    pub fn schema_version(&self) -> Result<i64, LedgerError> {
-        user_version(&self.conn).map_err(|e| self.err(e))
+    /// The ledger's schema version (SQLite: `PRAGMA user_version`).
+    pub fn schema_version(&mut self) -> Result<i64, LedgerError> {
+        match &mut self.conn {
+            Conn::Sqlite(conn) => user_version(conn).map_err(|e| classify(&self.path, &e)),
+            Conn::Postgres(client) => {
+                super::postgres::schema_version(client, &self.path.display().to_string())
+            }
+        }
     }
 
     /// The key recipient hashes are made with, for hashing a send's recipients the way the
@@ -537,81 +581,303 @@ impl Ledger {
     }
 }
 
-/// The history of `sender` at `now`, read on `conn` (inside the caller's transaction).
+/// Inserts a row and its hashes; `None` when its import key is already there.
+fn insert_row(tx: &mut dyn Tx, row: &Row) -> Result<Option<i64>, LedgerError> {
+    let id = tx.insert(row)?;
+    if let Some(id) = id {
+        tx.insert_hashes(id, &row.hashes)?;
+    }
+    Ok(id)
+}
+
+/// What names a copied send in the ledger it is copied into: a hash of its id, times, sender and
+/// counts in the ledger it was recorded in. Not its path: a moved file copied again adds
+/// nothing either.
+fn stable_id(row: &Row) -> String {
+    let text = format!(
+        "{}\n{}\n{}\n{:?}\n{}\n{}\n{}\n{:?}",
+        row.id,
+        row.sent_at,
+        row.recorded_at,
+        row.sender,
+        row.provider,
+        row.recipients,
+        row.external,
+        row.fingerprint
+    );
+    format!("copy:{}", &blake3::hash(text.as_bytes()).to_hex()[..32])
+}
+
+/// Whose writers a record queues behind: the tenant's, else the sender's domain's (PostgreSQL
+/// takes an advisory lock by this name; SQLite locks the whole file anyway).
+fn lock_scope(tenant: Option<&Tenant>, sender: Option<&str>) -> String {
+    match tenant {
+        Some(t) => format!("tenant:{}", t.name()),
+        None => format!(
+            "domain:{}",
+            sender
+                .and_then(crate::model::address::domain)
+                .unwrap_or_default()
+                .to_lowercase()
+        ),
+    }
+}
+
+/// The history of `sender` at `now`, read on `tx` (inside the caller's transaction).
 fn history_of(
-    conn: &Connection,
+    tx: &mut dyn Tx,
     path: &str,
     key: [u8; 32],
+    tenant: Option<&Tenant>,
     now: i64,
     sender: Option<&str>,
 ) -> Result<History, LedgerError> {
     let sender = sender.map(|s| s.trim().to_lowercase());
-    let sends = read_window(conn, path, now, sender.as_deref())?;
+    let (sends, tenant) = match tenant {
+        // One read for both: the tenant's window holds the sender's.
+        Some(t) => {
+            let all: Vec<PastSend> = read_window_hashing(tx, now, None, sender.as_deref())?
+                .into_iter()
+                .filter(|s| t.counts(s) || sender.is_some() && s.sender == sender)
+                .collect();
+            let own = all
+                .iter()
+                .filter(|s| sender.is_none() || s.sender == sender)
+                .cloned()
+                .collect();
+            let tenant_sends = all.into_iter().filter(|s| t.counts(s)).collect();
+            (
+                own,
+                Some(TenantView {
+                    tenant: t.clone(),
+                    sends: tenant_sends,
+                }),
+            )
+        }
+        None => (read_window(tx, now, sender.as_deref())?, None),
+    };
     Ok(History {
         ledger: path.to_string(),
         now,
         scope: sender.map_or(Scope::Provider, Scope::Sender),
         sends,
         key,
+        tenant,
     })
 }
 
-/// The sends with `now - DAY < sent_at <= now`, oldest first, read on `conn`.
-fn read_window(
-    conn: &Connection,
-    path: &str,
-    now: i64,
-    sender: Option<&str>,
-) -> Result<Vec<PastSend>, LedgerError> {
-    let err = |e: rusqlite::Error| classify(Path::new(path), &e);
-    let mut sends = {
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT id, sent_at, sender, provider, recipients, internal, external, messages,
-                        fingerprint, signature, subject
-                 FROM sends
-                 WHERE sent_at > ?1 AND sent_at <= ?2 AND (?3 IS NULL OR sender = ?3)
-                 ORDER BY sent_at, id",
-            )
-            .map_err(err)?;
-        let rows = stmt
-            .query_map(params![now - DAY, now, sender], |r| {
-                let at: i64 = r.get(1)?;
-                let signature: Option<Vec<u8>> = r.get(9)?;
-                Ok(PastSend {
-                    id: r.get(0)?,
-                    at,
-                    until: at + DAY,
-                    sender: r.get(2)?,
-                    provider: r.get(3)?,
-                    recipients: to_u64(r.get(4)?),
-                    internal: to_u64(r.get(5)?),
-                    external: to_u64(r.get(6)?),
-                    messages: to_u64(r.get(7)?),
-                    fingerprint: r.get::<_, Option<String>>(8)?.map(Fingerprint),
-                    signature: signature.as_deref().and_then(Signature::from_bytes),
-                    subject: r.get(10)?,
-                    recipient_hashes: Vec::new(),
-                })
-            })
-            .map_err(err)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(err)?
-    };
-    let mut stmt = conn
-        .prepare_cached("SELECT hash FROM send_recipients WHERE send_id = ?1 ORDER BY hash")
-        .map_err(err)?;
-    for s in &mut sends {
-        let hashes = stmt
-            .query_map([s.id], |r| r.get::<_, Vec<u8>>(0))
-            .map_err(err)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(err)?;
-        s.recipient_hashes = hashes
-            .into_iter()
-            .filter_map(|h| h.try_into().ok())
-            .collect();
+columns!(rusqlite::Row<'_>, rusqlite::Error, get);
+
+/// A write or read transaction on the SQLite file.
+struct SqliteTx<'a> {
+    tx: rusqlite::Transaction<'a>,
+    name: String,
+}
+
+impl SqliteTx<'_> {
+    fn err(&self, e: rusqlite::Error) -> LedgerError {
+        classify(Path::new(&self.name), &e)
     }
-    Ok(sends)
+
+    fn pairs(
+        &self,
+        sql: &str,
+        a: i64,
+        b: i64,
+        c: Option<&str>,
+        three: bool,
+    ) -> Result<Vec<(i64, Vec<u8>)>, LedgerError> {
+        let mut stmt = self.tx.prepare_cached(sql).map_err(|e| self.err(e))?;
+        let map = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?));
+        let rows = if three {
+            stmt.query_map(params![a, b, c], map)
+        } else {
+            stmt.query_map(params![a, b], map)
+        };
+        rows.and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    fn rows(
+        &self,
+        sql: &str,
+        p: &[&dyn rusqlite::ToSql],
+        full: bool,
+    ) -> Result<Vec<Row>, LedgerError> {
+        let mut stmt = self.tx.prepare_cached(sql).map_err(|e| self.err(e))?;
+        stmt.query_map(p, |r| Row::read(r, full))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+}
+
+impl Tx for SqliteTx<'_> {
+    fn window_rows(
+        &mut self,
+        since: i64,
+        until: i64,
+        sender: Option<&str>,
+    ) -> Result<Vec<Row>, LedgerError> {
+        self.rows(SELECT_WINDOW, params![since, until, sender], false)
+    }
+
+    fn window_hashes(
+        &mut self,
+        since: i64,
+        until: i64,
+        sender: Option<&str>,
+    ) -> Result<Vec<(i64, Vec<u8>)>, LedgerError> {
+        self.pairs(SELECT_WINDOW_HASHES, since, until, sender, true)
+    }
+
+    fn rows_after(&mut self, after: i64, limit: i64) -> Result<Vec<Row>, LedgerError> {
+        self.rows(SELECT_ROWS, params![after, limit], true)
+    }
+
+    fn row_hashes(&mut self, after: i64, upto: i64) -> Result<Vec<(i64, Vec<u8>)>, LedgerError> {
+        self.pairs(SELECT_ROW_HASHES, after, upto, None, false)
+    }
+
+    fn insert(&mut self, row: &Row) -> Result<Option<i64>, LedgerError> {
+        let mut stmt = self
+            .tx
+            .prepare_cached(INSERT_SEND)
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt
+            .query(params![
+                row.sent_at,
+                row.sender,
+                row.provider,
+                row.recipients,
+                row.internal,
+                row.external,
+                row.messages,
+                row.fingerprint,
+                row.signature,
+                row.subject,
+                row.origin,
+                row.import_key,
+                row.recorded_at,
+            ])
+            .map_err(|e| self.err(e))?;
+        let id = match rows.next().map_err(|e| self.err(e))? {
+            Some(r) => Some(r.get(0).map_err(|e| self.err(e))?),
+            None => None,
+        };
+        Ok(id)
+    }
+
+    fn insert_hashes(&mut self, send_id: i64, hashes: &[RecipientHash]) -> Result<(), LedgerError> {
+        let mut stmt = self
+            .tx
+            .prepare_cached(INSERT_HASH)
+            .map_err(|e| self.err(e))?;
+        for h in hashes {
+            stmt.execute(params![send_id, h.as_slice()])
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    fn meta(&mut self, key: &str) -> Result<Option<Vec<u8>>, LedgerError> {
+        self.tx
+            .query_row(SELECT_META, [key], |r| r.get(0))
+            .map(Some)
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(self.err(e)),
+            })
+    }
+
+    fn count(&mut self) -> Result<i64, LedgerError> {
+        self.tx
+            .query_row(COUNT_SENDS, [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    fn ids(&mut self) -> Result<Vec<i64>, LedgerError> {
+        self.tx
+            .prepare(SELECT_IDS)
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    fn commit(self: Box<Self>) -> Result<(), LedgerError> {
+        let name = self.name;
+        self.tx.commit().map_err(|e| classify(Path::new(&name), &e))
+    }
+}
+
+fn migrate(
+    conn: &mut Connection,
+    path: &Path,
+    key: &LedgerKey,
+    notes: &mut Vec<String>,
+) -> Result<(), LedgerError> {
+    let err = |e: rusqlite::Error| classify(path, &e);
+    if user_version(conn).map_err(err)? == SCHEMA_VERSION {
+        return Ok(());
+    }
+    // Another process may be migrating too: take the write lock, then look again.
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(err)?;
+    let version = user_version(&tx).map_err(err)?;
+    if version > SCHEMA_VERSION {
+        return Err(too_new(path, version));
+    }
+    if version == 0 {
+        refuse_foreign(&tx, path)?;
+    }
+    let rekeyed: i64 = if version == SALTED_VERSION {
+        tx.query_row(
+            "SELECT count(DISTINCT send_id) FROM send_recipients",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(err)?
+    } else {
+        0
+    };
+    for (from, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(version).unwrap_or(0))
+    {
+        tx.execute_batch(sql).map_err(err)?;
+        tx.pragma_update(None, "user_version", from as i64 + 1)
+            .map_err(err)?;
+    }
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES ('key-check', ?1) ON CONFLICT (key) DO NOTHING",
+        [key.check_value()],
+    )
+    .map_err(err)?;
+    tx.commit().map_err(err)?;
+    if version == SALTED_VERSION {
+        notes.push(format!(
+            "{}: upgraded the ledger to recipient hashes keyed outside the file; the salted hashes of {rekeyed} earlier send{} were removed (they could be tested against addresses by whoever read the file). Their counts, times and bodies are kept, so volume and body checks are unchanged; recipient overlaps are counted for sends recorded from now on",
+            path.display(),
+            if rekeyed == 1 { "" } else { "s" }
+        ));
+    }
+    Ok(())
+}
+
+/// A version 1 file's salt, the key of its recipient hashes.
+fn read_salt(conn: &Connection, path: &Path) -> Result<[u8; 32], LedgerError> {
+    let salt: Vec<u8> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'recipient-salt'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| classify(path, &e))?;
+    salt.try_into().map_err(|_| LedgerError {
+        path: path.display().to_string(),
+        kind: LedgerErrorKind::Corrupt,
+        detail: "the recipient salt is not 32 bytes".into(),
+    })
 }
 
 /// The size of the file at `path`, `None` when there is none.
@@ -702,14 +968,6 @@ fn foreign_tables(conn: &Connection) -> Result<(), Result<Vec<String>, rusqlite:
     } else {
         Err(Ok(tables))
     }
-}
-
-fn to_i64(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-fn to_u64(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or(0)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::mailing::history::{window_count, PastSend, Room};
+use crate::mailing::history::{window_count, PastSend, Room, Tenant};
 use crate::mailing::provider::LimitKey;
 use crate::model::format::{format_utc, format_utc_near, group, DAY, HOUR};
 
@@ -272,6 +272,132 @@ pub fn render_history(ledger: &str, now: i64, senders: &[SenderUse]) -> String {
                 if b.sends == 1 { "" } else { "s" }
             );
         }
+    }
+    out
+}
+
+/// One sender's share of a tenant's budget.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TenantSender {
+    pub sender: Option<String>,
+    pub sends: usize,
+    pub recipients: u64,
+    pub external: u64,
+}
+
+/// A tenant's last 24 hours against its shared external recipient limit.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TenantUse {
+    pub domains: Vec<String>,
+    pub provider: String,
+    pub licences: u64,
+    pub external: u64,
+    pub limit: u64,
+    pub remaining: u64,
+    /// When the window is back under the limit (UTC seconds), if it is over now.
+    pub under_again_at: Option<i64>,
+    /// Most external recipients first.
+    pub senders: Vec<TenantSender>,
+}
+
+/// Per-sender totals of the tenant's sends in the window (`sends`: the tenant's, see
+/// [`Tenant::counts`]) against its budget.
+pub fn summarize_tenant(sends: &[PastSend], tenant: &Tenant, now: i64) -> TenantUse {
+    let limit = crate::rules::params()
+        .recipient_limit
+        .tenant_limit(tenant.licences);
+    let mut senders: Vec<TenantSender> = Vec::new();
+    for s in sends.iter().filter(|s| tenant.counts(s)) {
+        match senders.iter_mut().find(|t| t.sender == s.sender) {
+            Some(t) => {
+                t.sends += 1;
+                t.recipients += s.recipients;
+                t.external += s.external;
+            }
+            None => senders.push(TenantSender {
+                sender: s.sender.clone(),
+                sends: 1,
+                recipients: s.recipients,
+                external: s.external,
+            }),
+        }
+    }
+    senders.sort_by(|a, b| b.external.cmp(&a.external).then(a.sender.cmp(&b.sender)));
+    let entries: Vec<(i64, u64)> = sends
+        .iter()
+        .filter(|s| tenant.counts(s))
+        .map(|s| (s.at, s.external))
+        .collect();
+    let w = window_count(&entries, now, DAY, 0, limit);
+    TenantUse {
+        domains: tenant.domains.clone(),
+        provider: tenant.provider.clone(),
+        licences: tenant.licences,
+        external: w.earlier,
+        limit,
+        remaining: limit.saturating_sub(w.earlier),
+        under_again_at: match w.room_at {
+            Some(Room::At(t)) => Some(t),
+            _ => None,
+        },
+        senders,
+    }
+}
+
+/// The `bulklint history --tenant` text.
+pub fn render_tenant(ledger: &str, now: i64, tenant: &TenantUse) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "send ledger {ledger}: the 24 hours to {}",
+        format_utc(now)
+    );
+    let state = if tenant.external > tenant.limit {
+        let until = tenant
+            .under_again_at
+            .map(|t| format!(" until {}", format_utc(t)))
+            .unwrap_or_default();
+        format!(
+            "over by {}{until}: mail to outside addresses is rejected with 550 5.7.233",
+            group(tenant.external - tenant.limit)
+        )
+    } else {
+        format!("{} left", group(tenant.remaining))
+    };
+    let _ = writeln!(
+        out,
+        "
+tenant {} ({}): {} external of {} (TERRL for {} licence{}); {state}",
+        tenant.domains.join(", "),
+        tenant.provider,
+        group(tenant.external),
+        group(tenant.limit),
+        group(tenant.licences),
+        if tenant.licences == 1 { "" } else { "s" }
+    );
+    if tenant.senders.is_empty() {
+        let _ = writeln!(
+            out,
+            "  no sends from the tenant's domains in the last 24 hours"
+        );
+    }
+    let width = tenant
+        .senders
+        .iter()
+        .map(|s| s.sender.as_deref().unwrap_or("").len())
+        .max()
+        .unwrap_or(0);
+    for s in &tenant.senders {
+        let _ = writeln!(
+            out,
+            "  {:width$}  {:>9} external  {:>9} recipients  {} send{}",
+            s.sender.as_deref().unwrap_or(""),
+            group(s.external),
+            group(s.recipients),
+            s.sends,
+            if s.sends == 1 { "" } else { "s" }
+        );
     }
     out
 }

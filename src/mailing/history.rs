@@ -50,6 +50,47 @@ pub struct History {
     pub sends: Vec<PastSend>,
     /// The key the recipient hashes were made with (kept outside the ledger file).
     pub key: [u8; 32],
+    /// The window's sends of every sender of the organisation, when the configuration names
+    /// one (`[tenant]`): a limit its mailboxes share is judged on these.
+    pub tenant: Option<TenantView>,
+}
+
+/// An organisation whose mailboxes share a limit: Microsoft 365 counts the external recipients
+/// of every mailbox of a tenant against one budget (TERRL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    /// The provider profile id its mailboxes send through.
+    pub provider: String,
+    /// Purchased email licences: the budget grows with them.
+    pub licences: u64,
+    /// Its mail domains, lower-case: a send from one of them is the tenant's.
+    pub domains: Vec<String>,
+}
+
+impl Tenant {
+    /// A name for the tenant: its domains.
+    pub fn name(&self) -> String {
+        self.domains.join(",")
+    }
+
+    /// Whether `send` counts against the tenant's budget: from one of its domains, through
+    /// its provider.
+    pub fn counts(&self, send: &PastSend) -> bool {
+        send.provider == self.provider
+            && send
+                .sender
+                .as_deref()
+                .and_then(crate::model::address::domain)
+                .is_some_and(|d| self.domains.contains(&d))
+    }
+}
+
+/// A tenant and its senders' sends in the window; only the checked sender's carry their
+/// recipient hashes (the budget counts totals).
+#[derive(Debug, Clone)]
+pub struct TenantView {
+    pub tenant: Tenant,
+    pub sends: Vec<PastSend>,
 }
 
 impl History {

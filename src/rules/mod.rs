@@ -138,7 +138,7 @@ macro_rules! registry {
 }
 
 registry! {
-    RecipientLimit => "recipient-limit", recipient_limit: NoParams, checks::recipient_limit::check;
+    RecipientLimit => "recipient-limit", recipient_limit: checks::recipient_limit::Params, checks::recipient_limit::check;
     BulkFromMailbox => "bulk-from-mailbox", bulk_from_mailbox: NoParams, checks::bulk_from_mailbox::check;
     IdenticalBody => "identical-body", identical_body: checks::identical_body::Params, checks::identical_body::check;
     VisibleRecipients => "visible-recipients", visible_recipients: checks::visible_recipients::Params, checks::visible_recipients::check;

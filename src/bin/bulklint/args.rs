@@ -123,7 +123,8 @@ pub struct CheckArgs {
     /// recorded, exit code 1); `always` regardless. Put it after the draft, or write `--record=pass`.
     #[arg(long, value_enum, value_name = "WHEN", num_args = 0..=1, default_missing_value = "pass")]
     pub record: Option<RecordWhen>,
-    /// The send ledger file [default: ledger.sqlite3 in the user's data directory].
+    /// The send ledger: a file, or a postgres:// URL of a shared one [default: `[ledger] url` in
+    /// bulklint.toml, else ledger.sqlite3 in the user's data directory].
     #[arg(long, value_name = "PATH", env = "BULKLINT_LEDGER")]
     pub ledger: Option<PathBuf>,
     /// Do not read the send ledger (even when BULKLINT_LEDGER is set): judge this send alone.
@@ -163,7 +164,8 @@ pub struct RecordArgs {
     /// DRAFT is a folder of merged .eml files, an mbox or a Maildir: one send of many messages.
     #[arg(long)]
     pub batch: bool,
-    /// The send ledger file [default: ledger.sqlite3 in the user's data directory].
+    /// The send ledger: a file, or a postgres:// URL of a shared one [default: `[ledger] url` in
+    /// bulklint.toml, else ledger.sqlite3 in the user's data directory].
     #[arg(long, value_name = "PATH", env = "BULKLINT_LEDGER")]
     pub ledger: Option<PathBuf>,
     /// When the send was made, RFC 3339 or Unix seconds; defaults to now.
@@ -176,7 +178,8 @@ pub struct HistoryArgs {
     /// Only this sender's sends (a From address).
     #[arg(long, value_name = "ADDRESS")]
     pub sender: Option<String>,
-    /// The send ledger file [default: ledger.sqlite3 in the user's data directory].
+    /// The send ledger: a file, or a postgres:// URL of a shared one [default: `[ledger] url` in
+    /// bulklint.toml, else ledger.sqlite3 in the user's data directory].
     #[arg(long, value_name = "PATH", env = "BULKLINT_LEDGER")]
     pub ledger: Option<PathBuf>,
     /// The end of the 24-hour window, RFC 3339 or Unix seconds; defaults to now.
@@ -188,6 +191,10 @@ pub struct HistoryArgs {
     /// Ignore every configuration file.
     #[arg(long)]
     pub isolated: bool,
+    /// Per-sender totals of the whole tenant (`[tenant]` in bulklint.toml) against its shared
+    /// external recipient limit.
+    #[arg(long, conflicts_with = "sender")]
+    pub tenant: bool,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = HistoryFormat::Human)]
     pub format: HistoryFormat,
@@ -204,12 +211,27 @@ pub enum LedgerCommand {
     /// Seed the ledger from sent mail: an mbox file, a Maildir or a folder of .eml files. Each
     /// message is recorded as a send dated from its Date header; importing twice adds nothing.
     Import(ImportArgs),
+    /// Copy this ledger's sends into another one, typically a shared PostgreSQL ledger
+    /// (`--to postgres://…`). Both are keyed with the same key; copying twice adds nothing.
+    Migrate(MigrateArgs),
     /// Print the ledger file's path.
     Path {
-        /// The send ledger file [default: ledger.sqlite3 in the user's data directory].
+        /// The send ledger: a file, or a postgres:// URL of a shared one [default: `[ledger] url` in
+        /// bulklint.toml, else ledger.sqlite3 in the user's data directory].
         #[arg(long, value_name = "PATH", env = "BULKLINT_LEDGER")]
         ledger: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The ledger copied into: a postgres:// URL (or another file).
+    #[arg(long, value_name = "URL")]
+    pub to: PathBuf,
+    /// The send ledger: a file, or a postgres:// URL of a shared one [default: `[ledger] url` in
+    /// bulklint.toml, else ledger.sqlite3 in the user's data directory].
+    #[arg(long, value_name = "PATH", env = "BULKLINT_LEDGER")]
+    pub ledger: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -223,7 +245,8 @@ pub struct ImportArgs {
     /// A domain of your organisation; its recipients are internal (repeatable).
     #[arg(long = "org-domain", value_name = "DOMAIN")]
     pub org_domains: Vec<String>,
-    /// The send ledger file [default: ledger.sqlite3 in the user's data directory].
+    /// The send ledger: a file, or a postgres:// URL of a shared one [default: `[ledger] url` in
+    /// bulklint.toml, else ledger.sqlite3 in the user's data directory].
     #[arg(long, value_name = "PATH", env = "BULKLINT_LEDGER")]
     pub ledger: Option<PathBuf>,
     /// The time of the import, RFC 3339 or Unix seconds; defaults to now.

@@ -31,6 +31,7 @@ fn main() -> ExitCode {
         Command::History(args) => commands::history::run(args),
         Command::Ledger { command } => match command {
             LedgerCommand::Import(args) => commands::ledger::import(args),
+            LedgerCommand::Migrate(args) => commands::ledger::migrate(args),
             LedgerCommand::Path { ledger } => commands::ledger::path(ledger.as_deref()),
         },
         Command::Export(args) => commands::export::run(args),

@@ -9,7 +9,7 @@ use bulklint::app::batch;
 use bulklint::app::options::{ConfigSource, Flags};
 use bulklint::app::read::{read_draft, read_lists};
 use bulklint::app::record::{self, Recorded};
-use bulklint::app::session::LedgerSession;
+use bulklint::app::session::{LedgerSession, Settings};
 use bulklint::app::write;
 use bulklint::ledger::Origin;
 use bulklint::load::{inputs, mailbox};
@@ -67,7 +67,13 @@ pub fn run(args: CheckArgs) -> Result<u8, InputError> {
     // An isolated run depends on no user state: only a ledger named on purpose is read.
     let no_ledger =
         args.no_ledger || (args.isolated && args.ledger.is_none() && args.record.is_none());
-    let ledger = LedgerSession::open(args.ledger.as_deref(), no_ledger, args.record.is_some())?;
+    let settings = Settings::read(&config)?;
+    let ledger = LedgerSession::open(
+        args.ledger.as_deref(),
+        &settings,
+        no_ledger,
+        args.record.is_some(),
+    )?;
     let run = Run {
         flags: Flags {
             kind: args.kind,

@@ -4,7 +4,7 @@ use bulklint::app::batch;
 use bulklint::app::options::ConfigSource;
 use bulklint::app::read::{read_draft, read_lists};
 use bulklint::app::record::{recorded_text, records};
-use bulklint::app::session::{ledger_path, open_to_record};
+use bulklint::app::session::{ledger_path, open_to_record, Settings};
 use bulklint::ledger::Origin;
 use bulklint::load::mailbox;
 use bulklint::mailing::assemble;
@@ -15,10 +15,11 @@ use crate::{system_now, EXIT_CLEAN};
 
 pub fn run(args: RecordArgs) -> Result<u8, InputError> {
     let now = args.now.unwrap_or_else(system_now);
-    let path = ledger_path(args.ledger.as_deref())?;
-    let mut ledger = open_to_record(&path)?;
-    super::print_notes(&mut ledger);
     let config = ConfigSource::new(args.isolated, args.config.as_deref())?;
+    let settings = Settings::read(&config)?;
+    let path = ledger_path(args.ledger.as_deref(), &settings)?;
+    let mut ledger = open_to_record(&path, &settings)?;
+    super::print_notes(&mut ledger);
     let mut options = config.options_for(&args.draft, &super::sender_flags(&args.sender), None)?;
     let lists = read_lists(&args.recipients, &options.input)?;
     let (draft, lists) = if args.batch || mailbox::is_mbox_path(&args.draft) {
