@@ -311,7 +311,9 @@ fn consent_names_and_dead_links() {
     );
     assert!(!html.contains("bulklint:footer"), "{html}");
     assert!(
-        printed.contains("pointed 1 dead unsubscribe link"),
+        printed.contains(
+            "footer: added the unsubscribe link `https://bakery.example/u` in place of 1 dead one"
+        ),
         "{printed}"
     );
 }

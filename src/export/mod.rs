@@ -698,8 +698,9 @@ fn html(
         let fixed = repoint_placeholders(&template, &html, url);
         if fixed.1 > 0 {
             html = fixed.0;
+            // Read after "added": "added the unsubscribe link `*|UNSUB|*` in place of 1 dead one".
             added.push(format!(
-                "pointed {} dead unsubscribe link{} at `{url}`",
+                "the unsubscribe link `{url}` in place of {} dead one{}",
                 fixed.1,
                 if fixed.1 == 1 { "" } else { "s" }
             ));

@@ -164,7 +164,7 @@ pub fn choose(explicit: Option<&'static Profile>, draft: &Draft, sources: &Sourc
             profile: profile(DEFAULT_PROFILE)
                 .expect("default profile exists")
                 .clone(),
-            reason: "nothing in the draft names a provider; assumed (set --provider)".into(),
+            reason: "nothing in the draft names a provider, so this one is assumed: set --provider if it is another".into(),
             label: None,
             explicit: false,
         })

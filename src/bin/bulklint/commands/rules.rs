@@ -39,10 +39,32 @@ pub fn explain(id: &str) -> Result<u8, InputError> {
     println!("Why\n  {}\n", rule.docs.why);
     println!("Example\n{}\n", indent(&rule.docs.example));
     println!("Fix\n  {}", rule.docs.fix);
+    println!(
+        "\nIn plain words\n  It has {}. What to do: {}.",
+        rule.plain, rule.plain_fix
+    );
+    if !rule.params.is_empty() {
+        println!("\nParameters (rules/{}.toml)", rule.id);
+        for (key, value) in &rule.params {
+            println!("  {key} = {}", param_value(value));
+        }
+    }
     for law in &rule.laws {
         println!("\nLaw: {} {} — {}", law.law, law.section, law.url);
     }
     Ok(EXIT_CLEAN)
+}
+
+/// A parameter's value as TOML; a long list by its first entries and its length.
+fn param_value(value: &toml::Value) -> String {
+    const SHOWN: usize = 4;
+    match value {
+        toml::Value::Array(items) if items.len() > SHOWN => {
+            let first: Vec<String> = items.iter().take(SHOWN).map(|v| v.to_string()).collect();
+            format!("[{}, … ({} entries)]", first.join(", "), items.len())
+        }
+        other => other.to_string(),
+    }
 }
 
 fn indent(text: &str) -> String {
