@@ -16,7 +16,7 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
         return;
     }
     let mut labels = Vec::new();
-    for r in &send.recipients.unique {
+    for r in send.recipients.unique() {
         if let Status::Expired {
             basis,
             given,

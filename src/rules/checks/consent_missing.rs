@@ -15,7 +15,7 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
         return;
     }
     let mut labels = Vec::new();
-    for r in &send.recipients.unique {
+    for r in send.recipients.unique() {
         let Some(list) = send.recipients.list_of(r) else {
             continue;
         };

@@ -69,8 +69,7 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
             send.recipient_count() as u64,
             None,
             send.recipients
-                .unique
-                .iter()
+                .unique()
                 .map(|r| r.address.as_str())
                 .collect(),
         ),

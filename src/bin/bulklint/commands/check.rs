@@ -12,6 +12,7 @@ use bulklint::app::record::{self, Recorded};
 use bulklint::app::session::LedgerSession;
 use bulklint::app::write;
 use bulklint::ledger::Origin;
+use bulklint::load::recipients::ReadLists;
 use bulklint::load::{inputs, mailbox};
 use bulklint::model::date::Date;
 use bulklint::model::format::DAY;
@@ -28,7 +29,6 @@ const PROGRESS_FROM: usize = 20;
 struct Run<'a> {
     config: ConfigSource,
     flags: Flags,
-    lists: Vec<Input>,
     today: Date,
     ledger: &'a LedgerSession,
     now: i64,
@@ -67,6 +67,8 @@ pub fn run(args: CheckArgs) -> Result<u8, InputError> {
     // An isolated run depends on no user state: only a ledger named on purpose is read.
     let no_ledger =
         args.no_ledger || (args.isolated && args.ledger.is_none() && args.record.is_none());
+    // Lists are read once for every draft, under the limits of the first draft's config.
+    let lists = read_lists(&args.recipients, &config.limits_at(&drafts[0])?)?;
     let ledger = LedgerSession::open(args.ledger.as_deref(), no_ledger, args.record.is_some())?;
     let run = Run {
         flags: Flags {
@@ -76,8 +78,6 @@ pub fn run(args: CheckArgs) -> Result<u8, InputError> {
             ignore: args.ignore.clone(),
             ..super::sender_flags(&args.sender)
         },
-        // Lists are read once for every draft, under the limits of the first draft's config.
-        lists: read_lists(&args.recipients, &config.limits_at(&drafts[0])?)?,
         today: args
             .as_of
             .unwrap_or_else(|| Date::from_days(now.div_euclid(DAY))),
@@ -87,16 +87,18 @@ pub fn run(args: CheckArgs) -> Result<u8, InputError> {
     };
 
     let results: Vec<Result<Outcome, InputError>> = if is_batch {
-        vec![check_batch(&run, &drafts[0], args.format)]
+        vec![check_batch(&run, &drafts[0], lists, args.format)]
     } else if drafts.len() == 1 {
         // One draft (the pre-commit and pre-send case): no thread pool to start and tear down.
-        vec![check_one(&run, &drafts[0])]
+        vec![check_one(&run, &ReadLists::read(lists), &drafts[0])]
     } else {
+        // Parsed and deduplicated once, by the first draft that needs them; shared by all.
+        let lists = ReadLists::read(lists);
         let progress = progress_bar(args.format, drafts.len());
         let results = drafts
             .par_iter()
             .map(|path| {
-                let result = check_one(&run, path);
+                let result = check_one(&run, &lists, path);
                 if let Some(bar) = &progress {
                     bar.inc(1);
                 }
@@ -110,7 +112,9 @@ pub fn run(args: CheckArgs) -> Result<u8, InputError> {
     };
     print_warnings(&ledger);
 
-    let mut outcomes = Vec::with_capacity(results.len());
+    // Never dropped: the process ends right after, and the OS frees a million-recipient list at
+    // once where dropping it would free each address in turn.
+    let mut outcomes = std::mem::ManuallyDrop::new(Vec::with_capacity(results.len()));
     let mut input_errors = 0;
     for r in results {
         match r {
@@ -197,19 +201,24 @@ fn options_for(run: &Run, path: &Path) -> Result<bulklint::Options, InputError> 
     run.config.options_for(path, &run.flags, Some(run.today))
 }
 
-fn check_one(run: &Run, path: &Path) -> Result<Outcome, InputError> {
+fn check_one(run: &Run, lists: &ReadLists, path: &Path) -> Result<Outcome, InputError> {
     let mut options = options_for(run, path)?;
     let input = read_draft(path, &options.input)?;
     options.history = run
         .ledger
         .history(mailbox::message_sender(&input.bytes).as_deref(), run.now)?;
-    bulklint::check(input, run.lists.clone(), &options)
+    bulklint::rules::engine::check_with(input, lists, &options)
 }
 
 /// Checks the messages of a folder, mbox or Maildir as one send.
-fn check_batch(run: &Run, path: &Path, format: Format) -> Result<Outcome, InputError> {
+fn check_batch(
+    run: &Run,
+    path: &Path,
+    lists: Vec<Input>,
+    format: Format,
+) -> Result<Outcome, InputError> {
     let mut options = options_for(run, path)?;
-    let loaded = batch::load(path, &run.lists, &options.input)?;
+    let loaded = batch::load(path, lists, &options.input)?;
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
     }
