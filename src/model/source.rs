@@ -19,6 +19,10 @@ pub struct SourceFile {
     pub text: String,
     /// Byte offset of the start of each line; computed once so every reporter agrees.
     line_starts: Vec<usize>,
+    /// The line index the human report's snippets use (miette also ends a line at a lone
+    /// `\r`), built on first use and kept with the text: a list shared by many drafts is
+    /// indexed once, not once per draft.
+    snippet_lines: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
@@ -32,7 +36,13 @@ impl SourceFile {
             in_file: true,
             text,
             line_starts,
+            snippet_lines: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The snippet line index, built by `build` from the text on the first call.
+    pub fn snippet_line_starts(&self, build: impl FnOnce(&str) -> Vec<usize>) -> &[usize] {
+        self.snippet_lines.get_or_init(|| build(&self.text))
     }
 
     /// 1-based line and column (in characters) of a byte offset, clamped into the text.

@@ -1,6 +1,5 @@
 //! Human output: miette diagnostics with source snippets, then the verdict.
 
-use std::collections::HashMap;
 use std::fmt::{self, Write};
 
 use miette::{
@@ -9,7 +8,7 @@ use miette::{
 };
 
 use crate::model::finding::{Finding, Severity};
-use crate::model::source::{SourceFile, SourceId, Sources};
+use crate::model::source::{SourceFile, Sources};
 use crate::report::Style;
 use crate::rules::engine::Outcome;
 use crate::rules::verdict::Verdict;
@@ -58,17 +57,8 @@ pub fn render_findings(findings: &[Finding], sources: &Sources, style: Style) ->
         .with_word_separator(textwrap::WordSeparator::AsciiSpace)
         .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     let mut out = String::new();
-    // Each source's line index, built once for all the findings that point into it.
-    let mut indexes: HashMap<SourceId, Vec<usize>> = HashMap::new();
     for finding in findings {
-        if let Some(first) = finding.labels.first() {
-            indexes
-                .entry(first.source)
-                .or_insert_with(|| miette_line_starts(&sources.get(first.source).text));
-        }
-    }
-    for finding in findings {
-        let diag = Diag::new(finding, sources, &indexes);
+        let diag = Diag::new(finding, sources);
         // Writing into a String cannot fail.
         let _ = handler.render_report(&mut out, &diag);
         out.push('\n');
@@ -142,15 +132,16 @@ const MAX_LABELS_SHOWN: usize = 10;
 const MAX_LABEL_BYTES: usize = 400;
 
 impl<'a> Diag<'a> {
-    fn new(
-        finding: &'a Finding,
-        sources: &'a Sources,
-        indexes: &'a HashMap<SourceId, Vec<usize>>,
-    ) -> Self {
+    fn new(finding: &'a Finding, sources: &'a Sources) -> Self {
         let first = finding.labels.first();
-        let source = first.map(|l| Named {
-            file: sources.get(l.source),
-            line_starts: indexes.get(&l.source).map_or(&[], Vec::as_slice),
+        // Each source's line index is built once, for every finding and every draft that
+        // points into it (a recipient list is shared by all the drafts of a run).
+        let source = first.map(|l| {
+            let file = sources.get(l.source);
+            Named {
+                file,
+                line_starts: file.snippet_line_starts(miette_line_starts),
+            }
         });
         let labels: Vec<LabeledSpan> = finding
             .labels
