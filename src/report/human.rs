@@ -13,30 +13,67 @@ use crate::report::Style;
 use crate::rules::engine::Outcome;
 use crate::rules::verdict::Verdict;
 
-pub fn render(outcomes: &[Outcome], style: Style) -> String {
-    let mut out = String::new();
-    for outcome in outcomes {
-        out.push_str(&render_findings(
-            &outcome.findings,
-            &outcome.send.sources,
-            style,
-        ));
-    }
-    match outcomes {
-        [one] => out.push_str(&verdict_text(&one.verdict, style.width)),
-        // A tree of templates gets one summary line rather than a verdict per file.
-        many => out.push_str(&summary_text(many)),
-    }
-    out
+/// The findings of each outcome as it arrives, then the verdict of a single draft or one
+/// summary line for many.
+pub struct Report {
+    style: Style,
+    out: String,
+    drafts: usize,
+    errors: usize,
+    warnings: usize,
+    flagged: usize,
+    /// The first draft's verdict, shown when it is the only one.
+    first: Option<Verdict>,
 }
 
-fn summary_text(outcomes: &[Outcome]) -> String {
-    let errors: usize = outcomes.iter().map(|o| o.verdict.errors).sum();
-    let warnings: usize = outcomes.iter().map(|o| o.verdict.warnings).sum();
-    let flagged = outcomes.iter().filter(|o| !o.findings.is_empty()).count();
+impl Report {
+    pub fn new(style: Style) -> Self {
+        Report {
+            style,
+            out: String::new(),
+            drafts: 0,
+            errors: 0,
+            warnings: 0,
+            flagged: 0,
+            first: None,
+        }
+    }
+
+    pub fn push(&mut self, outcome: &Outcome) {
+        self.out.push_str(&render_findings(
+            &outcome.findings,
+            &outcome.send.sources,
+            self.style,
+        ));
+        self.drafts += 1;
+        self.errors += outcome.verdict.errors;
+        self.warnings += outcome.verdict.warnings;
+        self.flagged += usize::from(!outcome.findings.is_empty());
+        if self.first.is_none() {
+            self.first = Some(outcome.verdict.clone());
+        }
+    }
+
+    pub fn finish(mut self) -> String {
+        match (&self.first, self.drafts) {
+            (Some(one), 1) => self.out.push_str(&verdict_text(one, self.style.width)),
+            // A tree of templates gets one summary line rather than a verdict per file.
+            _ => self.out.push_str(&summary_text(&self)),
+        }
+        self.out
+    }
+}
+
+fn summary_text(r: &Report) -> String {
+    let Report {
+        drafts,
+        errors,
+        warnings,
+        flagged,
+        ..
+    } = *r;
     format!(
-        "checked {} drafts: {errors} error{}, {warnings} warning{} in {flagged} draft{}\n",
-        outcomes.len(),
+        "checked {drafts} drafts: {errors} error{}, {warnings} warning{} in {flagged} draft{}\n",
         plural(errors),
         plural(warnings),
         plural(flagged)
