@@ -364,6 +364,21 @@ fn ceil_char(text: &str, mut i: usize) -> usize {
 /// `\r`.
 fn miette_line_starts(text: &str) -> Vec<usize> {
     let bytes = text.as_bytes();
+    // Without a lone `\r` the lines are the `\n`-ended ones, found with memchr rather than
+    // byte by byte (a million-row list is 57 MB).
+    if text
+        .match_indices('\r')
+        .all(|(i, _)| bytes.get(i + 1) == Some(&b'\n'))
+    {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        return starts;
+    }
+    scan_line_starts(bytes)
+}
+
+/// Line starts where `\r\n`, `\n` and a lone `\r` each end a line, as miette reads them.
+fn scan_line_starts(bytes: &[u8]) -> Vec<usize> {
     let mut starts = vec![0];
     let mut i = 0;
     while i < bytes.len() {
@@ -383,6 +398,17 @@ mod tests {
     use super::*;
 
     /// The snippet read through the line index is the one miette reads from the whole text.
+    #[test]
+    fn line_starts_without_a_lone_cr_are_found_the_fast_way_alike() {
+        for text in ["", "a", "one\ntwo\r\nthree\n", "x\r\n\r\n\ny", "é\n\n"] {
+            assert_eq!(
+                miette_line_starts(text),
+                scan_line_starts(text.as_bytes()),
+                "{text:?}"
+            );
+        }
+    }
+
     #[test]
     fn snippets_match_miettes_own_reading() {
         let text = "one\ntwo\r\nthree\rfour\n\nsix é\nseven\r\n";
