@@ -121,12 +121,13 @@ impl Seen {
     }
 }
 
-/// What became of one entry.
+/// What became of one entry: two words, one per row of a million-row list while it is judged
+/// (an invalid entry's reason waits in a list of its own, the rare case).
 enum Verdict {
     Unique,
     /// Repeats the recipient at this index of [`Judged::unique`].
     Duplicate(usize),
-    Invalid(String),
+    Invalid,
 }
 
 /// Entries judged in reading order.
@@ -150,11 +151,13 @@ impl Judged {
         // The entry behind each unique index from `base` on, until they move.
         let mut kept: Vec<usize> = Vec::new();
         let mut verdicts = Vec::with_capacity(entries.len());
+        let mut reasons = Vec::new();
         let mut duplicates = self.duplicates.len();
         for (i, entry) in entries.iter().enumerate() {
             let address = entry.address.trim();
             if let Err(reason) = address::validate(address) {
-                verdicts.push(Verdict::Invalid(reason));
+                verdicts.push(Verdict::Invalid);
+                reasons.push(reason);
                 continue;
             }
             let (unique, entries, kept_so_far) = (&self.unique, &entries, &kept);
@@ -185,6 +188,7 @@ impl Judged {
             }
         };
         let invalid = &mut self.invalid;
+        let mut reasons = reasons.into_iter();
         // Same size and alignment: `collect` reuses the entries' allocation.
         let mut added: Vec<Recipient> = entries
             .into_iter()
@@ -199,10 +203,10 @@ impl Judged {
                     repeats.push((trimmed(e.address), e.origin, first));
                     None
                 }
-                Verdict::Invalid(reason) => {
+                Verdict::Invalid => {
                     invalid.push(Invalid {
                         address: trimmed(e.address),
-                        reason,
+                        reason: reasons.next().unwrap_or_default(),
                         origin: e.origin,
                     });
                     None
