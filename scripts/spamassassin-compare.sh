@@ -8,12 +8,16 @@
 #   CORPUS_DIR  messages to sample (default ../shared/corpus/eml, every file below it)
 #   SAMPLE      how many, evenly spaced through the sorted list (default 50)
 #   NO_WARM=1   skip the spamd comparison
+#   BULKLINT_BIN=PATH      the binary to measure (default target/release/bulklint, built if missing)
+#   BULKLINT_BEFORE=PATH   another build timed beside it on every message (cold), for a
+#                          before/after ratio measured in the same run
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 corpus=${1:-../shared/corpus/eml}
 sample=${2:-50}
-bin=target/release/bulklint
+bin=${BULKLINT_BIN:-target/release/bulklint}
+before=${BULKLINT_BEFORE:-}
 
 if ! command -v spamassassin >/dev/null; then
     echo "installing spamassassin (apt-get)…" >&2
@@ -53,6 +57,7 @@ echo
 printf '%-62s %10s %12s %8s\n' message "bulklint" "spamassassin" ratio
 bl_total=0
 sa_total=0
+before_total=0
 : > "$work/ratios"
 while IFS= read -r msg; do
     t0=$(now_ns)
@@ -62,6 +67,11 @@ while IFS= read -r msg; do
     t2=$(now_ns)
     bl=$((t1 - t0))
     sa=$((t2 - t1))
+    if [ -n "$before" ]; then
+        t3=$(now_ns)
+        "$before" check --isolated --format json "$msg" > /dev/null 2>&1 || true
+        before_total=$((before_total + $(now_ns) - t3))
+    fi
     bl_total=$((bl_total + bl))
     sa_total=$((sa_total + sa))
     ratio=$(awk -v a="$sa" -v b="$bl" 'BEGIN { printf "%.0f", a / b }')
@@ -76,6 +86,11 @@ echo
 printf 'cold, per message (mean): bulklint %s ms, spamassassin %s ms: %sx; median of per-message ratios %sx\n' \
     "$(ms $((bl_total / count)))" "$(ms $((sa_total / count)))" \
     "$(awk -v a="$sa_total" -v b="$bl_total" 'BEGIN { printf "%.0f", a / b }')" "$median_ratio"
+if [ -n "$before" ]; then
+    printf 'the other build (%s), same messages, same run: %s ms per message: %sx\n' "$before" \
+        "$(ms $((before_total / count)))" \
+        "$(awk -v a="$sa_total" -v b="$before_total" 'BEGIN { printf "%.0f", a / b }')"
+fi
 
 if [ -n "${NO_WARM:-}" ] || ! command -v spamd >/dev/null || ! command -v spamc >/dev/null; then
     exit 0

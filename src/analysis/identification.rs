@@ -12,6 +12,7 @@
 //! text, where the lazy DFA alone is fast). See BENCHMARKS.md for what each bought.
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use regex_automata::meta;
 
@@ -146,28 +147,40 @@ pub struct Detectors {
     placeholders: Placeholders,
 }
 
-/// A compiled detector pattern; matches are byte ranges of the searched text.
+/// A detector pattern; matches are byte ranges of the searched text.
+///
+/// Compiled on its first search, not with the others: compiling is most of a cold check's time,
+/// a message needs only some of the patterns (a transactional one none), and the binary
+/// compiles the rest on a second thread meanwhile ([`Detectors::compile_all`]).
 #[derive(Debug)]
-struct Pattern(meta::Regex);
+struct Pattern {
+    what: &'static str,
+    source: String,
+    regex: OnceLock<meta::Regex>,
+}
 
 impl Pattern {
+    fn regex(&self) -> &meta::Regex {
+        self.regex.get_or_init(|| build(self.what, &self.source))
+    }
+
     fn find(&self, text: &str) -> Option<Range<usize>> {
-        self.0.find(text).map(|m| m.range())
+        self.regex().find(text).map(|m| m.range())
     }
 
     fn find_iter<'t>(&'t self, text: &'t str) -> impl Iterator<Item = Range<usize>> + 't {
-        self.0.find_iter(text).map(|m| m.range())
+        self.regex().find_iter(text).map(|m| m.range())
     }
 
     /// The range of the first capture group of each match that has one.
     fn group_iter<'t>(&'t self, text: &'t str) -> impl Iterator<Item = Range<usize>> + 't {
-        self.0
+        self.regex()
             .captures_iter(text)
             .filter_map(|c| c.get_group(1).map(|s| s.range()))
     }
 
     fn is_match(&self, text: &str) -> bool {
-        self.0.is_match(text)
+        self.regex().is_match(text)
     }
 }
 
@@ -231,7 +244,15 @@ fn with_upper(words: &[String]) -> Vec<String> {
     out
 }
 
-fn compile(what: &str, pattern: &str) -> Pattern {
+fn compile(what: &'static str, pattern: &str) -> Pattern {
+    Pattern {
+        what,
+        source: pattern.to_string(),
+        regex: OnceLock::new(),
+    }
+}
+
+fn build(what: &str, pattern: &str) -> meta::Regex {
     // Word boundaries are ASCII ones: with a Unicode `\b`, the lazy DFA gives up on any
     // non-ASCII text and the (far slower) PikeVM searches instead, which a 50 MB template
     // turned into seconds. The patterns are written with `\b` for readability.
@@ -239,7 +260,6 @@ fn compile(what: &str, pattern: &str) -> Pattern {
     meta::Builder::new()
         .configure(meta::Config::new().auto_prefilter(false).dfa(false))
         .build(&pattern)
-        .map(Pattern)
         .unwrap_or_else(|e| {
             panic!("sender-identification: the {what} pattern does not compile: {e}")
         })
@@ -393,6 +413,36 @@ impl Detectors {
             no_reply_local_parts: lower(p.no_reply_local_parts.clone()),
             tracking_domains: lower(p.tracking_domains.clone()),
             placeholders: placeholders.clone(),
+        }
+    }
+
+    /// Compiles every pattern not compiled yet, the last first: run beside a check, which
+    /// compiles the ones it needs from the first, they meet in the middle.
+    pub fn compile_all(&self) {
+        let patterns = [
+            &self.labelled,
+            &self.intl_street,
+            &self.intl_postcode_country,
+            &self.irish,
+            &self.australian,
+            &self.ca_postal,
+            &self.ca_postal_bare,
+            &self.us_zip,
+            &self.uk_postcode,
+            &self.po_box,
+            &self.street_en,
+            &self.street_fr,
+            &self.org_suffix,
+            &self.org_suffix_word,
+            &self.copyright,
+            &self.phone_nanp,
+            &self.phone_intl,
+            &self.phone_cued,
+            &self.email,
+            &self.web,
+        ];
+        for p in patterns.iter().rev() {
+            p.regex();
         }
     }
 
@@ -1004,6 +1054,11 @@ mod tests {
                 &params(include_str!("../../rules/unsubscribe-placeholder.toml")),
             )
         })
+    }
+
+    #[test]
+    fn every_pattern_compiles() {
+        detectors().compile_all();
     }
 
     fn address(text: &str) -> Option<AddressKind> {

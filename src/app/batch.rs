@@ -30,7 +30,11 @@ pub fn near_duplicate_similarity() -> f64 {
 
 /// Reads a batch: the representative draft, the recipient lists and the batch model, each
 /// message under `limits`.
-pub fn load(path: &Path, lists: &[Input], limits: &InputLimits) -> Result<LoadedBatch, InputError> {
+pub fn load(
+    path: &Path,
+    lists: Vec<Input>,
+    limits: &InputLimits,
+) -> Result<LoadedBatch, InputError> {
     let (kind, raw) = mailbox::read_mailbox(path)?;
     let batch = Batch::build_with(path.display().to_string(), kind, &raw, limits);
     let mut warnings: Vec<String> = batch
@@ -66,7 +70,7 @@ pub fn load(path: &Path, lists: &[Input], limits: &InputLimits) -> Result<Loaded
         name: location.to_string(),
         bytes,
     };
-    let mut all = lists.to_vec();
+    let mut all = lists;
     all.push(batch.recipients_list(Some(rep)));
     Ok(LoadedBatch {
         draft,

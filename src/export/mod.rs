@@ -280,7 +280,10 @@ pub fn export(draft: Input, lists: Vec<Input>, options: &Options) -> Result<Expo
 
 /// Whether any list the audience comes from records consent.
 fn has_consent(send: &Mailing) -> bool {
-    send.recipients.lists.iter().any(|l| l.has_consent_columns)
+    send.recipients
+        .lists()
+        .iter()
+        .any(|l| l.has_consent_columns)
 }
 
 fn audience_header(send: &Mailing, service: &Service) -> Vec<String> {
@@ -345,7 +348,7 @@ fn audience(
         .from_address()
         .map(|a| crate::model::address::dedup_key(&a));
     let mut count = 0;
-    for r in &send.recipients.unique {
+    for r in send.recipients.unique() {
         let list = send.recipients.list_of(r);
         if list.is_none()
             && from.as_deref() == Some(crate::model::address::dedup_key(&r.address).as_str())
@@ -398,7 +401,7 @@ fn audience(
         write_row(&mut out, &row)?;
         count += 1;
     }
-    for d in &send.recipients.duplicates {
+    for d in send.recipients.duplicates() {
         let first = &d.first;
         let reason = if first.source == d.origin.source && first.line > 0 {
             format!("duplicate of line {}", first.line)
@@ -407,7 +410,7 @@ fn audience(
         };
         rejected.push(reject(&d.address, &d.origin, Problem::Duplicate, reason));
     }
-    for i in &send.recipients.invalid {
+    for i in send.recipients.invalid() {
         rejected.push(reject(
             &i.address,
             &i.origin,
@@ -415,7 +418,7 @@ fn audience(
             format!("not a valid address: {}", i.reason),
         ));
     }
-    for list in &send.recipients.lists {
+    for list in send.recipients.lists() {
         for p in &list.problems {
             let (line, origin) = match &p.label {
                 Some(l) => {
@@ -437,10 +440,10 @@ fn audience(
         }
     }
     rejected.sort_by_key(|r| r.at);
-    if send.recipients.lists.is_empty() && send.recipients.unique.is_empty() {
+    if send.recipients.lists().is_empty() && send.recipients.is_empty() {
         notes.push("no recipients: pass the list with --recipients".into());
     }
-    if !send.recipients.lists.is_empty() && !has_consent(send) {
+    if !send.recipients.lists().is_empty() && !has_consent(send) {
         notes.push("the recipient list records no consent: import only people who agreed to hear from you (CASL puts the proof of consent on the sender)".into());
     }
     let bytes = out.into_inner().map_err(csv_error)?;
@@ -508,7 +511,7 @@ struct Names {
 impl Names {
     fn read(send: &Mailing) -> Names {
         let mut by_line = HashMap::new();
-        for list in &send.recipients.lists {
+        for list in send.recipients.lists() {
             read_names(send, list, &mut by_line);
         }
         Names { by_line }

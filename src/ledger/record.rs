@@ -153,8 +153,7 @@ impl SendRecord {
             messages: 1,
             addresses: send
                 .recipients
-                .unique
-                .iter()
+                .unique()
                 .map(|r| r.address.clone())
                 .collect(),
             fingerprint: (!body.trim().is_empty()).then(|| fingerprint::fingerprint(body)),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::analysis::kind;
 use crate::load::draft;
 use crate::load::input_limits::InputLimits;
-use crate::load::recipients::{self, RecipientSet};
+use crate::load::recipients::{ReadLists, RecipientSet};
 use crate::mailing::provider::{self, LimitKey};
 use crate::mailing::Mailing;
 use crate::model::date::Date;
@@ -50,6 +50,15 @@ pub fn load(
     lists: Vec<Input>,
     options: &Options,
 ) -> Result<Mailing, InputError> {
+    load_with(draft_input, &ReadLists::read(lists), options)
+}
+
+/// Loads the draft into a [`Mailing`] with recipient lists read once for every draft of a run.
+pub fn load_with(
+    draft_input: Input,
+    lists: &ReadLists,
+    options: &Options,
+) -> Result<Mailing, InputError> {
     let explicit = match &options.provider {
         Some(id) => Some(provider::profile(id).ok_or_else(|| {
             InputError::new(
@@ -62,23 +71,15 @@ pub fn load(
         })?),
         None => None,
     };
-    let mut sources = Sources::default();
+    let mut sources = Sources::with_shared(lists.sources().clone());
     let draft = draft::load_with(
         &mut sources,
         &draft_input.name,
         draft_input.bytes,
         &options.input,
     )?;
-    let mut loaded = Vec::with_capacity(lists.len());
-    for list in lists {
-        loaded.push(recipients::load(
-            &mut sources,
-            &list.name,
-            list.bytes,
-            options.column.as_deref(),
-        )?);
-    }
-    let recipients = RecipientSet::build(Some(&draft), loaded);
+    let recipients =
+        RecipientSet::with_lists(Some(&draft), lists.parsed(options.column.as_deref())?);
     let mut provider = provider::choose(explicit, &draft, &sources);
     for (key, value) in &options.limits {
         provider

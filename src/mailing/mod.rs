@@ -79,7 +79,7 @@ impl Mailing {
         text: impl Into<String>,
     ) -> Option<crate::model::finding::Label> {
         let text = text.into();
-        if let Some(list) = self.recipients.lists.first() {
+        if let Some(list) = self.recipients.lists().first() {
             if let Some(col) = &list.column {
                 return Some(crate::model::finding::Label {
                     source: list.source,
@@ -87,19 +87,10 @@ impl Mailing {
                     text,
                 });
             }
-            let r = &self.recipients;
-            let first = r
-                .unique
-                .iter()
-                .map(|u| &u.origin)
-                .chain(r.duplicates.iter().map(|d| &d.origin))
-                .chain(r.invalid.iter().map(|i| &i.origin))
-                .filter(|o| o.source == list.source)
-                .min_by_key(|o| o.span.start);
-            if let Some(origin) = first {
+            if let Some(span) = self.recipients.first_list_entry() {
                 return Some(crate::model::finding::Label {
                     source: list.source,
-                    span: origin.span.clone(),
+                    span,
                     text,
                 });
             }

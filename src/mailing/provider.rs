@@ -131,6 +131,9 @@ pub fn ids() -> Vec<&'static str> {
     profiles().iter().map(|p| p.id.as_str()).collect()
 }
 
+// `IDS`: the same ids, known without parsing the profiles (the command line offers them).
+include!(concat!(env!("OUT_DIR"), "/provider_ids.rs"));
+
 /// The profile a send is judged against, and why.
 #[derive(Debug, Clone)]
 pub struct Choice {
@@ -311,6 +314,11 @@ pub fn is_public_mail_domain(domain: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ids_written_at_build_time_are_the_profiles() {
+        assert_eq!(IDS, ids().as_slice());
+    }
 
     #[test]
     fn every_profile_has_the_named_limits_with_sources() {

@@ -19,6 +19,10 @@ pub struct SourceFile {
     pub text: String,
     /// Byte offset of the start of each line; computed once so every reporter agrees.
     line_starts: Vec<usize>,
+    /// The line index the human report's snippets use (miette also ends a line at a lone
+    /// `\r`), built on first use and kept with the text: a list shared by many drafts is
+    /// indexed once, not once per draft.
+    snippet_lines: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
@@ -32,7 +36,13 @@ impl SourceFile {
             in_file: true,
             text,
             line_starts,
+            snippet_lines: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The snippet line index, built by `build` from the text on the first call.
+    pub fn snippet_line_starts(&self, build: impl FnOnce(&str) -> Vec<usize>) -> &[usize] {
+        self.snippet_lines.get_or_init(|| build(&self.text))
     }
 
     /// 1-based line and column (in characters) of a byte offset, clamped into the text.
@@ -82,15 +92,42 @@ impl SourceFile {
 }
 
 /// Every source the run read, so findings can carry small ids instead of copies of text.
+///
+/// Recipient lists are read once per run and shared by every draft checked against them: they
+/// live in a [`Sources::shared`] set whose ids start at [`SHARED_BASE`], and each draft's own
+/// set refers to it, so an id means the same text in every draft and is above every draft
+/// source's id (findings sort the same way as when each draft read its own copy).
 #[derive(Debug, Default, Clone)]
 pub struct Sources {
     files: Vec<SourceFile>,
+    /// The first id of this set: 0, or [`SHARED_BASE`] for a shared set.
+    base: usize,
+    shared: Option<std::sync::Arc<Sources>>,
 }
 
+/// The first id of a shared set: far above any number of sources one draft can have.
+pub const SHARED_BASE: usize = usize::MAX / 2 + 1;
+
 impl Sources {
+    /// An empty set for texts every draft of a run shares (its ids start at [`SHARED_BASE`]).
+    pub fn shared() -> Self {
+        Sources {
+            base: SHARED_BASE,
+            ..Sources::default()
+        }
+    }
+
+    /// An empty set for one draft's texts that can also name the texts of `shared`.
+    pub fn with_shared(shared: std::sync::Arc<Sources>) -> Self {
+        Sources {
+            shared: Some(shared),
+            ..Sources::default()
+        }
+    }
+
     pub fn add(&mut self, name: impl Into<String>, text: String) -> SourceId {
         self.files.push(SourceFile::new(name, text));
-        SourceId(self.files.len() - 1)
+        SourceId(self.base + self.files.len() - 1)
     }
 
     /// A text decoded from part of `file` (a quoted-printable or base64 MIME part).
@@ -99,15 +136,21 @@ impl Sources {
         source.file = file.to_string();
         source.in_file = false;
         self.files.push(source);
-        SourceId(self.files.len() - 1)
+        SourceId(self.base + self.files.len() - 1)
     }
 
     pub fn get(&self, id: SourceId) -> &SourceFile {
-        &self.files[id.0]
+        match &self.shared {
+            Some(shared) if id.0 >= SHARED_BASE => shared.get(id),
+            _ => &self.files[id.0.wrapping_sub(self.base)],
+        }
     }
 
     pub fn by_name(&self, name: &str) -> Option<&SourceFile> {
-        self.files.iter().find(|f| f.name == name)
+        self.files
+            .iter()
+            .find(|f| f.name == name)
+            .or_else(|| self.shared.as_ref().and_then(|s| s.by_name(name)))
     }
 }
 

@@ -7,9 +7,15 @@ use crate::model::finding::Severity;
 use crate::report::{draft_file, locate};
 use crate::rules::engine::Outcome;
 
-pub fn render(outcomes: &[Outcome]) -> String {
-    let mut out = String::new();
-    for o in outcomes {
+/// Workflow commands, one line per finding, written as each outcome arrives.
+#[derive(Default)]
+pub struct Report {
+    out: String,
+}
+
+impl Report {
+    pub fn push(&mut self, o: &Outcome) {
+        let out = &mut self.out;
         for f in &o.findings {
             let command = match f.severity {
                 Severity::Error => "error",
@@ -41,7 +47,10 @@ pub fn render(outcomes: &[Outcome]) -> String {
             let _ = writeln!(out, "::{command} {}::{}", props.join(","), data(&message));
         }
     }
-    out
+
+    pub fn finish(self) -> String {
+        self.out
+    }
 }
 
 /// Escapes a command's message (GitHub's `escapeData`).

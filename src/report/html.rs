@@ -14,21 +14,36 @@ use crate::rules::{self, verdict::Risk};
 /// Lines of source shown around a finding's first label.
 const CONTEXT_LINES: usize = 1;
 
-pub fn render(outcomes: &[Outcome]) -> String {
-    let mut body = String::new();
-    for o in outcomes {
-        draft_section(&mut body, o);
+/// The page, a section per draft as it arrives.
+#[derive(Default)]
+pub struct Report {
+    body: String,
+    drafts: usize,
+    first_draft: String,
+}
+
+impl Report {
+    pub fn push(&mut self, o: &Outcome) {
+        if self.drafts == 0 {
+            self.first_draft = draft_file(o).to_string();
+        }
+        self.drafts += 1;
+        draft_section(&mut self.body, o);
     }
-    let title = match outcomes {
-        [one] => format!("bulklint: {}", draft_file(one)),
-        many => format!("bulklint: {} drafts", many.len()),
-    };
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
-        esc(&title)
-    )
+
+    pub fn finish(self) -> String {
+        let title = match self.drafts {
+            1 => format!("bulklint: {}", self.first_draft),
+            n => format!("bulklint: {n} drafts"),
+        };
+        format!(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n{}</main>\n</body>\n</html>\n",
+            esc(&title),
+            self.body
+        )
+    }
 }
 
 fn draft_section(out: &mut String, o: &Outcome) {
@@ -175,7 +190,7 @@ fn export_section(out: &mut String, o: &Outcome) {
     let lists: Vec<String> = o
         .send
         .recipients
-        .lists
+        .lists()
         .iter()
         .map(|l| {
             format!(

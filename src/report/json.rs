@@ -11,14 +11,6 @@ use crate::rules::verdict::Verdict;
 pub const SCHEMA_VERSION: u32 = 1;
 
 #[derive(Serialize)]
-struct Document<'a> {
-    version: u32,
-    findings: Vec<JsonFinding<'a>>,
-    verdicts: Vec<JsonVerdict<'a>>,
-    summary: Summary,
-}
-
-#[derive(Serialize)]
 struct JsonFinding<'a> {
     draft: &'a str,
     rule: &'a str,
@@ -35,7 +27,7 @@ struct JsonVerdict<'a> {
     verdict: &'a Verdict,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 struct Summary {
     drafts: usize,
     errors: usize,
@@ -43,11 +35,20 @@ struct Summary {
     infos: usize,
 }
 
-pub fn render(outcomes: &[Outcome]) -> String {
-    let mut findings = Vec::new();
-    for o in outcomes {
+/// The document, written as outcomes arrive: each finding and verdict is serialised when its
+/// outcome is pushed, and [`Report::finish`] lays them out as one pretty-printed document
+/// (`Document`'s shape, byte for byte).
+#[derive(Default)]
+pub struct Report {
+    findings: Vec<String>,
+    verdicts: Vec<String>,
+    summary: Summary,
+}
+
+impl Report {
+    pub fn push(&mut self, o: &Outcome) {
         for f in &o.findings {
-            findings.push(JsonFinding {
+            self.findings.push(pretty(&JsonFinding {
                 draft: draft_file(o),
                 rule: f.rule.as_str(),
                 severity: f.severity.as_str(),
@@ -58,29 +59,56 @@ pub fn render(outcomes: &[Outcome]) -> String {
                     .iter()
                     .map(|l| locate(&o.send.sources, l))
                     .collect(),
-            });
+            }));
         }
+        self.verdicts.push(pretty(&JsonVerdict {
+            draft: draft_file(o),
+            verdict: &o.verdict,
+        }));
+        let s = &mut self.summary;
+        s.drafts += 1;
+        s.errors += o.verdict.errors;
+        s.warnings += o.verdict.warnings;
+        s.infos += o.verdict.infos;
     }
-    let sum = |get: fn(&Verdict) -> usize| outcomes.iter().map(|o| get(&o.verdict)).sum();
-    let doc = Document {
-        version: SCHEMA_VERSION,
-        findings,
-        verdicts: outcomes
-            .iter()
-            .map(|o| JsonVerdict {
-                draft: draft_file(o),
-                verdict: &o.verdict,
-            })
-            .collect(),
-        summary: Summary {
-            drafts: outcomes.len(),
-            errors: sum(|v| v.errors),
-            warnings: sum(|v| v.warnings),
-            infos: sum(|v| v.infos),
-        },
-    };
-    // Serialising plain structs of strings and numbers cannot fail.
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    text.push('\n');
-    text
+
+    pub fn finish(self) -> String {
+        let mut text = format!("{{\n  \"version\": {SCHEMA_VERSION},\n  \"findings\": ");
+        array(&mut text, &self.findings);
+        text.push_str(",\n  \"verdicts\": ");
+        array(&mut text, &self.verdicts);
+        text.push_str(",\n  \"summary\": ");
+        text.push_str(&indent(&pretty(&self.summary), "  "));
+        text.push_str("\n}\n");
+        text
+    }
+}
+
+/// Pretty-printed at the top level; serialising plain structs of strings and numbers cannot
+/// fail.
+fn pretty(value: &impl Serialize) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}
+
+/// A pretty-printed value moved in by `pad`: JSON strings hold no raw line breaks, so every
+/// line break is one of the layout's.
+fn indent(pretty: &str, pad: &str) -> String {
+    pretty.replace('\n', &format!("\n{pad}"))
+}
+
+/// An array of pretty-printed items at the document's second level, as serde_json lays it out.
+fn array(text: &mut String, items: &[String]) {
+    if items.is_empty() {
+        text.push_str("[]");
+        return;
+    }
+    text.push_str("[\n");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            text.push_str(",\n");
+        }
+        text.push_str("    ");
+        text.push_str(&indent(item, "    "));
+    }
+    text.push_str("\n  ]");
 }

@@ -8,23 +8,33 @@ use crate::report::markup as xml;
 use crate::report::{draft_file, locate};
 use crate::rules::engine::Outcome;
 
-pub fn render(outcomes: &[Outcome]) -> String {
-    let mut cases = String::new();
-    let mut tests = 0;
-    let mut failures = 0;
-    for o in outcomes {
+/// The test cases, written as each outcome arrives, and their counts for the suite's header.
+#[derive(Default)]
+pub struct Report {
+    cases: String,
+    tests: usize,
+    failures: usize,
+}
+
+impl Report {
+    pub fn push(&mut self, o: &Outcome) {
+        let Report {
+            cases,
+            tests,
+            failures,
+        } = self;
         let file = draft_file(o);
         if o.findings.is_empty() {
-            tests += 1;
+            *tests += 1;
             let _ = writeln!(
                 cases,
                 "    <testcase classname=\"{}\" name=\"bulklint\"/>",
                 xml(file)
             );
-            continue;
+            return;
         }
         for f in &o.findings {
-            tests += 1;
+            *tests += 1;
             let location = f
                 .labels
                 .first()
@@ -48,7 +58,7 @@ pub fn render(outcomes: &[Outcome]) -> String {
                 xml(f.rule.as_str())
             );
             if f.severity == Severity::Error {
-                failures += 1;
+                *failures += 1;
                 let _ = write!(
                     cases,
                     "<failure type=\"error\" message=\"{}\">{}</failure>",
@@ -66,7 +76,15 @@ pub fn render(outcomes: &[Outcome]) -> String {
             cases.push_str("</testcase>\n");
         }
     }
-    format!(
+
+    pub fn finish(self) -> String {
+        let Report {
+            cases,
+            tests,
+            failures,
+        } = self;
+        format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"bulklint\" tests=\"{tests}\" failures=\"{failures}\">\n  <testsuite name=\"bulklint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n{cases}  </testsuite>\n</testsuites>\n"
-    )
+        )
+    }
 }

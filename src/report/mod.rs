@@ -86,13 +86,58 @@ impl Default for Style {
 
 /// Renders the outcomes of one run (one per draft, in input order).
 pub fn render(outcomes: &[Outcome], format: Format, style: Style) -> String {
-    match format {
-        Format::Human => human::render(outcomes, style),
-        Format::Json => json::render(outcomes),
-        Format::Sarif => sarif::render(outcomes),
-        Format::Github => github::render(outcomes),
-        Format::Junit => junit::render(outcomes),
-        Format::Html => html::render(outcomes),
+    let mut report = Report::new(format, style);
+    for o in outcomes {
+        report.push(o);
+    }
+    report.finish()
+}
+
+/// A report built as a run's outcomes arrive, in input order: each is rendered when pushed
+/// and need not be kept, so a run over thousands of drafts holds their reports, not the
+/// drafts, and its memory stays flat.
+pub enum Report {
+    // Boxed: it holds the first draft's verdict, far larger than the other reports' state.
+    Human(Box<human::Report>),
+    Json(json::Report),
+    Sarif(sarif::Report),
+    Github(github::Report),
+    Junit(junit::Report),
+    Html(html::Report),
+}
+
+impl Report {
+    pub fn new(format: Format, style: Style) -> Self {
+        match format {
+            Format::Human => Report::Human(Box::new(human::Report::new(style))),
+            Format::Json => Report::Json(json::Report::default()),
+            Format::Sarif => Report::Sarif(sarif::Report::default()),
+            Format::Github => Report::Github(github::Report::default()),
+            Format::Junit => Report::Junit(junit::Report::default()),
+            Format::Html => Report::Html(html::Report::default()),
+        }
+    }
+
+    pub fn push(&mut self, outcome: &Outcome) {
+        match self {
+            Report::Human(r) => r.push(outcome),
+            Report::Json(r) => r.push(outcome),
+            Report::Sarif(r) => r.push(outcome),
+            Report::Github(r) => r.push(outcome),
+            Report::Junit(r) => r.push(outcome),
+            Report::Html(r) => r.push(outcome),
+        }
+    }
+
+    pub fn finish(self) -> String {
+        match self {
+            Report::Human(r) => r.finish(),
+            Report::Json(r) => r.finish(),
+            Report::Sarif(r) => r.finish(),
+            Report::Github(r) => r.finish(),
+            Report::Junit(r) => r.finish(),
+            Report::Html(r) => r.finish(),
+        }
     }
 }
 

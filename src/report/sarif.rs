@@ -10,28 +10,16 @@ use crate::rules::engine::Outcome;
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-pub fn render(outcomes: &[Outcome]) -> String {
-    let all = rules::all();
-    let rule_meta: Vec<Value> = all
-        .iter()
-        .map(|r| {
-            let laws: Vec<String> = r.laws.iter().map(|l| format!("{} {} ({})", l.law, l.section, l.url)).collect();
-            json!({
-                "id": r.id,
-                "name": camel(r.id.as_str()),
-                "shortDescription": { "text": r.summary },
-                "fullDescription": { "text": r.docs.what },
-                "help": {
-                    "text": format!("{}\n\nWhy: {}\n\nFix: {}", r.docs.what, r.docs.why, r.docs.fix),
-                    "markdown": format!("{}\n\n**Why.** {}\n\n**Example**\n\n```\n{}\n```\n\n**Fix.** {}", r.docs.what, r.docs.why, r.docs.example.trim(), r.docs.fix),
-                },
-                "defaultConfiguration": { "level": level(r.severity) },
-                "properties": { "category": r.category, "laws": laws, "tags": [r.category] },
-            })
-        })
-        .collect();
-    let mut results = Vec::new();
-    for o in outcomes {
+/// The results, built as each outcome arrives; the rules' metadata and the run around them are
+/// added by [`Report::finish`].
+#[derive(Default)]
+pub struct Report {
+    results: Vec<Value>,
+}
+
+impl Report {
+    pub fn push(&mut self, o: &Outcome) {
+        let all = rules::all();
         for f in &o.findings {
             let index = all.iter().position(|r| r.id == f.rule);
             let locs: Vec<Location> = f
@@ -68,9 +56,35 @@ pub fn render(outcomes: &[Outcome]) -> String {
             if !related.is_empty() {
                 result["relatedLocations"] = json!(related);
             }
-            results.push(result);
+            self.results.push(result);
         }
     }
+
+    pub fn finish(self) -> String {
+        render(self.results)
+    }
+}
+
+fn render(results: Vec<Value>) -> String {
+    let all = rules::all();
+    let rule_meta: Vec<Value> = all
+        .iter()
+        .map(|r| {
+            let laws: Vec<String> = r.laws.iter().map(|l| format!("{} {} ({})", l.law, l.section, l.url)).collect();
+            json!({
+                "id": r.id,
+                "name": camel(r.id.as_str()),
+                "shortDescription": { "text": r.summary },
+                "fullDescription": { "text": r.docs.what },
+                "help": {
+                    "text": format!("{}\n\nWhy: {}\n\nFix: {}", r.docs.what, r.docs.why, r.docs.fix),
+                    "markdown": format!("{}\n\n**Why.** {}\n\n**Example**\n\n```\n{}\n```\n\n**Fix.** {}", r.docs.what, r.docs.why, r.docs.example.trim(), r.docs.fix),
+                },
+                "defaultConfiguration": { "level": level(r.severity) },
+                "properties": { "category": r.category, "laws": laws, "tags": [r.category] },
+            })
+        })
+        .collect();
     let doc = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::load::recipients::ReadLists;
 use crate::mailing::assemble::{self, Options};
 use crate::mailing::{suppress, Mailing};
 use crate::model::error::InputError;
@@ -100,7 +101,16 @@ pub fn check(
     lists: Vec<Input>,
     options: &Options,
 ) -> Result<Outcome, InputError> {
-    let send = assemble::load(draft_input, lists, options)?;
+    check_with(draft_input, &ReadLists::read(lists), options)
+}
+
+/// Loads, checks and judges a send against recipient lists read once for every draft of a run.
+pub fn check_with(
+    draft_input: Input,
+    lists: &ReadLists,
+    options: &Options,
+) -> Result<Outcome, InputError> {
+    let send = assemble::load_with(draft_input, lists, options)?;
     let findings = run(&send, &options.levels);
     let verdict = verdict::judge(&send, &findings);
     Ok(Outcome {

@@ -355,5 +355,5 @@ pub enum Color {
 }
 
 fn provider_names() -> clap::builder::PossibleValuesParser {
-    clap::builder::PossibleValuesParser::new(bulklint::mailing::provider::ids())
+    clap::builder::PossibleValuesParser::new(bulklint::mailing::provider::IDS)
 }

@@ -159,7 +159,7 @@ pub fn suggested_command(send: &Mailing) -> String {
     if batch {
         command.push_str(" --recipients LIST");
     } else {
-        for list in &send.recipients.lists {
+        for list in send.recipients.lists() {
             let file = &send.sources.get(list.source).file;
             command.push_str(" --recipients ");
             command.push_str(&if file == "<stdin>" {

@@ -12,11 +12,20 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
         return;
     };
     // The 2-year and 6-month windows are CASL's (s. 10(10)).
-    if send.kind.kind != Kind::Commercial || !send.laws.contains(&Law::Casl) {
+    // Only lists with consent columns carry consent records: without one, nothing can expire,
+    // and a million recipients need not be looked at.
+    if send.kind.kind != Kind::Commercial
+        || !send.laws.contains(&Law::Casl)
+        || !send
+            .recipients
+            .lists()
+            .iter()
+            .any(|l| l.has_consent_columns)
+    {
         return;
     }
     let mut labels = Vec::new();
-    for r in &send.recipients.unique {
+    for r in send.recipients.unique() {
         if let Status::Expired {
             basis,
             given,

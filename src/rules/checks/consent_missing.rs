@@ -11,11 +11,20 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
     let Some(as_of) = send.as_of else {
         return;
     };
-    if send.kind.kind != Kind::Commercial || !send.laws.iter().any(|l| l.requires_consent()) {
+    // Only recipients of lists with consent columns are judged: without such a list there is
+    // nobody to look at.
+    if send.kind.kind != Kind::Commercial
+        || !send.laws.iter().any(|l| l.requires_consent())
+        || !send
+            .recipients
+            .lists()
+            .iter()
+            .any(|l| l.has_consent_columns)
+    {
         return;
     }
     let mut labels = Vec::new();
-    for r in &send.recipients.unique {
+    for r in send.recipients.unique() {
         let Some(list) = send.recipients.list_of(r) else {
             continue;
         };

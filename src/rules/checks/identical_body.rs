@@ -41,8 +41,9 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
     let print = fingerprint::fingerprint(body);
     let signature = minhash::signature(body);
 
-    // This send's copies of the body, and in a batch how many messages share it.
-    let (copies, shared, addresses): (u64, Option<String>, Vec<&str>) = match &send.batch {
+    // This send's copies of the body, and in a batch how many messages share it and their
+    // addresses (`None`: the send's recipients, read only when a history needs them).
+    let (copies, shared, addresses): (u64, Option<String>, Option<Vec<&str>>) = match &send.batch {
         Some(batch) => {
             let clusters = batch.clusters(similarity);
             let Some(largest) = clusters.first() else {
@@ -63,17 +64,9 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
                 .iter()
                 .flat_map(|&i| batch.messages[i].recipients.iter().map(String::as_str))
                 .collect();
-            (copies, Some(shared), addresses)
+            (copies, Some(shared), Some(addresses))
         }
-        None => (
-            send.recipient_count() as u64,
-            None,
-            send.recipients
-                .unique
-                .iter()
-                .map(|r| r.address.as_str())
-                .collect(),
-        ),
+        None => (send.recipient_count() as u64, None, None),
     };
 
     // Earlier sends of the same body in the last 24 hours.
@@ -122,7 +115,14 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
             recipients(copies),
             group(earlier)
         );
-        let mine: Vec<_> = addresses.iter().map(|a| history.hash(a)).collect();
+        let mine: Vec<_> = match &addresses {
+            Some(addresses) => addresses.iter().map(|a| history.hash(a)).collect(),
+            None => send
+                .recipients
+                .unique()
+                .map(|r| history.hash(&r.address))
+                .collect(),
+        };
         let named: Vec<String> = matches
             .iter()
             .take(MAX_NAMED)

@@ -9,7 +9,7 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
     let draft = send.draft.problems.iter().map(|p| (send.draft.source, p));
     let lists = send
         .recipients
-        .lists
+        .lists()
         .iter()
         .flat_map(|l| l.problems.iter().map(move |p| (l.source, p)));
     for (source, p) in draft.chain(lists) {

@@ -9,15 +9,13 @@ use crate::rules::{self, Rule};
 pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
     // A message an ESP sent is one merged copy of the mailing: its To is a member of the list,
     // not a second copy for that person.
-    let merged_copy = |d: &&Duplicate| {
+    let merged_copy = |d: &Duplicate| {
         send.provider.profile.kind == ProviderKind::Esp && d.first.source == send.draft.source
     };
-    let dups: Vec<Duplicate> = send
+    let dups: Vec<_> = send
         .recipients
-        .duplicates
-        .iter()
+        .duplicates()
         .filter(|d| !merged_copy(d))
-        .cloned()
         .collect();
     super::per_entry(
         rule,

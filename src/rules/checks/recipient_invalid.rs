@@ -5,10 +5,11 @@ use crate::model::finding::{Finding, Label};
 use crate::rules::{self, Rule};
 
 pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
+    let invalid: Vec<_> = send.recipients.invalid().collect();
     super::per_entry(
         rule,
         &rules::params().recipient_invalid,
-        &send.recipients.invalid,
+        &invalid,
         |e| &e.origin,
         "invalid addresses",
         |e| {

@@ -12,10 +12,11 @@ use bulklint::app::record::{self, Recorded};
 use bulklint::app::session::{LedgerSession, Settings};
 use bulklint::app::write;
 use bulklint::ledger::Origin;
+use bulklint::load::recipients::ReadLists;
 use bulklint::load::{inputs, mailbox};
 use bulklint::model::date::Date;
 use bulklint::model::format::DAY;
-use bulklint::report::{self, Format, Style};
+use bulklint::report::{Format, Report, Style};
 use bulklint::{Input, InputError, Outcome};
 
 use crate::args::{CheckArgs, Color, Deny, RecordWhen};
@@ -28,7 +29,6 @@ const PROGRESS_FROM: usize = 20;
 struct Run<'a> {
     config: ConfigSource,
     flags: Flags,
-    lists: Vec<Input>,
     today: Date,
     ledger: &'a LedgerSession,
     now: i64,
@@ -67,6 +67,14 @@ pub fn run(args: CheckArgs) -> Result<u8, InputError> {
     // An isolated run depends on no user state: only a ledger named on purpose is read.
     let no_ledger =
         args.no_ledger || (args.isolated && args.ledger.is_none() && args.record.is_none());
+    // Lists are read once for every draft, under the limits of the first draft's config.
+    let lists = read_lists(&args.recipients, &config.limits_at(&drafts[0])?)?;
+    // A batch adds its messages' recipients to the lists before they are parsed.
+    let (lists, batch_lists) = if is_batch {
+        (Vec::new(), lists)
+    } else {
+        (lists, Vec::new())
+    };
     let settings = Settings::read(&config)?;
     let ledger = LedgerSession::open(
         args.ledger.as_deref(),
@@ -82,8 +90,6 @@ pub fn run(args: CheckArgs) -> Result<u8, InputError> {
             ignore: args.ignore.clone(),
             ..super::sender_flags(&args.sender)
         },
-        // Lists are read once for every draft, under the limits of the first draft's config.
-        lists: read_lists(&args.recipients, &config.limits_at(&drafts[0])?)?,
         today: args
             .as_of
             .unwrap_or_else(|| Date::from_days(now.div_euclid(DAY))),
@@ -92,71 +98,86 @@ pub fn run(args: CheckArgs) -> Result<u8, InputError> {
         config,
     };
 
-    let results: Vec<Result<Outcome, InputError>> = if is_batch {
-        vec![check_batch(&run, &drafts[0], args.format)]
-    } else if drafts.len() == 1 {
-        // One draft (the pre-commit and pre-send case): no thread pool to start and tear down.
-        vec![check_one(&run, &drafts[0])]
-    } else {
-        let progress = progress_bar(args.format, drafts.len());
-        let results = drafts
-            .par_iter()
-            .map(|path| {
-                let result = check_one(&run, path);
-                if let Some(bar) = &progress {
-                    bar.inc(1);
-                }
-                result
-            })
-            .collect();
-        if let Some(bar) = progress {
-            bar.finish_and_clear();
-        }
-        results
-    };
-    print_warnings(&ledger);
-
-    let mut outcomes = Vec::with_capacity(results.len());
-    let mut input_errors = 0;
-    for r in results {
-        match r {
-            Ok(o) => outcomes.push(o),
-            Err(e) => {
-                input_errors += 1;
-                eprintln!("error: {e}");
-            }
-        }
-    }
     let stdout = std::io::stdout();
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
         Color::Auto => stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    if !outcomes.is_empty() {
-        let style = Style {
-            color,
-            quiet: args.quiet,
-            ..Style::default()
-        };
-        let text = report::render(&outcomes, args.format, style);
+    let mut sink = Sink {
+        report: Report::new(
+            args.format,
+            Style {
+                color,
+                quiet: args.quiet,
+                ..Style::default()
+            },
+        ),
+        sarif: args
+            .sarif
+            .as_ref()
+            .map(|_| Report::new(Format::Sarif, Style::default())),
+        deny_warnings: args.deny == Some(Deny::Warnings),
+        keep: args.record.is_some(),
+        reported: 0,
+        failing: false,
+        kept: None,
+        errors: Vec::new(),
+    };
+    // Never dropped: the process ends right after the report, and the OS frees a
+    // million-recipient list at once where dropping it would free each address in turn.
+    // Parsed and deduplicated once, by the first draft that needs them; shared by all.
+    let lists = std::mem::ManuallyDrop::new(ReadLists::read(lists));
+    if is_batch {
+        sink.take(check_batch(&run, &drafts[0], batch_lists, args.format));
+    } else if drafts.len() == 1 {
+        // One draft (the pre-commit and pre-send case): no thread pool to start and tear down.
+        sink.take(check_one(&run, &lists, &drafts[0]));
+    } else {
+        let progress = progress_bar(args.format, drafts.len());
+        // Checked a slice at a time on every core and reported in order as each slice ends, so
+        // a folder of thousands of drafts never holds more than a slice of outcomes.
+        for slice in drafts.chunks(DRAFTS_AT_A_TIME) {
+            let results: Vec<_> = slice
+                .par_iter()
+                .map(|path| {
+                    let result = check_one(&run, &lists, path);
+                    if let Some(bar) = &progress {
+                        bar.inc(1);
+                    }
+                    result
+                })
+                .collect();
+            for result in results {
+                sink.take(result);
+            }
+        }
+        if let Some(bar) = progress {
+            bar.finish_and_clear();
+        }
+    }
+    print_warnings(&ledger);
+
+    let mut input_errors = sink.errors.len();
+    for e in &sink.errors {
+        eprintln!("error: {e}");
+    }
+    if sink.reported > 0 {
+        let text = sink.report.finish();
         // A closed pipe (`bulklint … | head`) is not worth a panic.
         let _ = stdout.lock().write_all(text.as_bytes());
     }
     // Written even when no draft could be read: an upload step expects the file. A report is
     // regenerated on every run, so it replaces the last one (atomically, never through a link).
-    if let Some(path) = &args.sarif {
-        let sarif = report::render(&outcomes, Format::Sarif, Style::default());
-        if let Err(e) = write::write_file(path, sarif.as_bytes(), true) {
+    if let (Some(path), Some(sarif)) = (&args.sarif, sink.sarif) {
+        if let Err(e) = write::write_file(path, sarif.finish().as_bytes(), true) {
             eprintln!("error: cannot write SARIF: {e}");
             input_errors += 1;
         }
     }
-    let deny_warnings = args.deny == Some(Deny::Warnings);
-    let mut failing = outcomes
-        .iter()
-        .any(|o| record::fails(&o.findings, deny_warnings));
-    if let (Some(when), [outcome]) = (args.record, outcomes.as_mut_slice()) {
+    let deny_warnings = sink.deny_warnings;
+    let mut failing = sink.failing;
+    if let (Some(when), Some(outcome)) = (args.record, sink.kept.as_deref_mut()) {
         let recorded = match when {
             RecordWhen::Pass if failing => Ok(Recorded::Nothing(
                 "not recorded: the check did not pass (record anyway with `--record always`)"
@@ -194,6 +215,42 @@ pub fn run(args: CheckArgs) -> Result<u8, InputError> {
     })
 }
 
+/// How many drafts are checked at once (on every core) before their outcomes are reported, in
+/// order, and dropped.
+const DRAFTS_AT_A_TIME: usize = 256;
+
+/// Where each draft's result goes as it arrives: its report (and SARIF), the exit status, and
+/// the outcome itself only when `--record` needs it.
+struct Sink {
+    report: Report,
+    sarif: Option<Report>,
+    deny_warnings: bool,
+    keep: bool,
+    reported: usize,
+    failing: bool,
+    kept: Option<std::mem::ManuallyDrop<Outcome>>,
+    errors: Vec<InputError>,
+}
+
+impl Sink {
+    fn take(&mut self, result: Result<Outcome, InputError>) {
+        match result {
+            Ok(outcome) => {
+                self.report.push(&outcome);
+                if let Some(sarif) = &mut self.sarif {
+                    sarif.push(&outcome);
+                }
+                self.failing |= record::fails(&outcome.findings, self.deny_warnings);
+                self.reported += 1;
+                if self.keep {
+                    self.kept = Some(std::mem::ManuallyDrop::new(outcome));
+                }
+            }
+            Err(e) => self.errors.push(e),
+        }
+    }
+}
+
 fn print_warnings(ledger: &LedgerSession) {
     for w in ledger.take_warnings() {
         eprintln!("warning: {w}");
@@ -204,19 +261,24 @@ fn options_for(run: &Run, path: &Path) -> Result<bulklint::Options, InputError> 
     run.config.options_for(path, &run.flags, Some(run.today))
 }
 
-fn check_one(run: &Run, path: &Path) -> Result<Outcome, InputError> {
+fn check_one(run: &Run, lists: &ReadLists, path: &Path) -> Result<Outcome, InputError> {
     let mut options = options_for(run, path)?;
     let input = read_draft(path, &options.input)?;
     options.history = run
         .ledger
         .history(mailbox::message_sender(&input.bytes).as_deref(), run.now)?;
-    bulklint::check(input, run.lists.clone(), &options)
+    bulklint::rules::engine::check_with(input, lists, &options)
 }
 
 /// Checks the messages of a folder, mbox or Maildir as one send.
-fn check_batch(run: &Run, path: &Path, format: Format) -> Result<Outcome, InputError> {
+fn check_batch(
+    run: &Run,
+    path: &Path,
+    lists: Vec<Input>,
+    format: Format,
+) -> Result<Outcome, InputError> {
     let mut options = options_for(run, path)?;
-    let loaded = batch::load(path, &run.lists, &options.input)?;
+    let loaded = batch::load(path, lists, &options.input)?;
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
     }

@@ -23,7 +23,7 @@ pub fn run(args: RecordArgs) -> Result<u8, InputError> {
     let mut options = config.options_for(&args.draft, &super::sender_flags(&args.sender), None)?;
     let lists = read_lists(&args.recipients, &options.input)?;
     let (draft, lists) = if args.batch || mailbox::is_mbox_path(&args.draft) {
-        let loaded = batch::load(&args.draft, &lists, &options.input)?;
+        let loaded = batch::load(&args.draft, lists, &options.input)?;
         for w in &loaded.warnings {
             eprintln!("warning: {w}");
         }
