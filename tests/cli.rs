@@ -192,3 +192,96 @@ fn rules_and_explain() {
         .stdout(predicate::str::contains("CASL"));
     bulklint().args(["explain", "nope"]).assert().code(2);
 }
+
+/// The list a person exported, read the way the spreadsheet wrote it; nothing dropped in silence.
+#[test]
+fn recipient_lists_are_read_as_excel_wrote_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = |list: &std::path::Path| -> serde_json::Value {
+        let out = bulklint()
+            .args([
+                "check",
+                "--isolated",
+                "-f",
+                "json",
+                "examples/spring-specials-esp.eml",
+                "-r",
+            ])
+            .arg(list)
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let messages = |doc: &serde_json::Value| -> Vec<String> {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}: {}",
+                    f["severity"].as_str().unwrap(),
+                    f["rule"].as_str().unwrap(),
+                    f["message"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+
+    // Excel's "Unicode text": UTF-16 with a byte-order mark, tab-separated.
+    let utf16 = dir.path().join("contacts.txt");
+    let text = "First Name\tLast Name\tE-mail Address\r\nAnn\tLee\tann@customers.example\r\nBo\tKim\tbo@customers.example\r\n";
+    let bytes: Vec<u8> = [0xff, 0xfe]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    std::fs::write(&utf16, bytes).unwrap();
+    let doc = json(&utf16);
+    // The draft's own To address and the two rows.
+    assert_eq!(doc["verdicts"][0]["recipients"], 3, "{doc}");
+
+    // Two addresses in a cell, an empty cell, a misspelt provider, a case duplicate, a row
+    // with more fields than the header.
+    let csv = dir.path().join("list.csv");
+    std::fs::write(
+        &csv,
+        "Name,Email\nAnn,\"ann@a.example; bob@b.example\"\nCy,\nDee,dee@gmial.com\nEd,ED@b.example\nEd2,ed@b.example\nFi,fi@c.example,extra@c.example\n",
+    )
+    .unwrap();
+    let doc = json(&csv);
+    let found = messages(&doc);
+    for want in [
+        "warning recipient-invalid: `dee@gmial.com`: `gmial.com` looks like a misspelling of `gmail.com`",
+        "warning recipient-duplicate: `ed@b.example` is listed twice, once as `ED@b.example`: mail providers treat addresses that differ only in case as one mailbox",
+        "warning input-problem: row has no address in column `Email`",
+        "warning input-problem: the row on line 7 has 1 more field than the header's 2; the address in it was read",
+    ] {
+        assert!(found.iter().any(|f| f == want), "{want} not in {found:#?}");
+    }
+    assert!(
+        !found.iter().any(|f| f.contains("cannot contain spaces")),
+        "{found:#?}"
+    );
+    // To + ann, bob, dee, ED, fi, extra: six list addresses and the draft's own.
+    assert_eq!(doc["verdicts"][0]["recipients"], 7, "{doc}");
+    assert_eq!(doc["verdicts"][0]["errors"], 0, "{doc}");
+
+    // Empty inputs are called empty.
+    let empty = dir.path().join("empty.csv");
+    std::fs::write(&empty, "").unwrap();
+    let found = messages(&json(&empty));
+    assert!(
+        found.contains(
+            &"error input-problem: the list is empty: no recipients were read from it".to_string()
+        ),
+        "{found:#?}"
+    );
+    let draft = dir.path().join("empty.eml");
+    std::fs::write(&draft, "\n").unwrap();
+    bulklint()
+        .args(["check", "--isolated"])
+        .arg(&draft)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("the draft is empty"));
+}

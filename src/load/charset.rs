@@ -15,6 +15,36 @@ pub fn cp1252(b: u8) -> char {
     }
 }
 
+/// Decodes a text file the way spreadsheet programs write them: UTF-16 with its byte-order
+/// mark (Excel's "Unicode text"), or without one when every other byte of its start is zero;
+/// UTF-8, with or without a mark; else Windows-1252 (Excel's "CSV" on Windows). The mark is
+/// not part of the text.
+pub fn decode_text_file(bytes: Vec<u8>) -> String {
+    use encoding_rs::{UTF_16BE, UTF_16LE};
+    let utf16 = match bytes.as_slice() {
+        [0xff, 0xfe, ..] => Some(UTF_16LE),
+        [0xfe, 0xff, ..] => Some(UTF_16BE),
+        start if looks_utf16(start, 1) => Some(UTF_16LE),
+        start if looks_utf16(start, 0) => Some(UTF_16BE),
+        _ => None,
+    };
+    let text = match utf16 {
+        Some(encoding) => encoding.decode_with_bom_removal(&bytes).0.into_owned(),
+        None => decode_lossless(bytes),
+    };
+    match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    }
+}
+
+/// Whether the bytes at `zero` (0 or 1) of each pair at the start are all zero and the others
+/// not: ASCII text in UTF-16 without a byte-order mark.
+fn looks_utf16(start: &[u8], zero: usize) -> bool {
+    let pairs: Vec<&[u8]> = start.chunks_exact(2).take(64).collect();
+    pairs.len() >= 4 && pairs.iter().all(|p| p[zero] == 0 && p[1 - zero] != 0)
+}
+
 /// Decodes bytes as UTF-8, falling back to Windows-1252 when they are not.
 pub fn decode_lossless(bytes: Vec<u8>) -> String {
     match String::from_utf8(bytes) {
@@ -85,6 +115,32 @@ mod tests {
     #[test]
     fn decodes_latin1_and_cp1252() {
         assert_eq!(super::decode_lossless(vec![b'c', 0xe9, 0x80]), "cé€");
+    }
+
+    #[test]
+    fn spreadsheet_exports_decode_whatever_excel_chose() {
+        let utf16le: Vec<u8> = [0xff, 0xfe]
+            .into_iter()
+            .chain(
+                "Email\tName\r\nann@x.example\tAnn\r\n"
+                    .encode_utf16()
+                    .flat_map(u16::to_le_bytes),
+            )
+            .collect();
+        assert_eq!(
+            super::decode_text_file(utf16le),
+            "Email\tName\r\nann@x.example\tAnn\r\n"
+        );
+        let bare_be: Vec<u8> = "Email\nbo@x.example\n"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        assert_eq!(super::decode_text_file(bare_be), "Email\nbo@x.example\n");
+        assert_eq!(
+            super::decode_text_file(b"\xef\xbb\xbfEmail\n".to_vec()),
+            "Email\n"
+        );
+        assert_eq!(super::decode_text_file(b"Ren\xe9e\n".to_vec()), "Renée\n");
     }
 
     #[test]

@@ -70,23 +70,16 @@ fn is_plain_ascii(address: &str) -> bool {
         && domain.split('.').all(label_ok)
 }
 
-/// The key used to deduplicate: the local part as written, the domain lower-cased
-/// (domains are case-insensitive; local parts are, by RFC 5321, the receiving host's business).
+/// The key used to deduplicate: the address lower-cased. Domains are case-insensitive; local
+/// parts are, by RFC 5321, the receiving host's business, but every large provider treats
+/// `Ann@` and `ann@` as one mailbox, so a list holding both reaches one person twice.
 pub fn dedup_key(address: &str) -> String {
-    let trimmed = address.trim();
-    match trimmed.rsplit_once('@') {
-        Some((local, domain)) => format!("{local}@{}", domain.to_ascii_lowercase()),
-        None => trimmed.to_string(),
-    }
+    address.trim().to_ascii_lowercase()
 }
 
 /// Whether two trimmed addresses have the same [`dedup_key`], compared without allocating.
 pub fn same_key(a: &str, b: &str) -> bool {
-    match (a.rsplit_once('@'), b.rsplit_once('@')) {
-        (Some((la, da)), Some((lb, db))) => la == lb && da.eq_ignore_ascii_case(db),
-        (None, None) => a == b,
-        _ => false,
-    }
+    a.eq_ignore_ascii_case(b)
 }
 
 /// The lower-cased domain of an address, if it has one.
@@ -188,8 +181,10 @@ mod tests {
     }
 
     #[test]
-    fn dedup_key_folds_domain_only() {
-        assert_eq!(dedup_key(" Ann@Example.COM "), "Ann@example.com");
+    fn dedup_key_folds_case() {
+        assert_eq!(dedup_key(" Ann@Example.COM "), "ann@example.com");
+        assert!(same_key("Ann@Example.COM", "ann@example.com"));
+        assert!(!same_key("ann@example.com", "anne@example.com"));
     }
 
     #[test]

@@ -144,7 +144,7 @@ registry! {
     VisibleRecipients => "visible-recipients", visible_recipients: checks::visible_recipients::Params, checks::visible_recipients::check;
     UnsubscribeMissing => "unsubscribe-missing", unsubscribe_missing: NoParams, checks::unsubscribe_missing::check;
     UnsubscribePlaceholder => "unsubscribe-placeholder", unsubscribe_placeholder: crate::analysis::unsubscribe::Placeholders, checks::unsubscribe_placeholder::check;
-    RecipientInvalid => "recipient-invalid", recipient_invalid: ListedParams, checks::recipient_invalid::check;
+    RecipientInvalid => "recipient-invalid", recipient_invalid: checks::recipient_invalid::Params, checks::recipient_invalid::check;
     RecipientDuplicate => "recipient-duplicate", recipient_duplicate: ListedParams, checks::recipient_duplicate::check;
     SenderIdentification => "sender-identification", sender_identification: crate::analysis::identification::Params, checks::sender_identification::check;
     ListUnsubscribeHeader => "list-unsubscribe-header", list_unsubscribe_header: checks::list_unsubscribe_header::Params, checks::list_unsubscribe_header::check;

@@ -127,7 +127,7 @@ pub fn load_with(
     let mut text_part = None;
     for (index, part) in message.parts.iter().enumerate() {
         if part.is_encoding_problem {
-            problems.push(LoadProblem {
+            problems.push(LoadProblem { warning: false,
                 message: format!(
                     "MIME part {index} could not be fully decoded (unknown charset or broken transfer encoding); it was read as far as possible"
                 ),
@@ -219,6 +219,7 @@ pub fn load_with(
 
     if html_doc.is_none() && text_part.is_none() {
         problems.push(LoadProblem {
+            warning: false,
             message: "the message has no text or HTML body to check".into(),
             label: None,
         });
@@ -332,7 +333,7 @@ fn undecoded_problem(
         .content_type()
         .and_then(|ct| ct.attribute("charset"))
         .unwrap_or("none given");
-    LoadProblem {
+    LoadProblem { warning: false,
         message: format!(
             "the {kind} body could not be decoded (charset: {charset}): its text is not what readers see, so checks of its wording were not reliable; save the draft as UTF-8 and check again"
         ),

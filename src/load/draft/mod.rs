@@ -110,6 +110,9 @@ pub struct Draft {
 pub struct LoadProblem {
     pub message: String,
     pub label: Option<Label>,
+    /// The input was read anyway (an empty address cell; extra fields whose addresses were
+    /// read): worth a warning, not an error.
+    pub warning: bool,
 }
 
 impl Draft {
@@ -242,6 +245,12 @@ pub fn load_with(
     limits: &InputLimits,
 ) -> Result<Draft, InputError> {
     limits.check_draft_size(name, bytes.len() as u64)?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(InputError::new(
+            name,
+            "the draft is empty: there is nothing to check",
+        ));
+    }
     if msg::is_compound_file(&bytes) {
         return msg::load(sources, name, &bytes);
     }

@@ -139,6 +139,7 @@ pub fn parse(
         raw,
         missing: 0,
         first_missing: None,
+        width: header_row.then_some(header.len()),
     };
     if !header_row {
         rows.row(&records.record, &first, &mut list);
@@ -153,6 +154,7 @@ pub fn parse(
     if let Some((line, span)) = rows.first_missing.take() {
         let more = rows.missing - MAX_ROW_PROBLEMS;
         list.problems.push(LoadProblem {
+            warning: true,
             message: format!(
                 "{more} more row{} {} no address in {}",
                 if more == 1 { "" } else { "s" },
@@ -553,6 +555,7 @@ impl<'t> Records<'t> {
                     line
                 };
                 Next::Problem(LoadProblem {
+                    warning: false,
                     message: format!("the row on line {line} could not be read: {e}"),
                     label: Some(Label {
                         source: self.source,
@@ -575,7 +578,7 @@ impl<'t> Records<'t> {
         };
         self.base_line = line + 1;
         self.reader = Self::reader(self.text, self.delimiter, self.base);
-        Next::Problem(LoadProblem {
+        Next::Problem(LoadProblem { warning: false,
             message: match rest_lines {
                 0 => format!("the row on line {line} opens a quote that is never closed; the row was skipped"),
                 n => format!(
@@ -606,6 +609,9 @@ struct Rows<'a> {
     /// Rows without an address, and the first one not reported on its own.
     missing: usize,
     first_missing: Option<(usize, Range<usize>)>,
+    /// The header row's field count, when the list has one: a row with more fields lost its
+    /// extra cells under csv's rules, so they are read and reported here.
+    width: Option<usize>,
 }
 
 impl Rows<'_> {
@@ -631,7 +637,7 @@ impl Rows<'_> {
             }
             let field = self.raw.get(col).cloned().unwrap_or(at.start..at.end);
             if cell.contains(['\n', '\r']) {
-                list.problems.push(LoadProblem {
+                list.problems.push(LoadProblem { warning: false,
                     message: format!(
                         "the address cell of the row on line {} runs over several lines (an unbalanced quote?); it was skipped",
                         at.line
@@ -647,9 +653,11 @@ impl Rows<'_> {
             if consent.is_none() && self.consent.any() {
                 consent = Some(Box::new(self.consent.read(record)));
             }
-            // Google Contacts puts several addresses in one cell, separated by ` ::: `.
+            // Google Contacts puts several addresses in one cell, separated by ` ::: `; people
+            // typing a list put them with `,` or `;` (split only when the cell holds two `@`,
+            // so "Lee, Ann <ann@…>" stays one).
             let mut from = field.start;
-            for piece in cell.split(":::").map(str::trim).filter(|p| !p.is_empty()) {
+            for piece in several_addresses(cell) {
                 let span = match locate(self.text, from..field.end, piece) {
                     Some(span) => {
                         from = span.end;
@@ -668,11 +676,15 @@ impl Rows<'_> {
                 });
             }
         }
+        if let Some(width) = self.width.filter(|&w| record.len() > w) {
+            self.extra_fields(record, at, width, list);
+        }
         if !found {
             self.missing += 1;
             let span = line_span(self.text, at.start);
             if self.missing <= MAX_ROW_PROBLEMS {
                 list.problems.push(LoadProblem {
+                    warning: true,
                     message: format!("row has no address in {}", self.column_names),
                     label: Some(Label {
                         source: self.source,
@@ -685,6 +697,81 @@ impl Rows<'_> {
             }
         }
     }
+}
+
+impl Rows<'_> {
+    /// A row with more fields than the header (an address list pasted into one row, a comma
+    /// in an unquoted name): the addresses among the extra fields are read, and the row is
+    /// reported either way, so nothing is dropped in silence.
+    fn extra_fields(
+        &mut self,
+        record: &StringRecord,
+        at: &RecordAt,
+        width: usize,
+        list: &mut RecipientList,
+    ) {
+        raw_fields(
+            self.text.as_bytes(),
+            at.start..at.end,
+            self.delimiter,
+            usize::MAX,
+            &mut self.raw,
+        );
+        let mut read = 0;
+        for (col, cell) in record.iter().enumerate().skip(width) {
+            let field = self.raw.get(col).cloned().unwrap_or(at.start..at.end);
+            let mut from = field.start;
+            for piece in several_addresses(cell.trim()).filter(|p| p.contains('@')) {
+                let span = locate(self.text, from..field.end, piece)
+                    .inspect(|span| from = span.end)
+                    .unwrap_or_else(|| inner(self.text, field.clone()));
+                list.entries.push(RawEntry {
+                    address: piece.to_string(),
+                    origin: Origin {
+                        source: self.source,
+                        line: at.line,
+                        span,
+                    },
+                    consent: None,
+                });
+                read += 1;
+            }
+        }
+        let extra = record.len() - width;
+        let start = self.raw.get(width).map_or(at.start, |r| r.start);
+        let what = match read {
+            0 if extra == 1 => "it holds no address".to_string(),
+            0 => "they hold no address".to_string(),
+            1 if extra == 1 => "the address in it was read".to_string(),
+            1 => "the address in them was read".to_string(),
+            n => format!("the {n} addresses in them were read"),
+        };
+        list.problems.push(LoadProblem {
+            warning: true,
+            message: format!(
+                "the row on line {} has {extra} more field{} than the header's {width}; {what}",
+                at.line,
+                if extra == 1 { "" } else { "s" }
+            ),
+            label: Some(Label {
+                source: self.source,
+                span: start..at.end.max(start),
+                text: "fields past the header's last column".into(),
+            }),
+        });
+    }
+}
+
+/// The addresses of one cell: split on Google's ` ::: `, and on `,` or `;` when the cell holds
+/// more than one `@`.
+fn several_addresses(cell: &str) -> impl Iterator<Item = &str> {
+    cell.split(":::")
+        .flat_map(|piece| {
+            let several = piece.matches('@').count() > 1;
+            piece.split(move |c| several && matches!(c, ',' | ';'))
+        })
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
 }
 
 /// Raw byte ranges (quotes included) of the fields of the record in `range`, up to field `upto`.

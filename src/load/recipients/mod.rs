@@ -77,12 +77,7 @@ pub fn load(
 /// Decodes a list file into a source of `sources`, once: the lists parsed from it (by
 /// [`parse`], for each address column asked for) point into this text.
 pub fn add_text(sources: &mut Sources, name: &str, bytes: Vec<u8>) -> SourceId {
-    let text = crate::load::charset::decode_lossless(bytes);
-    let text = text
-        .strip_prefix('\u{feff}')
-        .map(str::to_string)
-        .unwrap_or(text);
-    sources.add(name, text)
+    sources.add(name, crate::load::charset::decode_text_file(bytes))
 }
 
 /// Parses the list in `source`, choosing the loader from its name and content.
@@ -94,7 +89,7 @@ pub fn parse(
     let file = sources.get(source);
     let (name, text) = (file.name.as_str(), &file.text);
     let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".vcf")
+    let mut list = if lower.ends_with(".vcf")
         || lower.ends_with(".vcard")
         || text
             .trim_start()
@@ -110,7 +105,20 @@ pub fn parse(
         csv::parse(source, name, text, column)
     } else {
         text::parse(source, name, text)
+    }?;
+    // A list that gave nobody is named as such, not checked as a send to no one.
+    if list.entries.is_empty() && list.problems.is_empty() {
+        list.problems.push(LoadProblem {
+            warning: false,
+            message: if text.trim().is_empty() {
+                "the list is empty: no recipients were read from it".to_string()
+            } else {
+                "the list holds no recipients: no row has an address".to_string()
+            },
+            label: None,
+        });
     }
+    Ok(list)
 }
 
 #[cfg(test)]

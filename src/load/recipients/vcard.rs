@@ -258,6 +258,7 @@ impl Reader {
     /// A problem listed whatever the count: the summaries that close the list.
     fn listed_problem(&mut self, message: String, span: Range<usize>, text: &str) {
         self.list.problems.push(LoadProblem {
+            warning: false,
             message,
             label: Some(Label {
                 source: self.source,

@@ -14,11 +14,18 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
         .flat_map(|l| l.problems.iter().map(move |p| (l.source, p)));
     for (source, p) in draft.chain(lists) {
         let label = p.label.clone().unwrap_or_else(|| first_line(send, source));
-        out.push(
-            rule.finding(p.message.clone())
-                .with_label(Some(label))
-                .help("The rest of the input was checked; fix this part and check again for a complete verdict."),
-        );
+        let mut finding = rule
+            .finding(p.message.clone())
+            .with_label(Some(label))
+            .help(if p.warning {
+                "Everything in it was read; fix it so the list says what you mean."
+            } else {
+                "The rest of the input was checked; fix this part and check again for a complete verdict."
+            });
+        if p.warning {
+            finding.severity = crate::model::finding::Severity::Warning;
+        }
+        out.push(finding);
     }
 }
 

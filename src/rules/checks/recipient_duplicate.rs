@@ -24,7 +24,23 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
         |d| &d.origin,
         "duplicate addresses",
         |d| {
-            rule.finding(format!("`{}` is listed twice", d.address))
+            // The first copy as written there: a copy in another case is named, since a
+            // list's owner may not see `Ann@` and `ann@` as the same person.
+            let first = send
+                .sources
+                .get(d.first.source)
+                .text
+                .get(d.first.span.clone())
+                .map(|t| t.trim().trim_matches('"').trim())
+                .filter(|t| local_part(t) != local_part(&d.address));
+            let message = match first {
+                Some(other) => format!(
+                    "`{}` is listed twice, once as `{other}`: mail providers treat addresses that differ only in case as one mailbox",
+                    d.address
+                ),
+                None => format!("`{}` is listed twice", d.address),
+            };
+            rule.finding(message)
             .with_label(Some(Label {
                 source: d.origin.source,
                 span: d.origin.span.clone(),
@@ -34,4 +50,10 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
         },
         out,
     );
+}
+
+/// The part before the last `@`: a difference in case there is what a reader may not see as
+/// the same address (domains are case-insensitive by definition).
+fn local_part(address: &str) -> &str {
+    address.trim().rsplit_once('@').map_or(address, |(l, _)| l)
 }

@@ -562,6 +562,7 @@ pub fn load(sources: &mut Sources, name: &str, bytes: &[u8]) -> Result<Draft, In
         .problems
         .iter()
         .map(|(message, place)| LoadProblem {
+            warning: false,
             message: message.clone(),
             label: match place {
                 ProblemPlace::Body => text.as_ref().map(|t| Label {
@@ -586,6 +587,7 @@ pub fn load(sources: &mut Sources, name: &str, bytes: &[u8]) -> Result<Draft, In
         && !item.problems.iter().any(|(_, p)| *p == ProblemPlace::Body)
     {
         problems.push(LoadProblem {
+            warning: false,
             message: "the Outlook item has no text or HTML body to check".into(),
             label: None,
         });
