@@ -127,7 +127,8 @@ pub fn load_with(
     let mut text_part = None;
     for (index, part) in message.parts.iter().enumerate() {
         if part.is_encoding_problem {
-            problems.push(LoadProblem { warning: false,
+            problems.push(LoadProblem {
+                warning: false,
                 message: format!(
                     "MIME part {index} could not be fully decoded (unknown charset or broken transfer encoding); it was read as far as possible"
                 ),
@@ -333,7 +334,8 @@ fn undecoded_problem(
         .content_type()
         .and_then(|ct| ct.attribute("charset"))
         .unwrap_or("none given");
-    LoadProblem { warning: false,
+    LoadProblem {
+        warning: false,
         message: format!(
             "the {kind} body could not be decoded (charset: {charset}): its text is not what readers see, so checks of its wording were not reliable; save the draft as UTF-8 and check again"
         ),

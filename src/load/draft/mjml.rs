@@ -249,7 +249,8 @@ fn include_problem(name: &str, source: SourceId, span: Range<usize>, path: &str)
         .with_extension("html")
         .to_string_lossy()
         .into_owned();
-    LoadProblem { warning: false,
+    LoadProblem {
+        warning: false,
         message: format!(
             "{what} was not followed: bulklint reads only this file, so what it includes was not checked; to check the whole template, render it with MJML (`mjml {name} -o {html}`) and check the HTML"
         ),

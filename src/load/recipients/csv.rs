@@ -578,7 +578,8 @@ impl<'t> Records<'t> {
         };
         self.base_line = line + 1;
         self.reader = Self::reader(self.text, self.delimiter, self.base);
-        Next::Problem(LoadProblem { warning: false,
+        Next::Problem(LoadProblem {
+            warning: false,
             message: match rest_lines {
                 0 => format!("the row on line {line} opens a quote that is never closed; the row was skipped"),
                 n => format!(
@@ -637,7 +638,8 @@ impl Rows<'_> {
             }
             let field = self.raw.get(col).cloned().unwrap_or(at.start..at.end);
             if cell.contains(['\n', '\r']) {
-                list.problems.push(LoadProblem { warning: false,
+                list.problems.push(LoadProblem {
+                    warning: false,
                     message: format!(
                         "the address cell of the row on line {} runs over several lines (an unbalanced quote?); it was skipped",
                         at.line
@@ -653,28 +655,7 @@ impl Rows<'_> {
             if consent.is_none() && self.consent.any() {
                 consent = Some(Box::new(self.consent.read(record)));
             }
-            // Google Contacts puts several addresses in one cell, separated by ` ::: `; people
-            // typing a list put them with `,` or `;` (split only when the cell holds two `@`,
-            // so "Lee, Ann <ann@…>" stays one).
-            let mut from = field.start;
-            for piece in several_addresses(cell) {
-                let span = match locate(self.text, from..field.end, piece) {
-                    Some(span) => {
-                        from = span.end;
-                        span
-                    }
-                    None => inner(self.text, field.clone()),
-                };
-                list.entries.push(RawEntry {
-                    address: piece.to_string(),
-                    origin: Origin {
-                        source: self.source,
-                        line: at.line,
-                        span,
-                    },
-                    consent: consent.clone(),
-                });
-            }
+            self.push_cell(list, cell, field, at.line, &consent, false);
         }
         if let Some(width) = self.width.filter(|&w| record.len() > w) {
             self.extra_fields(record, at, width, list);
@@ -697,9 +678,7 @@ impl Rows<'_> {
             }
         }
     }
-}
 
-impl Rows<'_> {
     /// A row with more fields than the header (an address list pasted into one row, a comma
     /// in an unquoted name): the addresses among the extra fields are read, and the row is
     /// reported either way, so nothing is dropped in silence.
@@ -720,22 +699,7 @@ impl Rows<'_> {
         let mut read = 0;
         for (col, cell) in record.iter().enumerate().skip(width) {
             let field = self.raw.get(col).cloned().unwrap_or(at.start..at.end);
-            let mut from = field.start;
-            for piece in several_addresses(cell.trim()).filter(|p| p.contains('@')) {
-                let span = locate(self.text, from..field.end, piece)
-                    .inspect(|span| from = span.end)
-                    .unwrap_or_else(|| inner(self.text, field.clone()));
-                list.entries.push(RawEntry {
-                    address: piece.to_string(),
-                    origin: Origin {
-                        source: self.source,
-                        line: at.line,
-                        span,
-                    },
-                    consent: None,
-                });
-                read += 1;
-            }
+            read += self.push_cell(list, cell.trim(), field, at.line, &None, true);
         }
         let extra = record.len() - width;
         let start = self.raw.get(width).map_or(at.start, |r| r.start);
@@ -760,10 +724,43 @@ impl Rows<'_> {
             }),
         });
     }
+
+    /// The addresses of one cell as entries, each at its place in the file; with
+    /// `addresses_only`, pieces without an `@` (a stray name in an extra field) are left out.
+    /// Returns how many were read.
+    fn push_cell(
+        &self,
+        list: &mut RecipientList,
+        cell: &str,
+        field: Range<usize>,
+        line: usize,
+        consent: &Option<Box<Consent>>,
+        addresses_only: bool,
+    ) -> usize {
+        let mut from = field.start;
+        let mut read = 0;
+        for piece in several_addresses(cell).filter(|p| !addresses_only || p.contains('@')) {
+            let span = locate(self.text, from..field.end, piece)
+                .inspect(|span| from = span.end)
+                .unwrap_or_else(|| inner(self.text, field.clone()));
+            list.entries.push(RawEntry {
+                address: piece.to_string(),
+                origin: Origin {
+                    source: self.source,
+                    line,
+                    span,
+                },
+                consent: consent.clone(),
+            });
+            read += 1;
+        }
+        read
+    }
 }
 
-/// The addresses of one cell: split on Google's ` ::: `, and on `,` or `;` when the cell holds
-/// more than one `@`.
+/// The addresses of one cell: Google Contacts puts several in one cell, separated by ` ::: `;
+/// people typing a list put them with `,` or `;` (split only when the cell holds two `@`, so
+/// "Lee, Ann <ann@…>" stays one).
 fn several_addresses(cell: &str) -> impl Iterator<Item = &str> {
     cell.split(":::")
         .flat_map(|piece| {
