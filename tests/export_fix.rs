@@ -1,7 +1,7 @@
 //! `bulklint export` and `bulklint fix` end to end, in temporary folders: the files a bulk-mail
 //! service imports, what is left out and why, and a fixed message that keeps its attachments.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use mail_parser::{MessageParser, MimeHeaders};
@@ -53,6 +53,33 @@ fn check_json(path: &Path, extra: &[&str]) -> (Vec<String>, String) {
         .collect();
     let provider = doc["verdicts"][0]["provider"].as_str().unwrap().to_string();
     (rules, provider)
+}
+
+/// The `fix` arguments for the Northwind Bakery newsletter.
+const NORTHWIND_FIX: [&str; 6] = [
+    "--unsubscribe-url",
+    "https://northwind-bakery.ca/unsubscribe?u=42&l=spring",
+    "--unsubscribe-mailto",
+    "unsubscribe@northwind-bakery.ca",
+    "--address",
+    "12 Main Street, Ottawa ON K1A 0B1",
+];
+
+/// Writes `draft` into `dir`, exports it for Mailchimp into `dir/out` with `extra` arguments,
+/// and returns the folder and what was printed.
+fn export_draft(dir: &Path, draft: &str, extra: &[&std::ffi::OsStr]) -> (PathBuf, String) {
+    let path = dir.join("draft.eml");
+    std::fs::write(&path, draft).unwrap();
+    let out = dir.join("out");
+    let printed = stdout(
+        bulklint()
+            .args(["export", "--to", "mailchimp", "-o"])
+            .arg(&out)
+            .arg(&path)
+            .args(extra),
+        0,
+    );
+    (out, printed)
 }
 
 #[test]
@@ -355,19 +382,11 @@ fn names_come_from_google_and_outlook_columns() {
 #[test]
 fn a_text_only_draft_becomes_html() {
     let dir = tempfile::tempdir().unwrap();
-    let draft = dir.path().join("note.eml");
-    std::fs::write(
-        &draft,
+    let (out, _) = export_draft(
+        dir.path(),
         "From: Ann Baker <ann@bakery.example>\nTo: bob@example.com\nSubject: Fresh <bread>\n\nHello Bob,\n\nOrder at https://bakery.example/order.\n",
-    )
-    .unwrap();
-    let out = dir.path().join("out");
-    bulklint()
-        .args(["export", "--to", "mailchimp", "-o"])
-        .arg(&out)
-        .arg(&draft)
-        .assert()
-        .code(0);
+        &[],
+    );
     let html = std::fs::read_to_string(out.join("email.html")).unwrap();
     assert!(
         html.contains("<title>Fresh &lt;bread&gt;</title>"),
@@ -484,14 +503,7 @@ fn fix_adds_headers_and_footer_and_keeps_every_attachment() {
             .arg(&draft)
             .arg("-o")
             .arg(&fixed_path)
-            .args([
-                "--unsubscribe-url",
-                "https://northwind-bakery.ca/unsubscribe?u=42&l=spring",
-                "--unsubscribe-mailto",
-                "unsubscribe@northwind-bakery.ca",
-                "--address",
-                "12 Main Street, Ottawa ON K1A 0B1",
-            ]),
+            .args(NORTHWIND_FIX),
         0,
     );
     assert!(printed.contains("added List-Unsubscribe"), "{printed}");
@@ -624,14 +636,7 @@ fn fix_adds_headers_and_footer_and_keeps_every_attachment() {
         .arg(&fixed_path)
         .arg("-o")
         .arg(&again)
-        .args([
-            "--unsubscribe-url",
-            "https://northwind-bakery.ca/unsubscribe?u=42&l=spring",
-            "--unsubscribe-mailto",
-            "unsubscribe@northwind-bakery.ca",
-            "--address",
-            "12 Main Street, Ottawa ON K1A 0B1",
-        ])
+        .args(NORTHWIND_FIX)
         .assert()
         .code(0);
     assert_eq!(
@@ -644,16 +649,8 @@ fn fix_adds_headers_and_footer_and_keeps_every_attachment() {
         .current_dir(dir.path())
         .arg("fix")
         .arg(&fixed_path)
-        .args([
-            "-o",
-            "-",
-            "--unsubscribe-url",
-            "https://northwind-bakery.ca/unsubscribe?u=42&l=spring",
-            "--unsubscribe-mailto",
-            "unsubscribe@northwind-bakery.ca",
-            "--address",
-            "12 Main Street, Ottawa ON K1A 0B1",
-        ])
+        .args(["-o", "-"])
+        .args(NORTHWIND_FIX)
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -916,24 +913,12 @@ fn fix_onto_its_own_draft_on_a_full_disk_leaves_the_draft_whole() {
 #[test]
 fn export_writes_an_outlook_drafts_embedded_pictures_beside_the_email() {
     let dir = tempfile::tempdir().unwrap();
-    let draft = dir.path().join("draft.eml");
-    std::fs::write(
-        &draft,
-        "From: Marie <marie@northwind-bakery.ca>\r\nTo: marie@northwind-bakery.ca\r\nSubject: Spring specials\r\nX-Mailer: Microsoft Outlook 16.0\r\nMIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"rel\"\r\n\r\n--rel\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body><p>Pie $18.</p><img src=\"cid:image001.png@01DA\"><img src=\"cid:lost@01DA\"></body></html>\r\n--rel\r\nContent-Type: image/png; name=\"image001.png\"\r\nContent-ID: <image001.png@01DA>\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--rel--\r\n",
-    )
-    .unwrap();
     let list = dir.path().join("list.txt");
     std::fs::write(&list, "ann@customers.example\n").unwrap();
-    let out = dir.path().join("export");
-    let printed = stdout(
-        bulklint()
-            .args(["export", "--to", "mailchimp", "-o"])
-            .arg(&out)
-            .arg(&draft)
-            .arg("-r")
-            .arg(&list)
-            .args(["--as-of", "2026-04-14"]),
-        0,
+    let (out, printed) = export_draft(
+        dir.path(),
+        "From: Marie <marie@northwind-bakery.ca>\r\nTo: marie@northwind-bakery.ca\r\nSubject: Spring specials\r\nX-Mailer: Microsoft Outlook 16.0\r\nMIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"rel\"\r\n\r\n--rel\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body><p>Pie $18.</p><img src=\"cid:image001.png@01DA\"><img src=\"cid:lost@01DA\"></body></html>\r\n--rel\r\nContent-Type: image/png; name=\"image001.png\"\r\nContent-ID: <image001.png@01DA>\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--rel--\r\n",
+        &["-r".as_ref(), list.as_os_str(), "--as-of".as_ref(), "2026-04-14".as_ref()],
     );
     assert!(
         printed.contains("images: 1 embedded image written to"),

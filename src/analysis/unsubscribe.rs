@@ -372,17 +372,8 @@ fn text_mechanism(text: &str, blocks: bool) -> Option<(Means, String)> {
             )
         };
         let paragraph = lines[start..end].join(" ");
-        if has_url(&paragraph) {
-            return Some((
-                Means::Link,
-                format!("\"{phrase}\" with a web address in the text"),
-            ));
-        }
-        if let Some(address) = email_address(&paragraph) {
-            return Some((
-                Means::Email,
-                format!("\"{phrase}\" with the address {address}: unsubscribing takes an email"),
-            ));
+        if let Some(found) = link_or_address(phrase, &paragraph, "in the text") {
+            return Some(found);
         }
         let lower = phrases::normalize(&paragraph);
         if !phrases::find_all_normalized(&phrases::get().reply_instructions, &lower).is_empty() {
@@ -394,17 +385,8 @@ fn text_mechanism(text: &str, blocks: bool) -> Option<(Means, String)> {
         // "Send an empty mail to the address below." ⏎⏎ "Contact: list@…".
         if says_below(&paragraph) {
             let next = paragraph_after(&lines, end);
-            if has_url(&next) {
-                return Some((
-                    Means::Link,
-                    format!("\"{phrase}\" with a web address in the paragraph below"),
-                ));
-            }
-            if let Some(address) = email_address(&next) {
-                return Some((
-                    Means::Email,
-                    format!("\"{phrase}\" with the address {address} below: unsubscribing takes an email"),
-                ));
+            if let Some(found) = link_or_address(phrase, &next, "in the paragraph below") {
+                return Some(found);
             }
         }
         // "To unsubscribe, click here:" ⏎ (blank) ⏎ URL.
@@ -439,6 +421,25 @@ fn text_mechanism(text: &str, blocks: bool) -> Option<(Means, String)> {
         }
     }
     None
+}
+
+/// The mechanism `text` gives for the instruction `phrase`: a web address (a link) or an email
+/// address; `place` says where the text stands, for the description.
+fn link_or_address(phrase: &str, text: &str, place: &str) -> Option<(Means, String)> {
+    if has_url(text) {
+        return Some((
+            Means::Link,
+            format!("\"{phrase}\" with a web address {place}"),
+        ));
+    }
+    email_address(text).map(|address| {
+        (
+            Means::Email,
+            format!(
+                "\"{phrase}\" with the address {address} {place}: unsubscribing takes an email"
+            ),
+        )
+    })
 }
 
 /// A web address or mailto in text, or a template field that holds one (`{{ unsubscribe_url }}`,
