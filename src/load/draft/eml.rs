@@ -74,6 +74,13 @@ pub fn load_with(
     let mut problems = Vec::new();
     let mut undecoded = Vec::new();
 
+    // Raw 8-bit header text (not RFC 2047 encoded) is in the charset the message declares, as
+    // mail clients read it: a Korean subject in EUC-KR beside a `charset=euc-kr` body.
+    let declared = message
+        .parts
+        .iter()
+        .find_map(|p| p.content_type().and_then(|ct| ct.attribute("charset")))
+        .map(str::to_string);
     let mut headers = Vec::new();
     let mut recipients = Vec::new();
     for h in message.headers() {
@@ -85,7 +92,13 @@ pub fn load_with(
         let value_start = clamp(at(h.offset_start) as usize, &bytes).min(span.end);
         let raw_value = String::from_utf8_lossy(&bytes[value_start..span.end]);
         let unfolded = unfold(&raw_value);
+        let raw_bytes = &bytes[value_start..span.end];
         let value = match &h.value {
+            HeaderValue::Text(t) if std::str::from_utf8(raw_bytes).is_err() => {
+                charset::decode_strict(raw_bytes, declared.as_deref())
+                    .map(|decoded| unfold(&decoded).trim().to_string())
+                    .unwrap_or_else(|| t.to_string())
+            }
             HeaderValue::Text(t) => t.to_string(),
             _ => unfolded.clone(),
         };
@@ -431,6 +444,17 @@ mod tests {
     fn keeps_offsets_of_invalid_utf8() {
         let text = offset_preserving_text(b"a\xe9b\xf0\x9f\x98\x80c");
         assert_eq!(text, "a?b😀c");
+    }
+
+    #[test]
+    fn raw_8bit_headers_are_read_in_the_declared_charset() {
+        // "[특가]" in EUC-KR, unencoded in the Subject, beside a body declared euc-kr.
+        let mut raw = b"From: shop@x.example\r\nSubject: [".to_vec();
+        raw.extend_from_slice(&[0xc6, 0xaf, 0xb0, 0xa1]);
+        raw.extend_from_slice(b"] sale\r\nContent-Type: text/plain; charset=euc-kr\r\n\r\nhi\r\n");
+        let mut sources = Sources::default();
+        let draft = load(&mut sources, "m.eml", raw).unwrap();
+        assert_eq!(draft.header_value("Subject"), Some("[특가] sale"));
     }
 
     #[test]
