@@ -98,6 +98,10 @@ pub struct Config {
     pub limits: LimitOverrides,
     #[serde(default)]
     pub rules: BTreeMap<Spanned<String>, Level>,
+    /// Rule parameters that replace the rule files' (`[params.visible-recipients]`,
+    /// `max-visible = 20`); `bulklint explain RULE` lists each rule's.
+    #[serde(default)]
+    pub params: BTreeMap<Spanned<String>, toml::Table>,
     #[serde(default)]
     pub overrides: Vec<Override>,
     /// How large and how deep one input may be (`[input]`).
@@ -169,6 +173,17 @@ impl Config {
             return Err(InputError::new(&name, message).at_line(line_of(at)));
         }
         check_rules(&config.rules)?;
+        for (id, table) in &config.params {
+            let at = line_of(id.span().start);
+            let rule: RuleId =
+                id.get_ref()
+                    .parse()
+                    .map_err(|e: crate::model::rule::UnknownRule| {
+                        InputError::new(&name, e.to_string()).at_line(at)
+                    })?;
+            crate::rules::params_with(&BTreeMap::from([(rule, table.clone())]))
+                .map_err(|e| InputError::new(&name, format!("[params.{rule}]: {e}")).at_line(at))?;
+        }
         if let Some(t) = &config.tenant {
             check_provider(&t.provider)?;
             if *t.licences.get_ref() == 0 {
@@ -242,6 +257,12 @@ impl Config {
             limits: self.limits.entries().into_iter().collect(),
             laws: self.laws.clone(),
             input: self.input,
+            // Ids and keys were checked when the file was read.
+            params: self
+                .params
+                .iter()
+                .filter_map(|(k, v)| Some((k.get_ref().parse().ok()?, v.clone())))
+                .collect(),
             ..Options::default()
         };
         let base = self.path.parent().unwrap_or(Path::new(""));
@@ -330,6 +351,24 @@ mod tests {
         assert_eq!(e.line, Some(2));
         let e = parse("[rules]\nvisible-recipients = \"loud\"\n").unwrap_err();
         assert_eq!(e.line, Some(2), "{e}");
+    }
+
+    #[test]
+    fn rule_parameters_are_checked_against_the_rule() {
+        let o = parse("[params.visible-recipients]\nmax-visible = 3\n").unwrap();
+        let options = o.options_for(Path::new("draft.eml"));
+        let params = crate::rules::params_with(&options.params).unwrap();
+        assert_eq!(params.visible_recipients.max_visible, 3);
+        let e = parse("kind = \"commercial\"\n[params.visible-recipients]\nmax-visibl = 3\n")
+            .unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        assert!(e.message.contains("no parameter `max-visibl`"), "{e}");
+        let e = parse("[params.visible-recipients]\nmax-visible = \"three\"\n").unwrap_err();
+        assert!(e.message.contains("invalid type"), "{e}");
+        let e = parse("[params.sender-identification]\ncountries = []\n").unwrap_err();
+        assert!(e.message.contains("cannot be set"), "{e}");
+        let e = parse("[params.no-such-rule]\nx = 1\n").unwrap_err();
+        assert_eq!(e.line, Some(1), "{e}");
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub struct Options {
     pub batch: Option<std::sync::Arc<crate::mailing::batch::Batch>>,
     /// How large and how deep the draft may be (`[input]` in bulklint.toml).
     pub input: InputLimits,
+    /// Rule parameters that replace the rule files' (`[params.<rule>]` in bulklint.toml).
+    pub params: BTreeMap<RuleId, toml::Table>,
 }
 
 /// Loads the draft and recipient lists into a [`Mailing`].
@@ -120,5 +122,6 @@ pub fn load_with(
         laws: crate::model::law::effective(&options.laws),
         history: options.history.clone(),
         batch: options.batch.clone(),
+        rule_params: options.params.clone(),
     })
 }

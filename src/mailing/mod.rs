@@ -37,6 +37,9 @@ pub struct Mailing {
     pub history: crate::mailing::history::HistoryState,
     /// For a batch of merged messages: all of them (the draft is one).
     pub batch: Option<std::sync::Arc<crate::mailing::batch::Batch>>,
+    /// Rule parameters that replace the rule files' (`[params.<rule>]` in bulklint.toml),
+    /// laid over them when the rules run.
+    pub rule_params: std::collections::BTreeMap<crate::model::rule::RuleId, toml::Table>,
 }
 
 impl Mailing {

@@ -22,12 +22,18 @@ pub struct Outcome {
 
 /// Runs every rule, then applies level overrides in this one place.
 pub fn run(send: &Mailing, levels: &BTreeMap<RuleId, Level>) -> Vec<Finding> {
+    // The rules' own parameters, or bulklint.toml's over them (checked when the options were
+    // made: see [`check_with`]).
+    let overridden = (!send.rule_params.is_empty())
+        .then(|| rules::params_with(&send.rule_params).ok())
+        .flatten();
+    let params = overridden.as_ref().unwrap_or_else(|| rules::params());
     let mut findings = Vec::new();
     for rule in rules::all() {
         if levels.get(&rule.id) == Some(&Level::Off) {
             continue;
         }
-        (rule.check)(send, rule, &mut findings);
+        (rule.check)(send, rule, params, &mut findings);
     }
     let unused = suppress::apply(&mut findings, &send.suppressions, &send.sources);
     if levels.get(&RuleId::UnusedSuppression) != Some(&Level::Off) {
@@ -110,6 +116,9 @@ pub fn check_with(
     lists: &ReadLists,
     options: &Options,
 ) -> Result<Outcome, InputError> {
+    // Parameters a caller set that a rule does not have are refused before anything is read.
+    rules::params_with(&options.params)
+        .map_err(|e| InputError::new("[params]", format!("bad rule parameters: {e}")))?;
     let send = assemble::load_with(draft_input, lists, options)?;
     let findings = run(&send, &options.levels);
     let verdict = verdict::judge(&send, &findings);

@@ -7,6 +7,7 @@ pub mod engine;
 pub mod plain;
 pub mod verdict;
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use serde::de::DeserializeOwned;
@@ -16,8 +17,8 @@ use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Severity};
 use crate::model::rule::{Category, RuleId};
 
-/// A check: a pure function of the send and its rule's parameters that pushes findings.
-pub type CheckFn = fn(&Mailing, &Rule, &mut Vec<Finding>);
+/// A check: a pure function of the send and the rules' parameters that pushes findings.
+pub type CheckFn = fn(&Mailing, &Rule, &Params, &mut Vec<Finding>);
 
 /// The docs sections every rule carries.
 #[derive(Debug, Clone, Deserialize)]
@@ -122,6 +123,39 @@ macro_rules! registry {
             }
         }
 
+        /// The parameters with `overrides` (bulklint.toml's `[params.<rule>]`) laid over each
+        /// rule's own: a rule whose parameters cannot be set, a key the rule does not have, or
+        /// a value of the wrong type is an error.
+        pub fn params_with(overrides: &BTreeMap<RuleId, toml::Table>) -> Result<Params, String> {
+            let mut params = params().clone();
+            for (&id, table) in overrides {
+                if !CONFIGURABLE.contains(&id) {
+                    return Err(format!(
+                        "the parameters of `{id}` cannot be set here: they are compiled into its patterns once per process"
+                    ));
+                }
+                let mut merged = rule(id).params.clone();
+                for (key, value) in table {
+                    if !merged.contains_key(key) {
+                        let known: Vec<&str> = merged.keys().map(String::as_str).collect();
+                        return Err(format!(
+                            "`{id}` has no parameter `{key}`; its parameters: {}",
+                            known.join(", ")
+                        ));
+                    }
+                    merged.insert(key.clone(), value.clone());
+                }
+                let value = toml::Value::Table(merged);
+                match id {
+                    $(RuleId::$variant => {
+                        params.$field = <$params>::deserialize(value)
+                            .map_err(|e| format!("`{id}`: {}", e.message()))?;
+                    })*
+                }
+            }
+            Ok(params)
+        }
+
         fn read_all_params(files: &[(RuleId, RuleFile)]) -> Params {
             let table = |id: RuleId| {
                 files
@@ -211,7 +245,20 @@ pub fn rule(id: RuleId) -> &'static Rule {
         .unwrap_or_default()]
 }
 
-/// Every rule's typed parameters.
+/// Every rule's typed parameters, as its file sets them.
 pub fn params() -> &'static Params {
     &catalogue().params
 }
+
+/// Rules whose parameters bulklint.toml may set (`[params.<rule>]`). Sender identification's
+/// lists are compiled into patterns once per process, and unsubscribe-placeholder's are copied
+/// into them, so those two keep their files' values.
+pub const CONFIGURABLE: &[RuleId] = &[
+    RuleId::RecipientLimit,
+    RuleId::IdenticalBody,
+    RuleId::VisibleRecipients,
+    RuleId::RecipientInvalid,
+    RuleId::RecipientDuplicate,
+    RuleId::ListUnsubscribeHeader,
+    RuleId::ConsentExpired,
+];

@@ -9,7 +9,7 @@ use crate::mailing::provider::{LimitKey, ProviderKind};
 use crate::mailing::Mailing;
 use crate::model::finding::Finding;
 use crate::model::format::{format_utc, group, DAY, HOUR};
-use crate::rules::{self, Rule};
+use crate::rules::Rule;
 
 /// The outbound-spam windows, shortest first.
 const WINDOWS: [(LimitKey, i64, &str, &str); 2] = [
@@ -17,7 +17,7 @@ const WINDOWS: [(LimitKey, i64, &str, &str); 2] = [
     (LimitKey::ExternalPerDay, DAY, "a day", "the last 24 h"),
 ];
 
-pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
+pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     let profile = &send.provider.profile;
     if profile.kind != ProviderKind::Mailbox {
         return;
@@ -64,12 +64,9 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
     if send.recipient_count() > 1 {
         pattern.push("one generic body".into());
     }
-    let has_unsubscribe = unsubscribe::analyze(
-        &send.draft,
-        &send.sources,
-        &rules::params().unsubscribe_placeholder,
-    )
-    .has_working();
+    let has_unsubscribe =
+        unsubscribe::analyze(&send.draft, &send.sources, &params.unsubscribe_placeholder)
+            .has_working();
     if !has_unsubscribe {
         pattern.push("no unsubscribe link".into());
     }

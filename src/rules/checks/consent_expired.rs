@@ -5,9 +5,9 @@ use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Label};
 use crate::model::kind::Kind;
 use crate::model::law::Law;
-use crate::rules::{self, Rule};
+use crate::rules::Rule;
 
-pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
+pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     let Some(as_of) = send.as_of else {
         return;
     };
@@ -30,11 +30,8 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
             basis,
             given,
             lapsed,
-        } = consent::assess(
-            r.consent.as_deref(),
-            as_of,
-            &rules::params().consent_expired,
-        ) {
+        } = consent::assess(r.consent.as_deref(), as_of, &params.consent_expired)
+        {
             labels.push(Label {
                 source: r.origin.source,
                 span: r.origin.span.clone(),
@@ -53,8 +50,8 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
         ))
         .help(format!(
             "Implied consent lasts {} months after a purchase and {} months after an inquiry. Ask these people for express consent by another channel, or leave them out: a message asking for consent is itself a commercial message.",
-            rules::params().consent_expired.purchase_months,
-            rules::params().consent_expired.inquiry_months
+            params.consent_expired.purchase_months,
+            params.consent_expired.inquiry_months
         ));
     finding.labels = labels;
     out.push(finding);

@@ -4,10 +4,10 @@ use crate::mailing::consent::{self, Status};
 use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Label};
 use crate::model::kind::Kind;
-use crate::rules::{self, Rule};
+use crate::rules::Rule;
 
-pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
-    let windows = &rules::params().consent_expired;
+pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
+    let windows = &params.consent_expired;
     let Some(as_of) = send.as_of else {
         return;
     };

@@ -5,7 +5,7 @@ use crate::model::finding::{Finding, Label};
 use crate::model::source::SourceId;
 use crate::rules::Rule;
 
-pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
+pub fn check(send: &Mailing, rule: &Rule, _params: &crate::rules::Params, out: &mut Vec<Finding>) {
     let draft = send.draft.problems.iter().map(|p| (send.draft.source, p));
     let lists = send
         .recipients

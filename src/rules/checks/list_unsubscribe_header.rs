@@ -6,7 +6,7 @@ use crate::mailing::provider::ProviderKind;
 use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Label};
 use crate::model::kind::Kind;
-use crate::rules::{self, Rule};
+use crate::rules::Rule;
 
 /// `rules/list-unsubscribe-header.toml`'s `[params]`.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -16,7 +16,7 @@ pub struct Params {
     pub bulk_recipients: u64,
 }
 
-pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
+pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     if send.kind.kind != Kind::Commercial {
         return;
     }
@@ -50,7 +50,7 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
             }
             // Headers written into a draft (by hand or by `bulklint fix`) do not survive a
             // mailbox's own client: Outlook and the web app compose a new message.
-            if profile.kind == ProviderKind::Mailbox && is_bulk(send) {
+            if profile.kind == ProviderKind::Mailbox && is_bulk(send, params) {
                 let mut warning = rule
                     .finding(format!(
                         "{} does not send a draft's own List-Unsubscribe headers from a mailbox",
@@ -66,7 +66,7 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
             }
         }
         None => {
-            if !is_bulk(send) {
+            if !is_bulk(send, params) {
                 return;
             }
             // A bare template gets its headers from whatever sends it; an ESP adds them itself.
@@ -93,8 +93,8 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
 }
 
 /// Bulk: more recipients than the rule's threshold, or mail an ESP sends (always bulk).
-fn is_bulk(send: &Mailing) -> bool {
-    send.recipient_count() as u64 >= rules::params().list_unsubscribe_header.bulk_recipients
+fn is_bulk(send: &Mailing, params: &crate::rules::Params) -> bool {
+    send.recipient_count() as u64 >= params.list_unsubscribe_header.bulk_recipients
         || (send.provider.profile.kind == ProviderKind::Esp
             && send.draft.format == DraftFormat::Message)
 }

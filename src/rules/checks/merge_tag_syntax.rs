@@ -7,7 +7,7 @@ use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Label};
 use crate::rules::Rule;
 
-pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
+pub fn check(send: &Mailing, rule: &Rule, _params: &crate::rules::Params, out: &mut Vec<Finding>) {
     if send.provider.profile.kind != ProviderKind::Esp {
         return;
     }

@@ -4,9 +4,9 @@ use crate::load::recipients::Duplicate;
 use crate::mailing::provider::ProviderKind;
 use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Label};
-use crate::rules::{self, Rule};
+use crate::rules::Rule;
 
-pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
+pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     // A message an ESP sent is one merged copy of the mailing: its To is a member of the list,
     // not a second copy for that person.
     let merged_copy = |d: &Duplicate| {
@@ -19,7 +19,7 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
         .collect();
     super::per_entry(
         rule,
-        &rules::params().recipient_duplicate,
+        &params.recipient_duplicate,
         &dups,
         |d| &d.origin,
         "duplicate addresses",

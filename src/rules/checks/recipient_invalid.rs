@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use crate::load::recipients::Recipient;
 use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Label, Severity};
-use crate::rules::{self, ListedParams, Rule};
+use crate::rules::{ListedParams, Rule};
 
 /// `rules/recipient-invalid.toml`'s `[params]`.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -18,8 +18,8 @@ pub struct Params {
     pub provider_domains: Vec<String>,
 }
 
-pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
-    let params = &rules::params().recipient_invalid;
+pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
+    let params = &params.recipient_invalid;
     let listed = ListedParams {
         max_listed: params.max_listed,
     };

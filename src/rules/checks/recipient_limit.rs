@@ -9,7 +9,7 @@ use crate::mailing::provider::{LimitKey, ProviderKind};
 use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Severity};
 use crate::model::format::{format_utc, group, DAY};
-use crate::rules::{self, Rule};
+use crate::rules::Rule;
 
 /// `rules/recipient-limit.toml`'s `[params]`: the tenant-wide external recipient limit.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -34,7 +34,7 @@ impl Params {
     }
 }
 
-pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
+pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     let profile = &send.provider.profile;
     if profile.kind != ProviderKind::Mailbox {
         return;
@@ -139,7 +139,7 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
     }
 
     if let Some(history) = send.history.known() {
-        tenant_check(send, history, rule, out);
+        tenant_check(send, history, rule, &params.recipient_limit, out);
     }
 
     if let (Some(batch), Some(limit)) =
@@ -168,9 +168,14 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
 
 /// The tenant's budget: this send's external recipients plus every one of the tenant's
 /// mailboxes' in the last 24 hours.
-fn tenant_check(send: &Mailing, history: &History, rule: &Rule, out: &mut Vec<Finding>) {
+fn tenant_check(
+    send: &Mailing,
+    history: &History,
+    rule: &Rule,
+    params: &Params,
+    out: &mut Vec<Finding>,
+) {
     let Some(view) = &history.tenant else { return };
-    let params = &rules::params().recipient_limit;
     let profile = &send.provider.profile;
     if view.tenant.provider != profile.id || profile.id != params.tenant_provider {
         return;

@@ -24,7 +24,7 @@ pub fn detectors() -> &'static Detectors {
     })
 }
 
-pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
+pub fn check(send: &Mailing, rule: &Rule, _params: &crate::rules::Params, out: &mut Vec<Finding>) {
     if send.kind.kind != Kind::Commercial {
         return;
     }

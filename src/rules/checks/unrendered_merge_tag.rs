@@ -8,7 +8,7 @@ use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Label};
 use crate::rules::Rule;
 
-pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
+pub fn check(send: &Mailing, rule: &Rule, _params: &crate::rules::Params, out: &mut Vec<Finding>) {
     let profile = &send.provider.profile;
     if profile.kind != ProviderKind::Mailbox {
         return;

@@ -7,19 +7,16 @@ use crate::mailing::provider::ProviderKind;
 use crate::mailing::Mailing;
 use crate::model::finding::Finding;
 use crate::model::kind::Kind;
-use crate::rules::{self, Rule};
+use crate::rules::Rule;
 
-pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
+pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     let unknown = match send.kind.kind {
         Kind::Commercial => false,
         Kind::Unknown => true,
         Kind::Transactional | Kind::NotCommercial => return,
     };
-    let analysis = unsubscribe::analyze(
-        &send.draft,
-        &send.sources,
-        &rules::params().unsubscribe_placeholder,
-    );
+    let analysis =
+        unsubscribe::analyze(&send.draft, &send.sources, &params.unsubscribe_placeholder);
     // A dead unsubscribe link is reported by `unsubscribe-placeholder`, at the link.
     if !analysis.placeholders.is_empty() {
         return;

@@ -4,9 +4,9 @@ use crate::analysis::unsubscribe;
 use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Severity};
 use crate::model::kind::Kind;
-use crate::rules::{self, Rule};
+use crate::rules::Rule;
 
-pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
+pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     // A dead link breaks the law only in commercial mail; where the kind cannot be told it is
     // still worth a warning, and in a receipt or a personal message it is no one's business.
     let severity = match send.kind.kind {
@@ -14,11 +14,8 @@ pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
         Kind::Unknown => Severity::Warning,
         Kind::Transactional | Kind::NotCommercial => return,
     };
-    let analysis = unsubscribe::analyze(
-        &send.draft,
-        &send.sources,
-        &rules::params().unsubscribe_placeholder,
-    );
+    let analysis =
+        unsubscribe::analyze(&send.draft, &send.sources, &params.unsubscribe_placeholder);
     for p in analysis.placeholders {
         let mut finding = rule.finding(format!("the unsubscribe link {}", p.why));
         // A link that goes somewhere may be a redirect we cannot follow: a warning.

@@ -7,7 +7,7 @@ use crate::model::finding::Finding;
 use crate::model::rule::RuleId;
 use crate::rules::Rule;
 
-pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
+pub fn check(send: &Mailing, rule: &Rule, _params: &crate::rules::Params, out: &mut Vec<Finding>) {
     for d in &send.suppressions {
         for id in d.rules.iter().filter(|id| id.parse::<RuleId>().is_err()) {
             out.push(

@@ -3,7 +3,7 @@
 use crate::load::draft::AddressField;
 use crate::mailing::Mailing;
 use crate::model::finding::Finding;
-use crate::rules::{self, Rule};
+use crate::rules::Rule;
 
 /// `rules/visible-recipients.toml`'s `[params]`.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -13,8 +13,8 @@ pub struct Params {
     pub max_visible: u64,
 }
 
-pub fn check(send: &Mailing, rule: &Rule, out: &mut Vec<Finding>) {
-    let max = rules::params().visible_recipients.max_visible;
+pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
+    let max = params.visible_recipients.max_visible;
     let visible = send
         .draft
         .recipients

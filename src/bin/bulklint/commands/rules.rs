@@ -44,7 +44,12 @@ pub fn explain(id: &str) -> Result<u8, InputError> {
         rule.plain, rule.plain_fix
     );
     if !rule.params.is_empty() {
-        println!("\nParameters (rules/{}.toml)", rule.id);
+        let settable = if rules::CONFIGURABLE.contains(&rule.id) {
+            format!("; set them in bulklint.toml under [params.{}]", rule.id)
+        } else {
+            "; compiled into the rule's patterns, not settable in bulklint.toml".to_string()
+        };
+        println!("\nParameters (rules/{}.toml{settable})", rule.id);
         for (key, value) in &rule.params {
             println!("  {key} = {}", param_value(value));
         }
