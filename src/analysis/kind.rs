@@ -327,13 +327,13 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
         }
     }
     s.promotional = promotional;
-    s.upsell = std::iter::once(&lower_body)
-        .chain(lower_text.as_ref())
-        .find_map(|lower| {
-            phrases::find_all_normalized(&p.upsell_wording, lower)
-                .first()
-                .copied()
-        });
+    // The first phrase of `list` in the body, else in the text part.
+    let first_in_either = |list: &'static [String]| {
+        std::iter::once(&lower_body)
+            .chain(lower_text.as_ref())
+            .find_map(|lower| phrases::find_all_normalized(list, lower).first().copied())
+    };
+    s.upsell = first_in_either(&p.upsell_wording);
     s.price = find_price(subject)
         .or_else(|| find_price(body))
         .or_else(|| text_part.and_then(find_price));
@@ -356,13 +356,7 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
     s.nonprofit = phrases::find_all_normalized(&p.nonprofit_wording, &lower_body)
         .first()
         .copied();
-    s.marker = std::iter::once(&lower_body)
-        .chain(lower_text.as_ref())
-        .find_map(|lower| {
-            phrases::find_all_normalized(&p.bulk_markers, lower)
-                .first()
-                .copied()
-        });
+    s.marker = first_in_either(&p.bulk_markers);
     s.social = draft.html.as_ref().is_some_and(|h| {
         h.links.iter().any(|l| {
             l.href.as_deref().is_some_and(|href| {
