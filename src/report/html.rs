@@ -272,7 +272,7 @@ h2{font-size:1.15rem;margin:1.5rem 0 .5rem}
 .error .badge{background:var(--err)}.warning .badge{background:var(--warn)}
 .where,.label{color:var(--muted);font-size:.85rem;margin:.2rem 0}
 pre{background:#f0f2f5;border-radius:.4rem;padding:.5rem;overflow-x:auto;font-size:.8rem;line-height:1.4}
-pre span{display:block;white-space:pre}
+pre>span{display:block;white-space:pre}
 pre .hit{background:#fff3c4}
 .ln{color:var(--muted);user-select:none}
 .fix{margin:.4rem 0}
