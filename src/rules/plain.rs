@@ -95,16 +95,7 @@ pub fn summarise(send: &Mailing, findings: &[Finding], risk: Risk, external: usi
     let todo = if risk != Risk::Low {
         "What to do: send it through a newsletter service (Mailchimp, Brevo, SendGrid…) instead; `bulklint export` prepares your list and your email for one.".to_string()
     } else if !errors.is_empty() {
-        let fixes: Vec<String> = errors
-            .iter()
-            .map(|&id| rules::rule(id).plain_fix.clone())
-            .fold(Vec::new(), |mut acc, f| {
-                if !acc.contains(&f) {
-                    acc.push(f);
-                }
-                acc
-            });
-        format!("What to do: {}, then check again.", join(&fixes))
+        format!("What to do: {}, then check again.", join(&fixes(&errors)))
     } else if !warnings.is_empty() {
         "What to do: it can go out as it is; fix the points below when you can.".to_string()
     } else {
@@ -116,17 +107,24 @@ pub fn summarise(send: &Mailing, findings: &[Finding], risk: Risk, external: usi
 /// What to do about the compliance errors among `findings`, as one sentence's list ("add an
 /// unsubscribe link to the footer and add your business name, …"); `None` when there are none.
 pub fn compliance_fixes(findings: &[Finding]) -> Option<String> {
-    let fixes: Vec<String> = distinct_rules(findings, Severity::Error)
+    let compliance: Vec<RuleId> = distinct_rules(findings, Severity::Error)
         .into_iter()
         .filter(|&id| rules::rule(id).category == Category::Compliance)
-        .map(|id| rules::rule(id).plain_fix.clone())
-        .fold(Vec::new(), |mut acc, f| {
-            if !acc.contains(&f) {
-                acc.push(f);
-            }
-            acc
-        });
-    (!fixes.is_empty()).then(|| join(&fixes))
+        .collect();
+    (!compliance.is_empty()).then(|| join(&fixes(&compliance)))
+}
+
+/// The rules' `plain-fix` texts, each once (two volume rules share "send it through a
+/// newsletter service").
+fn fixes(ids: &[RuleId]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for &id in ids {
+        let fix = &rules::rule(id).plain_fix;
+        if !out.contains(fix) {
+            out.push(fix.clone());
+        }
+    }
+    out
 }
 
 /// The rules with a finding of `severity`, once each, in catalogue order.
