@@ -47,6 +47,49 @@ pub struct TextRun {
     pub block: usize,
 }
 
+/// An element's start tag, as the template checks (client support, accessibility, links)
+/// read markup: name, attributes and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Element {
+    /// The tag name, ASCII lowercased.
+    pub name: String,
+    /// Attributes in source order: name (lowercased) and decoded value.
+    pub attrs: Vec<(String, String)>,
+    /// The start tag `<name …>` in the source.
+    pub span: Range<usize>,
+    /// The element it stands in (an index into [`HtmlDoc::elements`]), from the open elements
+    /// when its start tag was read; `None` at the top.
+    pub parent: Option<usize>,
+}
+
+impl Element {
+    /// The value of attribute `name` (lowercase), if present.
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A comment, whose text may be markup for one client only (`<!--[if mso]> … <![endif]-->`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    /// The text between `<!--` and `-->`.
+    pub text: String,
+    pub span: Range<usize>,
+}
+
+/// The text of a `<style>` element.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StyleSheet {
+    pub text: String,
+    /// The text in the source (inside the element).
+    pub span: Range<usize>,
+    /// The `<style>` element (an index into [`HtmlDoc::elements`]).
+    pub element: usize,
+}
+
 /// A parsed HTML body.
 #[derive(Debug, Clone, Default)]
 pub struct HtmlDoc {
@@ -57,6 +100,11 @@ pub struct HtmlDoc {
     pub texts: Vec<TextRun>,
     /// All visible text joined with single spaces.
     pub visible_text: String,
+    /// Every start tag in document order. Markup inside a comment (an Outlook-only
+    /// `<!--[if mso]>` block) is not here: it is in [`HtmlDoc::comments`].
+    pub elements: Vec<Element>,
+    pub comments: Vec<Comment>,
+    pub styles: Vec<StyleSheet>,
 }
 
 impl HtmlDoc {
@@ -92,7 +140,30 @@ pub fn parse(source: SourceId, html: &str, base: usize) -> HtmlDoc {
         images: state.images,
         texts: state.texts,
         visible_text: state.visible_text,
+        elements: state.elements,
+        comments: state.comments,
+        styles: state.styles,
     }
+}
+
+/// Elements that have no end tag, so never hold others.
+fn is_void(name: &str) -> bool {
+    matches!(
+        name,
+        "area"
+            | "base"
+            | "br"
+            | "col"
+            | "embed"
+            | "hr"
+            | "img"
+            | "input"
+            | "link"
+            | "meta"
+            | "source"
+            | "track"
+            | "wbr"
+    )
 }
 
 /// Elements whose start or end breaks the line in `visible_text`.
@@ -695,6 +766,11 @@ struct State<'a> {
     images: Vec<Image>,
     texts: Vec<TextRun>,
     visible_text: String,
+    elements: Vec<Element>,
+    /// Indexes into `elements` of the elements still open, outermost first.
+    open: Vec<usize>,
+    comments: Vec<Comment>,
+    styles: Vec<StyleSheet>,
 }
 
 impl<'a> State<'a> {
@@ -716,6 +792,10 @@ impl<'a> State<'a> {
             images: Vec::new(),
             texts: Vec::new(),
             visible_text: String::new(),
+            elements: Vec::new(),
+            open: Vec::new(),
+            comments: Vec::new(),
+            styles: Vec::new(),
         }
     }
 
@@ -729,6 +809,16 @@ impl<'a> State<'a> {
             return;
         }
         let text = std::mem::take(&mut self.pending);
+        if self.raw.as_ref().is_some_and(|(raw, _)| raw == "style") {
+            if let Some(&element) = self.open.last() {
+                let start = self.scan.cursor;
+                self.styles.push(StyleSheet {
+                    text: text.clone(),
+                    span: self.span(start..end.max(start)),
+                    element,
+                });
+            }
+        }
         let hidden_element = self.raw.as_ref().is_some_and(|(_, hidden)| *hidden)
             || self.template_depth > 0
             || self.noscript_depth > 0;
@@ -810,6 +900,31 @@ impl<'a> State<'a> {
                 .map(|a| a.value.to_string())
         };
 
+        if end {
+            // Close up to the nearest open element of this name; an end tag nothing opened
+            // is ignored, as a browser does.
+            if let Some(depth) = self
+                .open
+                .iter()
+                .rposition(|&i| self.elements[i].name == name)
+            {
+                self.open.truncate(depth);
+            }
+        } else {
+            self.elements.push(Element {
+                name: name.to_string(),
+                attrs: tag
+                    .attrs
+                    .iter()
+                    .map(|a| (a.name.local.to_string(), a.value.to_string()))
+                    .collect(),
+                span: span.clone(),
+                parent: self.open.last().copied(),
+            });
+            if !is_void(name) && !tag.self_closing {
+                self.open.push(self.elements.len() - 1);
+            }
+        }
         if end {
             if self.raw.as_ref().is_some_and(|(raw, _)| raw == name) {
                 self.raw = None;
@@ -898,13 +1013,20 @@ impl<'a> State<'a> {
         TokenSinkResult::Continue
     }
 
-    fn decl(&mut self, doctype: bool) {
+    fn decl(&mut self, doctype: bool, comment: Option<&str>) {
         let (start, stop) = match self.scan.find_decl(doctype) {
             Some((p, decl)) => (p, self.scan.decl_end(p, decl)),
             None => (self.scan.cursor, self.scan.cursor),
         };
         self.flush_text(start);
         self.scan.cursor = stop.max(self.scan.cursor);
+        if let Some(text) = comment {
+            let span = self.span(start..stop);
+            self.comments.push(Comment {
+                text: text.to_string(),
+                span,
+            });
+        }
     }
 }
 
@@ -920,8 +1042,8 @@ impl TokenSink for Sink<'_> {
         match token {
             Token::CharacterTokens(text) => state.pending.push_str(&text),
             Token::TagToken(tag) => return state.tag(tag),
-            Token::CommentToken(_) => state.decl(false),
-            Token::DoctypeToken(_) => state.decl(true),
+            Token::CommentToken(text) => state.decl(false, Some(&text)),
+            Token::DoctypeToken(_) => state.decl(true, None),
             Token::EOFToken => {
                 let end = state.scan.text_end_at_eof(state.raw.is_some());
                 state.flush_text(end);
@@ -1280,6 +1402,37 @@ mod tests {
         let d = doc(html);
         assert_eq!(texts(&d), ["After"]);
         assert_eq!(d.texts[0].span, span_of(html, "After"));
+    }
+
+    #[test]
+    fn elements_comments_and_style_sheets() {
+        let html = "<html lang=\"en\"><head><style>p { color: red }</style></head>\
+                    <body><table role=\"presentation\"><tr><td><p>Hi<br>there</p></td></tr></table>\
+                    <!--[if mso]><table><tr><td>x</td></tr></table><![endif]--><img src=\"a.png\"></body></html>";
+        let d = doc(html);
+        let names: Vec<&str> = d.elements.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["html", "head", "style", "body", "table", "tr", "td", "p", "br", "img"]
+        );
+        assert_eq!(d.elements[0].attr("lang"), Some("en"));
+        assert_eq!(d.elements[4].attr("role"), Some("presentation"));
+        assert_eq!(d.elements[4].span, span_of(html, "<table role=\"presentation\">"));
+        let parent = |i: usize| d.elements[i].parent.map(|p| d.elements[p].name.as_str());
+        assert_eq!(parent(7), Some("td"));
+        // `br` is void: the text after it is still in `p`, and `img` follows the table.
+        assert_eq!(parent(8), Some("p"));
+        assert_eq!(parent(9), Some("body"));
+        assert_eq!(d.styles.len(), 1);
+        assert_eq!(d.styles[0].text, "p { color: red }");
+        assert_eq!(d.styles[0].span, span_of(html, "p { color: red }"));
+        assert_eq!(d.elements[d.styles[0].element].name, "style");
+        assert_eq!(d.comments.len(), 1);
+        assert!(d.comments[0].text.starts_with("[if mso]>"));
+        assert_eq!(
+            d.comments[0].span,
+            span_of(html, "<!--[if mso]><table><tr><td>x</td></tr></table><![endif]-->")
+        );
     }
 
     #[test]
