@@ -137,7 +137,9 @@ impl<'de> serde::Deserialize<'de> for RuleId {
     }
 }
 
-/// The family a rule belongs to; the verdict weighs volume and compliance findings.
+/// The family a rule belongs to; the verdict weighs volume and compliance findings. The
+/// template families (rendering, accessibility, links) are about how the mail shows and reads,
+/// not whether it may be sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Category {
@@ -148,6 +150,9 @@ pub enum Category {
     Input,
     Privacy,
     Recipients,
+    Rendering,
+    Accessibility,
+    Links,
 }
 
 impl Category {
@@ -160,6 +165,9 @@ impl Category {
             Category::Input => "input",
             Category::Privacy => "privacy",
             Category::Recipients => "recipients",
+            Category::Rendering => "rendering",
+            Category::Accessibility => "accessibility",
+            Category::Links => "links",
         }
     }
 }
