@@ -1417,7 +1417,10 @@ mod tests {
         );
         assert_eq!(d.elements[0].attr("lang"), Some("en"));
         assert_eq!(d.elements[4].attr("role"), Some("presentation"));
-        assert_eq!(d.elements[4].span, span_of(html, "<table role=\"presentation\">"));
+        assert_eq!(
+            d.elements[4].span,
+            span_of(html, "<table role=\"presentation\">")
+        );
         let parent = |i: usize| d.elements[i].parent.map(|p| d.elements[p].name.as_str());
         assert_eq!(parent(7), Some("td"));
         // `br` is void: the text after it is still in `p`, and `img` follows the table.
@@ -1431,7 +1434,10 @@ mod tests {
         assert!(d.comments[0].text.starts_with("[if mso]>"));
         assert_eq!(
             d.comments[0].span,
-            span_of(html, "<!--[if mso]><table><tr><td>x</td></tr></table><![endif]-->")
+            span_of(
+                html,
+                "<!--[if mso]><table><tr><td>x</td></tr></table><![endif]-->"
+            )
         );
     }
 
