@@ -56,6 +56,8 @@ struct Signals {
     shop_field: Option<String>,
     /// A charity's or a cause's appeal ("donate").
     nonprofit: Option<&'static str>,
+    /// The advertisement mark a law asks of ads ("ADV:", 未承諾広告, (광고)) in the subject.
+    ad_mark: Option<&'static str>,
 }
 
 impl Signals {
@@ -135,6 +137,19 @@ pub fn classify(explicit: Option<Kind>, draft: &Draft, via_service: Option<&str>
         if s.promotional.len() < 3 {
             return choice(Kind::NotCommercial, why.clone());
         }
+    }
+    if let Some(mark) = s.ad_mark {
+        let evidence = s.commercial_evidence();
+        let why =
+            format!("the subject carries \"{mark}\", the mark the law asks of an advertisement");
+        return choice(
+            Kind::Commercial,
+            if evidence.is_empty() {
+                why
+            } else {
+                format!("{why}; {evidence}")
+            },
+        );
     }
     if let Some(why) = &s.transactional {
         // "Welcome", "your order" in an opening weigh less than "reset your password": two
@@ -297,10 +312,20 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
         .first()
         .copied();
     s.transactional_weak = strong_in_subject.is_none() && strong_in_body.is_none();
-    // The verdict names the strongest evidence: receipt or reset wording before an opening.
+    let thanks = phrases::find_all(&p.transactional_thanks, subject)
+        .first()
+        .copied()
+        .or_else(|| {
+            phrases::find_all_normalized(&p.transactional_thanks, &lower_body)
+                .first()
+                .copied()
+        });
+    // The verdict names the strongest evidence: receipt or reset wording, then thanks for an
+    // order or a sign-up, then an opening.
     s.transactional = strong_in_subject
         .map(|w| format!("the subject says \"{w}\""))
         .or_else(|| strong_in_body.map(|w| format!("the message says \"{w}\"")))
+        .or_else(|| thanks.map(|w| format!("the message says \"{w}\"")))
         .or_else(|| {
             phrases::find_transactional_opening(subject)
                 .map(|w| format!("the subject says \"{w}\""))
@@ -318,6 +343,9 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
         .and(draft.text.as_ref())
         .map(|t| t.content.as_str());
     let lower_text = text_part.map(|t| phrases::normalize(&split_identifiers(t)));
+    s.ad_mark = phrases::find_all(&p.advertisement_marks, subject)
+        .first()
+        .copied();
     let mut promotional = phrases::find_promotional(subject);
     for lower in std::iter::once(&lower_body).chain(lower_text.as_ref()) {
         for w in phrases::find_all_normalized(&p.promotional, lower) {
@@ -379,8 +407,17 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
             let rest = lower
                 .strip_prefix("https://")
                 .or_else(|| lower.strip_prefix("http://"))?;
-            let path = rest.split_once('/').map_or("", |(_, p)| p);
-            path.split(['/', '?', '&', '=', '-', '_', '.', '#'])
+            let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+            // A shop's own host (`shop.example.com`, `store.example.com`) says it too: the
+            // labels left of the registered name.
+            let host = host.split(':').next().unwrap_or(host);
+            let labels: Vec<&str> = host.split('.').collect();
+            let sub = &labels[..labels.len().saturating_sub(2)];
+            let mut words = sub
+                .iter()
+                .copied()
+                .chain(path.split(['/', '?', '&', '=', '-', '_', '.', '#']));
+            words
                 .any(|seg| p.shop_link_words.iter().any(|w| seg == w))
                 .then(|| href.to_string())
         })
@@ -496,9 +533,44 @@ fn reply_prefix(lower_subject: &str, prefixes: &[String]) -> Option<String> {
 /// A price: a currency sign next to a number ("$18", "€ 5", "12,50 €"). Reads the text once,
 /// without copying it.
 fn find_price(text: &str) -> Option<String> {
+    find_price_by_sign(text).or_else(|| find_price_by_word(text))
+}
+
+/// An amount followed by a currency written as a word, as Russian, Japanese, Chinese and Korean
+/// prices are: "6500 рублей", "15万円", "3000元", "9,900원".
+fn find_price_by_word(text: &str) -> Option<String> {
+    // Longest first: the price names the unit as written.
+    const UNITS: [&str; 8] = ["рублей", "рубля", "рубль", "руб", "₽", "円", "元", "원"];
+    let is_digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
+    let mut chars = text.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        if !is_digit(c) {
+            continue;
+        }
+        let mut end = start + c.len_utf8();
+        while let Some(&(i, d)) = chars.peek() {
+            if !(is_digit(d) || matches!(d, ',' | '.' | '，')) {
+                break;
+            }
+            end = i + d.len_utf8();
+            chars.next();
+        }
+        // A magnitude between the figure and the unit: 15万円, 3千元.
+        let rest = text[end..].trim_start_matches(['万', '千', '億', '亿', '만', '천']);
+        let rest = rest.strip_prefix(' ').unwrap_or(rest);
+        let head = rest.chars().take(6).collect::<String>().to_lowercase();
+        if let Some(unit) = UNITS.iter().find(|u| head.starts_with(*u)) {
+            let unit_end = text.len() - rest.len() + unit.len();
+            return Some(text[start..unit_end].to_string());
+        }
+    }
+    None
+}
+
+fn find_price_by_sign(text: &str) -> Option<String> {
     let is_amount = |c: char| c.is_ascii_digit() || c == '.' || c == ',';
     for (at, c) in text.char_indices() {
-        if !matches!(c, '$' | '€' | '£' | '¥' | '₹' | '￥') {
+        if !matches!(c, '$' | '€' | '£' | '¥' | '₹' | '￥' | '₽') {
             continue;
         }
         let after = &text[at + c.len_utf8()..];
@@ -583,6 +655,46 @@ mod tests {
         // List software's own notices, in the list's language.
         let notice = kind_of("From: lista-request@example.org\nTo: b@example.org\nSubject: recordatorio\n\nSus subscripciones a listas de distribución: puede darse de baja en la web.\n");
         assert_eq!(notice.kind, Kind::NotCommercial, "{}", notice.reason);
+    }
+
+    #[test]
+    fn thanks_that_sells_the_next_order_is_marketing() {
+        // A shop's follow-up: thanks for the last order, a discount on the next one.
+        let follow_up = kind_of("From: shop@bakery.example\nTo: b@example.org\nSubject: A gift for you\n\nThank you for your order last month! Here is a discount: 15% off your next order with the coupon below.\n");
+        assert_eq!(follow_up.kind, Kind::Commercial, "{}", follow_up.reason);
+        // A receipt says thanks too, with its own wording: an upsell does not outweigh that.
+        let receipt = kind_of("From: shop@bakery.example\nTo: b@example.org\nSubject: Receipt\n\nThank you for your order. Order number 1042, total due $0. Get 10% off your next order.\n");
+        assert_eq!(receipt.kind, Kind::Transactional, "{}", receipt.reason);
+    }
+
+    #[test]
+    fn an_advertisement_mark_in_the_subject_is_the_senders_word() {
+        for subject in ["ADV: Low rates", "未承諾広告※ 開業しませんか", "(광고) 주말 특가"] {
+            let k = kind_of(&format!(
+                "From: a@b.example\nTo: c@d.example\nSubject: {subject}\n\nHello.\n"
+            ));
+            assert_eq!(k.kind, Kind::Commercial, "{subject}: {}", k.reason);
+            assert!(k.reason.contains("the mark the law asks"), "{}", k.reason);
+        }
+        // A reply quoting such a subject is the replier's own mail.
+        let reply = kind_of("From: a@b.example\nTo: c@d.example\nSubject: Re: ADV: Low rates\nIn-Reply-To: <x@y>\n\nPlease stop.\n");
+        assert_eq!(reply.kind, Kind::NotCommercial, "{}", reply.reason);
+    }
+
+    #[test]
+    fn prices_in_currency_words_and_shop_hosts_count_as_selling() {
+        for (body, price) in [
+            ("Стоимость коллекции 6500 рублей.", "6500 рублей"),
+            ("時価15万円以上", "15万円"),
+            ("정가 9,900원", "9,900원"),
+        ] {
+            assert_eq!(find_price(body).as_deref(), Some(price), "{body}");
+        }
+        assert_eq!(find_price("version 2 released"), None);
+        // A link into the shop's own host is a link to buy.
+        let shop = kind_of("From: a@b.example\nTo: c@d.example\nSubject: Weekend\nContent-Type: text/html\n\n<p>Weekend specials</p><a href=\"http://shop.b.example/front/list.php\">Go</a>\n");
+        assert_eq!(shop.kind, Kind::Commercial, "{}", shop.reason);
+        assert!(shop.reason.contains("shop.b.example"), "{}", shop.reason);
     }
 
     #[test]

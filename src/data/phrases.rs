@@ -12,8 +12,10 @@ use serde::Deserialize;
 pub struct Phrases {
     pub unsubscribe: Vec<String>,
     pub transactional: Vec<String>,
+    pub transactional_thanks: Vec<String>,
     pub transactional_opening: Vec<String>,
     pub promotional: Vec<String>,
+    pub advertisement_marks: Vec<String>,
     pub bulk_markers: Vec<String>,
     pub social_hosts: Vec<String>,
     pub shop_link_words: Vec<String>,
@@ -38,7 +40,30 @@ pub fn normalize(text: &str) -> String {
         return text.to_ascii_lowercase();
     }
     use unicode_normalization::UnicodeNormalization;
-    text.nfc().collect::<String>().to_lowercase()
+    let lower = text.nfc().collect::<String>().to_lowercase();
+    // Japanese and Chinese put no spaces between words; a space between two of their
+    // characters is padding (spam spaces out 受信 拒否 to slip past filters), so it goes.
+    if !lower.contains(' ') {
+        return lower;
+    }
+    let chars: Vec<char> = lower.chars().collect();
+    let mut out = String::with_capacity(lower.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' {
+            let prev = out.chars().next_back();
+            let next = chars[i + 1..].iter().copied().find(|&n| n != ' ');
+            if prev.is_some_and(is_han_or_kana) && next.is_some_and(is_han_or_kana) {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Han and kana, written without spaces between words (Hangul is: Korean spaces its words).
+fn is_han_or_kana(c: char) -> bool {
+    is_cjk(c) && !matches!(c as u32, 0xAC00..=0xD7AF)
 }
 
 pub fn get() -> &'static Phrases {
@@ -49,8 +74,10 @@ pub fn get() -> &'static Phrases {
         for list in [
             &mut p.unsubscribe,
             &mut p.transactional,
+            &mut p.transactional_thanks,
             &mut p.transactional_opening,
             &mut p.promotional,
+            &mut p.advertisement_marks,
             &mut p.bulk_markers,
             &mut p.social_hosts,
             &mut p.shop_link_words,

@@ -56,8 +56,9 @@ pub fn decode_lossless(bytes: Vec<u8>) -> String {
 /// Decodes a MIME part's bytes under its charset label, strictly: `None` when they are not
 /// valid in the labelled charset nor, since labels are often wrong, in UTF-8 or another
 /// charset of the same script (Shift_JIS sent as `iso-2022-jp` is common in Japanese mail).
-/// Bytes with ISO-2022-JP's escapes are read as ISO-2022-JP whatever the label; an unknown or
-/// missing label is tried as UTF-8 only.
+/// Bytes with ISO-2022-JP's escapes are read as ISO-2022-JP whatever the label; a missing or
+/// US-ASCII label is tried as UTF-8, then as the charset its bytes look like; an unknown label
+/// as UTF-8 only (the draft's author is told to fix it).
 pub fn decode_strict(bytes: &[u8], label: Option<&str>) -> Option<String> {
     use encoding_rs::ISO_2022_JP;
     // ISO-2022-JP is 7-bit: it passes for UTF-8 (or Shift_JIS) with its escapes left in.
@@ -69,7 +70,7 @@ pub fn decode_strict(bytes: &[u8], label: Option<&str>) -> Option<String> {
     if let Ok(s) = std::str::from_utf8(bytes) {
         return Some(s.to_string());
     }
-    candidates(label).into_iter().find_map(|e| {
+    candidates(label, bytes).into_iter().find_map(|e| {
         e.decode_without_bom_handling_and_without_replacement(bytes)
             .map(|s| s.into_owned())
     })
@@ -79,7 +80,7 @@ pub fn decode_strict(bytes: &[u8], label: Option<&str>) -> Option<String> {
 /// candidate that loses the fewest characters, with how many it lost: a mail client shows that
 /// text with a mark per lost character. `None` when there is no candidate but UTF-8.
 pub fn decode_closest(bytes: &[u8], label: Option<&str>) -> Option<(String, usize)> {
-    candidates(label)
+    candidates(label, bytes)
         .into_iter()
         .map(|e| {
             let (text, _) = e.decode_without_bom_handling(bytes);
@@ -90,11 +91,25 @@ pub fn decode_closest(bytes: &[u8], label: Option<&str>) -> Option<(String, usiz
 }
 
 /// The charsets to try for a part labelled `label`: the label's, then others of its script.
-fn candidates(label: Option<&str>) -> Vec<&'static encoding_rs::Encoding> {
+/// A part with no label, or labelled US-ASCII while holding 8-bit bytes, gets the charset its
+/// bytes look like (chardetng, the detector Firefox and Thunderbird use for unlabelled text):
+/// unlabelled Shift_JIS or KOI8-R mail is common, and a client shows it decoded.
+fn candidates(label: Option<&str>, bytes: &[u8]) -> Vec<&'static encoding_rs::Encoding> {
     use encoding_rs::{
         Encoding, BIG5, EUC_JP, EUC_KR, GB18030, ISO_2022_JP, KOI8_R, SHIFT_JIS, WINDOWS_1251,
     };
-    let labelled = label.and_then(|l| Encoding::for_label(l.trim().trim_matches('"').as_bytes()));
+    let label = label.map(|l| l.trim().trim_matches('"'));
+    let unlabelled = label.is_none_or(|l| {
+        l.is_empty() || l.eq_ignore_ascii_case("us-ascii") || l.eq_ignore_ascii_case("ascii")
+    });
+    let labelled = if unlabelled {
+        let mut detector =
+            chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
+        detector.feed(bytes, true);
+        Some(detector.guess(None, chardetng::Utf8Detection::Allow))
+    } else {
+        label.and_then(|l| Encoding::for_label(l.as_bytes()))
+    };
     let mut candidates: Vec<&'static Encoding> = labelled.into_iter().collect();
     let family: &[&'static Encoding] = match labelled.map(Encoding::name) {
         Some("ISO-2022-JP" | "Shift_JIS" | "EUC-JP") => &[SHIFT_JIS, EUC_JP, ISO_2022_JP],
@@ -159,5 +174,33 @@ mod tests {
         let (text, lost) =
             super::decode_closest(&[0x83, 0x65, 0x83, 0x58, 0xff], Some("iso-2022-jp")).unwrap();
         assert_eq!((text.as_str(), lost), ("テス\u{fffd}", 1));
+    }
+
+    #[test]
+    fn unlabelled_text_is_read_in_the_charset_it_looks_like() {
+        let sjis = [
+            0x82, 0xa8, 0x92, 0x6d, 0x82, 0xe7, 0x82, 0xb9, 0x81, 0x46, 0x83, 0x81, 0x81, 0x5b,
+            0x83, 0x8b, 0x82, 0xcc, 0x94, 0x7a, 0x90, 0x4d, 0x82, 0xf0, 0x92, 0xe2, 0x8e, 0x7e,
+            0x82, 0xb7, 0x82, 0xe9, 0x82, 0xc9, 0x82, 0xcd, 0x81, 0x41, 0x82, 0xb1, 0x82, 0xcc,
+            0x83, 0x81, 0x81, 0x5b, 0x83, 0x8b, 0x82, 0xc9, 0x95, 0xd4, 0x90, 0x4d, 0x82, 0xb5,
+            0x82, 0xc4, 0x82, 0xad, 0x82, 0xbe, 0x82, 0xb3, 0x82, 0xa2, 0x81, 0x42,
+        ];
+        let expected = "お知らせ：メールの配信を停止するには、このメールに返信してください。";
+        for label in [None, Some("us-ascii")] {
+            assert_eq!(super::decode_strict(&sjis, label).as_deref(), Some(expected));
+        }
+        let koi8 = [
+            0xf0, 0xd2, 0xc9, 0xd7, 0xc5, 0xd4, 0x2c, 0x20, 0xdc, 0xd4, 0xcf, 0x20, 0xd0, 0xc9,
+            0xd3, 0xd8, 0xcd, 0xcf, 0x20, 0xcf, 0x20, 0xd3, 0xcb, 0xc9, 0xc4, 0xcb, 0xc1, 0xc8,
+        ];
+        assert_eq!(
+            super::decode_strict(&koi8, None).as_deref(),
+            Some("Привет, это письмо о скидках")
+        );
+        // A label it knows is trusted: Latin-1 stays Latin-1.
+        assert_eq!(
+            super::decode_strict(b"Ren\xe9e", Some("iso-8859-1")).as_deref(),
+            Some("Renée")
+        );
     }
 }

@@ -976,6 +976,15 @@ impl<'a> State<'a> {
                         cell_depth: self.cell_depth,
                     });
                 }
+                // An image map's areas are links too: their alt text is their text.
+                "area" if attr("href").is_some() => {
+                    self.links.push(Link {
+                        href: attr("href"),
+                        text: attr("alt").map(|a| collapse(&a)).unwrap_or_default(),
+                        span: span.clone(),
+                        block: self.block,
+                    });
+                }
                 "img" => {
                     let alt = attr("alt");
                     if let (Some(link), Some(alt)) = (&mut self.link, &alt) {
