@@ -250,7 +250,7 @@ const SCORED: &[&str] = &[
 /// that makes them worse fails. The goals (95 % and more, ACCURACY.md) are above them.
 const THRESHOLDS: &[(&str, f64, f64)] = &[
     ("unsubscribe-missing", 0.96, 0.71),
-    ("unsubscribe-placeholder", 0.92, 0.87),
+    ("unsubscribe-placeholder", 0.92, 0.90),
     ("sender-identification", 0.91, 0.74),
     ("unrendered-merge-tag", 0.95, 0.0),
 ];
