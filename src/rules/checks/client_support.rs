@@ -51,16 +51,42 @@ impl TryFrom<Vec<String>> for Targets {
     }
 }
 
+/// A set of features named by slug, read once into a flag per feature so a check looks one up
+/// by index; a slug the data does not have is refused.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "Vec<String>")]
+pub struct FeatureSet(Vec<bool>);
+
+impl TryFrom<Vec<String>> for FeatureSet {
+    type Error = String;
+    fn try_from(slugs: Vec<String>) -> Result<Self, String> {
+        let mut set = vec![false; FEATURES.len()];
+        for slug in &slugs {
+            let at = FEATURES
+                .binary_search_by_key(&slug.as_str(), |f| f.slug)
+                .map_err(|_| format!("no caniemail feature `{slug}`"))?;
+            set[at] = true;
+        }
+        Ok(FeatureSet(set))
+    }
+}
+
+impl FeatureSet {
+    pub fn contains(&self, feature: usize) -> bool {
+        self.0.get(feature).copied().unwrap_or(false)
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Params {
     pub targets: Targets,
     /// Features never reported.
-    pub ignore: Vec<String>,
+    pub ignore: FeatureSet,
     /// Features reported as info at most: they degrade gracefully where unsupported.
-    pub info_only: Vec<String>,
+    pub info_only: FeatureSet,
     /// Features whose partial support is not reported.
-    pub quiet_partial: Vec<String>,
+    pub quiet_partial: FeatureSet,
 }
 
 /// Where a use stands, which decides how much it matters.
@@ -95,12 +121,11 @@ impl Gathered<'_> {
         &mut self,
         feature: usize,
         at: impl FnOnce() -> Range<usize>,
-        what: &str,
+        what: impl FnOnce() -> String,
         context: Context,
         hidden: bool,
     ) {
-        let name = FEATURES[feature].slug;
-        if self.params.ignore.iter().any(|s| s == name) {
+        if self.params.ignore.contains(feature) {
             return;
         }
         match self.uses.get_mut(&feature) {
@@ -108,7 +133,7 @@ impl Gathered<'_> {
                 u.count += 1;
                 if u.context == Context::Enhancement && context == Context::Plain {
                     u.first = at();
-                    u.what = what.to_string();
+                    u.what = what();
                     u.context = context;
                     u.hidden_from_outlook = hidden;
                 }
@@ -118,7 +143,7 @@ impl Gathered<'_> {
                     feature,
                     Uses {
                         first: at(),
-                        what: what.to_string(),
+                        what: what(),
                         context,
                         hidden_from_outlook: hidden,
                         count: 1,
@@ -142,7 +167,9 @@ pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &m
     };
     let hidden = not_for_outlook(doc);
     let in_hidden = |at: usize| hidden.iter().any(|r| r.contains(&at));
-    let mut inline: HashSet<(String, String)> = HashSet::new();
+    // The inline declarations, as hashes of property and value: a `<style>` rule that repeats
+    // one is an enhancement of it.
+    let mut inline: HashSet<u64> = HashSet::new();
     for e in &doc.elements {
         let in_body = e.name == "style" && ancestors(doc, e).any(|a| a.name == "body");
         element(&mut found, e, in_body, in_hidden(e.span.start));
@@ -164,11 +191,7 @@ pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &m
             in_hidden(e.span.start),
         );
         if !doc.styles.is_empty() {
-            inline.extend(
-                decls
-                    .iter()
-                    .map(|d| (d.property.to_string(), d.plain_value().to_string())),
-            );
+            inline.extend(decls.iter().map(declaration_hash));
         }
     }
     for s in &doc.styles {
@@ -194,8 +217,7 @@ pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &m
             selector(&mut found, b.selector, &|| at(b.selector_at), hidden);
             let decls = css::declarations(b.body);
             let context = |d: &Declaration| {
-                let repeated =
-                    inline.contains(&(d.property.to_string(), d.plain_value().to_string()));
+                let repeated = inline.contains(&declaration_hash(d));
                 if in_media || repeated {
                     Context::Enhancement
                 } else {
@@ -222,6 +244,15 @@ fn ancestors<'d>(doc: &'d HtmlDoc, e: &Element) -> impl Iterator<Item = &'d Elem
     std::iter::successors(e.parent.and_then(|p| doc.elements.get(p)), |a| {
         a.parent.and_then(|p| doc.elements.get(p))
     })
+}
+
+/// A hash of a declaration's property and value, to compare declarations without copying them.
+fn declaration_hash(d: &Declaration) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    d.property.hash(&mut h);
+    d.plain_value().hash(&mut h);
+    h.finish()
 }
 
 /// The parts of the document inside `<!--[if !mso]><!-->` … `<!--<![endif]-->`: what every
@@ -286,7 +317,7 @@ fn judge(
     handled: &OutlookFallbacks,
 ) -> Option<Finding> {
     let f = &FEATURES[feature];
-    let quiet_partial = params.quiet_partial.iter().any(|s| s == f.slug);
+    let quiet_partial = params.quiet_partial.contains(feature);
     let mut no = Vec::new();
     let mut partial: Vec<(usize, &str)> = Vec::new();
     for &client in &params.targets.0 {
@@ -333,8 +364,7 @@ fn judge(
             names(&mut partial.iter().map(|p| p.0))
         ));
     }
-    let enhancement =
-        uses.context == Context::Enhancement || params.info_only.iter().any(|s| s == f.slug);
+    let enhancement = uses.context == Context::Enhancement || params.info_only.contains(feature);
     let severity = if no.is_empty() || enhancement {
         Severity::Info
     } else {
@@ -439,6 +469,9 @@ fn block(
             continue;
         }
         let (property_feature, value_features) = declaration_features(property, value);
+        if property_feature.is_none() && value_features == [None; 3] {
+            continue;
+        }
         let context = context(d);
         // Setting a property to its initial value (`outline: none`, `border-spacing: 0`) asks
         // for what a client without the property shows anyway; and in `width: 600px;
@@ -447,17 +480,16 @@ fn block(
         let moot = (property != "display" && is_reset(value))
             || bounded_by(decls, sized, property)
             || value.starts_with("progid:");
+        let what = || format!("{property}: {value}");
         if let Some(feature) = property_feature.filter(|_| !moot) {
-            let what = format!("{property}: {value}");
-            found.add(feature, || place(d), &what, context, hidden);
+            found.add(feature, || place(d), what, context, hidden);
         }
         // A value after one for the same property in the same block has its fallback: a
         // client that cannot read it keeps the earlier one (`background: #fff;
         // background: linear-gradient(…)`). A value inside a property that is itself only an
         // enhancement (`rgba()` in a `box-shadow`) is judged with that property.
         let fallback = decls[..i].iter().any(|e| e.property == d.property);
-        let in_enhancement = property_feature
-            .is_some_and(|f| found.params.info_only.iter().any(|s| s == FEATURES[f].slug));
+        let in_enhancement = property_feature.is_some_and(|f| found.params.info_only.contains(f));
         if fallback {
             continue;
         }
@@ -467,8 +499,7 @@ fn block(
             context
         };
         for feature in value_features.into_iter().flatten() {
-            let what = format!("{property}: {value}");
-            found.add(feature, || place(d), &what, context, hidden);
+            found.add(feature, || place(d), what, context, hidden);
         }
     }
 }
@@ -503,7 +534,12 @@ fn is_reset(value: &str) -> bool {
 
 /// The feature a property is, and the features (up to three) its value uses.
 fn declaration_features(property: &str, value: &str) -> (Option<usize>, [Option<usize>; 3]) {
-    let lower_value = value.to_ascii_lowercase();
+    // Most values are lowercase already: copy only those that are not.
+    let lower_value = if value.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(value.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    };
     let v = lower_value.trim();
     let property_feature = if property.starts_with("--") {
         Some(slug::CSS_VARIABLES)
@@ -547,6 +583,10 @@ fn declaration_features(property: &str, value: &str) -> (Option<usize>, [Option<
         }
     };
     let mut values = [None; 3];
+    // Every value feature is a function: without a `(` there is none to look for.
+    if !v.contains('(') {
+        return (property_feature, values);
+    }
     let mut n = 0;
     for (needle, feature) in [
         ("linear-gradient(", slug::CSS_LINEAR_GRADIENT),
@@ -603,8 +643,8 @@ fn at_rule(found: &mut Gathered, a: &css::AtRule, at: &dyn Fn() -> Range<usize>,
                 ("device-pixel-ratio", slug::CSS_AT_MEDIA_DEVICE_PIXEL_RATIO),
             ] {
                 if p.contains(needle) {
-                    let what = format!("@media {}", a.prelude);
-                    found.add(feature, at, &what, Context::Enhancement, hidden);
+                    let what = || format!("@media {}", a.prelude);
+                    found.add(feature, at, what, Context::Enhancement, hidden);
                     return;
                 }
             }
@@ -623,8 +663,8 @@ fn at_rule(found: &mut Gathered, a: &css::AtRule, at: &dyn Fn() -> Range<usize>,
     } else {
         Context::Enhancement
     };
-    let what = format!("@{} {}", a.name, a.prelude);
-    found.add(feature, at, what.trim_end(), context, hidden);
+    let what = || format!("@{} {}", a.name, a.prelude).trim_end().to_string();
+    found.add(feature, at, what, context, hidden);
 }
 
 /// Whether a selector is a hack aimed at one client (`u + .body` and `.gmail-fix` for Gmail,
@@ -675,13 +715,8 @@ fn selector(found: &mut Gathered, selector: &str, at: &dyn Fn() -> Range<usize>,
             "css-pseudo-class-"
         };
         if let Some(feature) = by_slug(prefix, &name) {
-            found.add(
-                feature,
-                at,
-                &selector[start..name_end],
-                Context::Enhancement,
-                hidden,
-            );
+            let what = || selector[start..name_end].to_string();
+            found.add(feature, at, what, Context::Enhancement, hidden);
         }
         i = name_end.max(start + 1);
     }
@@ -730,8 +765,8 @@ fn element(found: &mut Gathered, e: &Element, in_body: bool, hidden: bool) {
         } else {
             Context::Plain
         };
-        let what = format!("<{name}>");
-        found.add(feature, || e.span.clone(), &what, context, hidden);
+        let what = || format!("<{name}>");
+        found.add(feature, || e.span.clone(), what, context, hidden);
     }
     for (attr, value) in &e.attrs {
         let feature = match attr.as_str() {
@@ -745,12 +780,14 @@ fn element(found: &mut Gathered, e: &Element, in_body: bool, hidden: bool) {
             _ => None,
         };
         if let Some(feature) = feature {
-            let what = if value.is_empty() {
-                attr.clone()
-            } else {
-                format!("{attr}=\"{}\"", crate::model::format::excerpt(value, 40))
+            let what = || {
+                if value.is_empty() {
+                    attr.clone()
+                } else {
+                    format!("{attr}=\"{}\"", crate::model::format::excerpt(value, 40))
+                }
             };
-            found.add(feature, || e.span.clone(), &what, Context::Plain, hidden);
+            found.add(feature, || e.span.clone(), what, Context::Plain, hidden);
         }
     }
 }
