@@ -51,9 +51,7 @@ pub fn declarations(text: &str) -> Vec<Declaration<'_>> {
     let mut out = Vec::new();
     for part in split_top(text, b';') {
         let raw = &text[part.clone()];
-        let Some(colon) = split_top(raw, b':').first().map(|r| r.end) else {
-            continue;
-        };
+        let colon = find_top(raw, 0, b":");
         if colon >= raw.len() {
             continue;
         }

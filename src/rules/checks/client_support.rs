@@ -609,19 +609,29 @@ fn declaration_features(property: &str, value: &str) -> (Option<usize>, [Option<
     (property_feature, values)
 }
 
-/// The feature whose slug is `prefix` + `name`, found by binary search without allocating.
+/// Where the features whose slugs start with `prefix` stand in [`FEATURES`] (sorted by slug,
+/// so they are one run).
+fn run_of(prefix: &str) -> Range<usize> {
+    let start = FEATURES.partition_point(|f| f.slug < prefix);
+    let len = FEATURES[start..].partition_point(|f| f.slug.starts_with(prefix));
+    start..start + len
+}
+
+/// The feature whose slug is `prefix` + `name` (`css-` + `border-radius`). The run of each
+/// prefix is found once; a lookup is then one binary search on the rest of the slug.
 fn by_slug(prefix: &str, name: &str) -> Option<usize> {
-    FEATURES
-        .binary_search_by(|f| {
-            let s = f.slug.as_bytes();
-            let head = &s[..prefix.len().min(s.len())];
-            head.cmp(prefix.as_bytes()).then_with(|| {
-                s.get(prefix.len()..)
-                    .unwrap_or_default()
-                    .cmp(name.as_bytes())
-            })
-        })
+    use std::sync::OnceLock;
+    const PREFIXES: [&str; 4] = ["css-", "html-", "css-pseudo-class-", "css-pseudo-element-"];
+    static RUNS: OnceLock<[Range<usize>; 4]> = OnceLock::new();
+    let runs = RUNS.get_or_init(|| PREFIXES.map(run_of));
+    let run = match PREFIXES.iter().position(|p| *p == prefix) {
+        Some(i) => runs[i].clone(),
+        None => run_of(prefix),
+    };
+    FEATURES[run.clone()]
+        .binary_search_by(|f| f.slug[prefix.len()..].cmp(name))
         .ok()
+        .map(|i| run.start + i)
 }
 
 fn at_rule(found: &mut Gathered, a: &css::AtRule, at: &dyn Fn() -> Range<usize>, hidden: bool) {

@@ -57,6 +57,11 @@ pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &m
         return;
     };
     let template = matches!(send.draft.format, DraftFormat::Html | DraftFormat::Mjml);
+    // HTML under half the warning size would need hundreds of link tags to reach it: not worth
+    // scanning every template for its tags.
+    if html.len() < to_usize(params.warn_bytes) / 2 {
+        return;
+    }
     let size = filled_size(html, params, template);
     let limit = to_usize(params.limit_bytes);
     let over = size > limit;
