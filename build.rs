@@ -2,6 +2,10 @@
 //! that does not parse fails the build with its name and line rather than a run, and writes
 //! what the command line needs before any of them is read: the provider ids clap offers for
 //! `--provider` (`$OUT_DIR/provider_ids.rs`), so `bulklint --version` parses no TOML at all.
+//!
+//! It also turns the vendored caniemail snapshot (`vendor/caniemail/features.json`) into Rust
+//! statics (`$OUT_DIR/caniemail.rs`): a snapshot that does not parse, or names a client or note
+//! it does not define, fails the build, and nothing is parsed at run time.
 
 use std::path::{Path, PathBuf};
 
@@ -45,6 +49,132 @@ fn main() {
     );
     std::fs::write(out.join("provider_ids.rs"), code)
         .unwrap_or_else(|e| panic!("cannot write provider_ids.rs: {e}"));
+    let caniemail = Path::new("vendor/caniemail/features.json");
+    println!("cargo:rerun-if-changed={}", caniemail.display());
+    std::fs::write(out.join("caniemail.rs"), caniemail_tables(caniemail))
+        .unwrap_or_else(|e| panic!("cannot write caniemail.rs: {e}"));
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct Snapshot {
+    package: String,
+    data_updated: String,
+    families: std::collections::BTreeMap<String, String>,
+    platforms: std::collections::BTreeMap<String, String>,
+    features: Vec<SnapshotFeature>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SnapshotFeature {
+    slug: String,
+    title: String,
+    /// `family/platform` → `y`, `a` or `n`, then the numbers of the notes that apply.
+    support: std::collections::BTreeMap<String, String>,
+    notes: std::collections::BTreeMap<String, String>,
+}
+
+/// The snapshot as Rust: the clients (family, platform) sorted, each feature with its support
+/// per client (an index into the clients), and one constant per slug so a check that names a
+/// feature the data no longer has does not compile.
+fn caniemail_tables(file: &Path) -> String {
+    let snapshot: Snapshot =
+        serde_json::from_str(&read(file)).unwrap_or_else(|e| fail(file, &e.to_string()));
+    let mut clients: Vec<(&str, &str)> = Vec::new();
+    for f in &snapshot.features {
+        for client in f.support.keys() {
+            let Some((family, platform)) = client.split_once('/') else {
+                fail(
+                    file,
+                    &format!("{}: client `{client}` is not family/platform", f.slug),
+                );
+            };
+            if !snapshot.families.contains_key(family) || !snapshot.platforms.contains_key(platform)
+            {
+                fail(file, &format!("{}: unknown client `{client}`", f.slug));
+            }
+            clients.push((family, platform));
+        }
+    }
+    clients.sort_unstable();
+    clients.dedup();
+    let mut code = String::new();
+    code.push_str(&format!(
+        "/// The npm package the snapshot was taken from.\npub const PACKAGE: &str = {:?};\n/// When caniemail last updated its data.\npub const DATA_UPDATED: &str = {:?};\n",
+        snapshot.package, snapshot.data_updated
+    ));
+    code.push_str(&format!(
+        "/// Client families: id and name, sorted by id.\npub static FAMILIES: &[(&str, &str)] = &{:?};\n",
+        snapshot.families.iter().collect::<Vec<_>>()
+    ));
+    code.push_str(&format!(
+        "/// Platforms: id and name, sorted by id.\npub static PLATFORMS: &[(&str, &str)] = &{:?};\n",
+        snapshot.platforms.iter().collect::<Vec<_>>()
+    ));
+    code.push_str(&format!(
+        "/// Every client the data knows: family and platform, sorted.\npub static CLIENTS: &[(&str, &str)] = &{clients:?};\n"
+    ));
+    code.push_str("/// Every feature, sorted by slug.\npub static FEATURES: &[Feature] = &[\n");
+    let mut slugs = String::new();
+    let mut previous: Option<&str> = None;
+    for (i, f) in snapshot.features.iter().enumerate() {
+        if previous.is_some_and(|p| p >= f.slug.as_str()) {
+            fail(
+                file,
+                &format!("features are not sorted by slug at `{}`", f.slug),
+            );
+        }
+        previous = Some(&f.slug);
+        let mut support = String::new();
+        for (client, value) in &f.support {
+            let mut words = value.split(' ');
+            let level = match words.next() {
+                Some("y") => "Yes",
+                Some("a") => "Partial",
+                Some("n") => "No",
+                other => fail(
+                    file,
+                    &format!("{}: {client}: support {other:?} is not y, a or n", f.slug),
+                ),
+            };
+            let notes: Vec<&str> = words
+                .map(|n| {
+                    f.notes.get(n).map(String::as_str).unwrap_or_else(|| {
+                        fail(
+                            file,
+                            &format!("{}: {client} cites note {n}, which is not there", f.slug),
+                        )
+                    })
+                })
+                .collect();
+            let (family, platform) = client.split_once('/').unwrap_or_default();
+            let at = clients
+                .binary_search(&(family, platform))
+                .unwrap_or_else(|_| fail(file, client));
+            support.push_str(&format!("({at}, Support::{level}, {:?}),", notes.join(" ")));
+        }
+        code.push_str(&format!(
+            "    Feature {{ slug: {:?}, title: {:?}, support: &[{support}] }},\n",
+            f.slug, f.title
+        ));
+        let ident: String = f
+            .slug
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        slugs.push_str(&format!("    pub const {ident}: usize = {i};\n"));
+    }
+    code.push_str("];\n/// Each feature's index in [`FEATURES`], by slug.\n#[allow(dead_code)]\npub mod slug {\n");
+    code.push_str(&slugs);
+    code.push_str("}\n");
+    code
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -83,6 +83,26 @@ pub struct Override {
     pub rules: BTreeMap<Spanned<String>, Level>,
 }
 
+/// `[clients]`: the email clients `client-support` judges templates in, as caniemail names
+/// them (`gmail`, `outlook-windows`); the same as `[params.client-support] targets`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSettings {
+    pub targets: Spanned<Vec<String>>,
+}
+
+impl ClientSettings {
+    fn params(&self) -> toml::Table {
+        let names = self
+            .targets
+            .get_ref()
+            .iter()
+            .cloned()
+            .map(toml::Value::String);
+        toml::Table::from_iter([("targets".to_string(), toml::Value::Array(names.collect()))])
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Config {
@@ -114,6 +134,8 @@ pub struct Config {
     pub ledger: LedgerSettings,
     /// The organisation whose mailboxes share limits (`[tenant]`).
     pub tenant: Option<TenantSettings>,
+    /// The email clients templates are judged in (`[clients]`).
+    pub clients: Option<ClientSettings>,
     /// Where the file was read from; globs in overrides are relative to its directory.
     #[serde(skip)]
     pub path: PathBuf,
@@ -183,6 +205,13 @@ impl Config {
                     })?;
             crate::rules::params_with(&BTreeMap::from([(rule, table.clone())]))
                 .map_err(|e| InputError::new(&name, format!("[params.{rule}]: {e}")).at_line(at))?;
+        }
+        if let Some(c) = &config.clients {
+            let table = BTreeMap::from([(RuleId::ClientSupport, c.params())]);
+            crate::rules::params_with(&table).map_err(|e| {
+                InputError::new(&name, format!("[clients]: {e}"))
+                    .at_line(line_of(c.targets.span().start))
+            })?;
         }
         if let Some(t) = &config.tenant {
             check_provider(&t.provider)?;
@@ -265,6 +294,13 @@ impl Config {
                 .collect(),
             ..Options::default()
         };
+        if let Some(c) = &self.clients {
+            options
+                .params
+                .entry(RuleId::ClientSupport)
+                .or_default()
+                .extend(c.params());
+        }
         let base = self.path.parent().unwrap_or(Path::new(""));
         let relative = draft.strip_prefix(base).unwrap_or(draft);
         for o in &self.overrides {
@@ -369,6 +405,20 @@ mod tests {
         assert!(e.message.contains("cannot be set"), "{e}");
         let e = parse("[params.no-such-rule]\nx = 1\n").unwrap_err();
         assert_eq!(e.line, Some(1), "{e}");
+    }
+
+    #[test]
+    fn clients_set_the_targets_of_client_support() {
+        let o = parse("[clients]\ntargets = [\"gmail\", \"outlook-windows\"]\n").unwrap();
+        let options = o.options_for(Path::new("t.html"));
+        let params = crate::rules::params_with(&options.params).unwrap();
+        assert_eq!(params.client_support.targets.0.len(), 5);
+        let e = parse("kind = \"commercial\"\n[clients]\ntargets = [\"lotus\"]\n").unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+        assert!(
+            e.message.contains("lotus") && e.message.contains("outlook-windows"),
+            "{e}"
+        );
     }
 
     #[test]

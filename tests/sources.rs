@@ -118,6 +118,15 @@ const PRIMARY: &[(&str, &str)] = &[
         "rhyolite.com",
         "Rhyolite Software, the author and publisher of DCC",
     ),
+    // Email-client rendering.
+    (
+        "caniemail.com",
+        "caniemail: the published client tests behind vendor/caniemail, the data client-support reads",
+    ),
+    (
+        "support.dotmailer.com",
+        "dotdigital's support pages: its own campaign HTML-size check, set at Gmail's clipping limit",
+    ),
 ];
 
 /// Hosts reserved for examples and documentation (RFC 2606, RFC 6761).

@@ -32,37 +32,16 @@ impl Declaration<'_> {
 
 /// Byte ranges of `text` between top-level `sep`s, skipping strings, comments and brackets.
 fn split_top(text: &str, sep: u8) -> Vec<Range<usize>> {
-    let bytes = text.as_bytes();
     let mut parts = Vec::new();
     let mut start = 0;
-    let mut depth = 0usize;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' | b'\'' => {
-                let quote = bytes[i];
-                i += 1;
-                while i < bytes.len() && bytes[i] != quote {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = text[i + 2..]
-                    .find("*/")
-                    .map_or(bytes.len(), |e| i + 2 + e + 1);
-            }
-            b'(' | b'[' => depth += 1,
-            b')' | b']' => depth = depth.saturating_sub(1),
-            b if b == sep && depth == 0 => {
-                parts.push(start..i);
-                start = i + 1;
-            }
-            _ => {}
+    loop {
+        let at = find_top(text, start, &[sep]);
+        parts.push(start..at);
+        if at >= text.len() {
+            return parts;
         }
-        i += 1;
+        start = at + 1;
     }
-    parts.push(start..bytes.len().max(start));
-    parts
 }
 
 /// The declarations in `text` (a `style` attribute's value, or the inside of a rule block), in
@@ -72,9 +51,7 @@ pub fn declarations(text: &str) -> Vec<Declaration<'_>> {
     let mut out = Vec::new();
     for part in split_top(text, b';') {
         let raw = &text[part.clone()];
-        let Some(colon) = split_top(raw, b':').first().map(|r| r.end) else {
-            continue;
-        };
+        let colon = find_top(raw, 0, b":");
         if colon >= raw.len() {
             continue;
         }
@@ -104,6 +81,195 @@ pub fn declarations(text: &str) -> Vec<Declaration<'_>> {
             value,
             span: part.start + lead..part.end - trail,
         });
+    }
+    out
+}
+
+/// An at-rule of a style sheet: `@media screen and (max-width: 600px)`, `@font-face`, `@import …;`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AtRule<'a> {
+    /// The name after `@`, as written (`media`, `font-face`).
+    pub name: &'a str,
+    /// What follows the name up to `{` or `;`, trimmed.
+    pub prelude: &'a str,
+    /// `@name prelude` within the text parsed.
+    pub span: Range<usize>,
+    /// The at-rule it stands in (an index into [`Sheet::at_rules`]).
+    pub within: Option<usize>,
+}
+
+/// A block of declarations: a style rule (`td.cta { … }`) or an at-rule's own (`@font-face { … }`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block<'a> {
+    /// The selector list, trimmed; empty in an at-rule's own block.
+    pub selector: &'a str,
+    /// Where the selector starts in the text parsed.
+    pub selector_at: usize,
+    /// The text between the braces, for [`declarations`]; it starts at `body_at`.
+    pub body: &'a str,
+    pub body_at: usize,
+    /// The innermost at-rule it stands in (an index into [`Sheet::at_rules`]).
+    pub within: Option<usize>,
+}
+
+/// A `<style>` element's text read as rules, so checks can tell a rule inside `@media` from one
+/// outside it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sheet<'a> {
+    pub at_rules: Vec<AtRule<'a>>,
+    pub blocks: Vec<Block<'a>>,
+}
+
+/// At-rules whose block holds rules rather than declarations.
+fn holds_rules(name: &str) -> bool {
+    [
+        "media",
+        "supports",
+        "document",
+        "-moz-document",
+        "container",
+        "layer",
+        "scope",
+    ]
+    .iter()
+    .any(|n| name.eq_ignore_ascii_case(n))
+}
+
+/// Where the top-level `stop` byte is in `text` from `from` (strings, comments and brackets
+/// skipped); `text.len()` when it is not there.
+fn find_top(text: &str, from: usize, stops: &[u8]) -> usize {
+    let bytes = text.as_bytes();
+    let mut i = from;
+    let mut depth = 0usize;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' | b'\'' => {
+                let quote = bytes[i];
+                i += 1;
+                while i < bytes.len() && bytes[i] != quote {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = text[i + 2..]
+                    .find("*/")
+                    .map_or(bytes.len(), |e| i + 2 + e + 1);
+            }
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => depth = depth.saturating_sub(1),
+            b if depth == 0 && stops.contains(&b) => return i,
+            _ => {}
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+/// The end of the block whose `{` is at `open`: the index of its `}` (nested braces counted).
+fn block_end(text: &str, open: usize) -> usize {
+    let mut depth = 0usize;
+    let mut i = open;
+    loop {
+        let at = find_top(text, i, b"{}");
+        if at >= text.len() {
+            return text.len();
+        }
+        if text.as_bytes()[at] == b'{' {
+            depth += 1;
+        } else {
+            depth = depth.saturating_sub(1);
+            if depth == 0 {
+                return at;
+            }
+        }
+        i = at + 1;
+    }
+}
+
+/// Reads a style sheet into its at-rules and declaration blocks. Like a client, it skips what
+/// it cannot read (an unclosed block ends at the end of the text); `<!--` and `-->` around the
+/// sheet, as old templates wrap it, are ignored.
+pub fn sheet(text: &str) -> Sheet<'_> {
+    let mut out = Sheet::default();
+    // The at-rules whose blocks are open, innermost last, with the index of their `}`.
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        while open.last().is_some_and(|&(_, end)| i >= end) {
+            open.pop();
+        }
+        let b = bytes[i];
+        if b.is_ascii_whitespace() || b == b'}' || b == b';' {
+            i += 1;
+            continue;
+        }
+        if text[i..].starts_with("/*") {
+            i = text[i + 2..]
+                .find("*/")
+                .map_or(bytes.len(), |e| i + 2 + e + 2);
+            continue;
+        }
+        if text[i..].starts_with("<!--") || text[i..].starts_with("-->") {
+            i += if b == b'<' { 4 } else { 3 };
+            continue;
+        }
+        let within = open.last().map(|&(at, _)| at);
+        let limit = open.last().map_or(bytes.len(), |&(_, end)| end);
+        if b == b'@' {
+            let name_end = text[i + 1..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .map_or(bytes.len(), |e| i + 1 + e);
+            let stop = find_top(text, name_end, b"{;}").min(limit);
+            out.at_rules.push(AtRule {
+                name: &text[i + 1..name_end],
+                prelude: text[name_end..stop].trim(),
+                span: i..stop,
+                within,
+            });
+            let index = out.at_rules.len() - 1;
+            if stop >= limit || bytes[stop] != b'{' {
+                i = stop + 1;
+                continue;
+            }
+            let end = block_end(text, stop).min(limit);
+            if holds_rules(&text[i + 1..name_end]) {
+                open.push((index, end));
+            } else if !text[i + 1..name_end]
+                .to_ascii_lowercase()
+                .ends_with("keyframes")
+            {
+                out.blocks.push(Block {
+                    selector: "",
+                    selector_at: stop,
+                    body: &text[stop + 1..end],
+                    body_at: stop + 1,
+                    within: Some(index),
+                });
+                i = end + 1;
+                continue;
+            } else {
+                i = end + 1;
+                continue;
+            }
+            i = stop + 1;
+            continue;
+        }
+        let stop = find_top(text, i, b"{}").min(limit);
+        if stop >= limit || bytes[stop] != b'{' {
+            i = stop + 1;
+            continue;
+        }
+        let end = block_end(text, stop).min(limit);
+        let raw = &text[i..stop];
+        out.blocks.push(Block {
+            selector: raw.trim(),
+            selector_at: i,
+            body: &text[stop + 1..end],
+            body_at: stop + 1,
+            within,
+        });
+        i = end + 1;
     }
     out
 }
@@ -141,6 +307,41 @@ mod tests {
         assert_eq!(d[1].value, "url('a;b.png') no-repeat");
         assert_eq!(d[2].plain_value(), "14px");
         assert_eq!(&style[d[2].span.clone()], "FONT-SIZE: 14px !important");
+    }
+
+    #[test]
+    fn sheets_read_into_blocks_and_at_rules() {
+        let css = "<!-- body{margin:0} @import url(a.css); @media screen and (max-width:600px){ .col{width:100% !important} td a:hover{color:red} } @font-face{font-family:X;src:url(x.woff)} @keyframes k{from{opacity:0}to{opacity:1}} p{color:#333} -->";
+        let s = sheet(css);
+        let names: Vec<&str> = s.at_rules.iter().map(|a| a.name).collect();
+        assert_eq!(names, ["import", "media", "font-face", "keyframes"]);
+        assert_eq!(s.at_rules[1].prelude, "screen and (max-width:600px)");
+        let blocks: Vec<(&str, Option<usize>)> =
+            s.blocks.iter().map(|b| (b.selector, b.within)).collect();
+        assert_eq!(
+            blocks,
+            [
+                ("body", None),
+                (".col", Some(1)),
+                ("td a:hover", Some(1)),
+                ("", Some(2)),
+                ("p", None)
+            ]
+        );
+        let col = &s.blocks[1];
+        assert_eq!(&css[col.body_at..col.body_at + col.body.len()], col.body);
+        assert_eq!(&css[col.selector_at..col.selector_at + 4], ".col");
+        for odd in [
+            "@",
+            "@media{",
+            "a{",
+            "}}}",
+            "@import",
+            "a{b{c}",
+            "@media x{a{b:c}",
+        ] {
+            let _ = sheet(odd);
+        }
     }
 
     #[test]

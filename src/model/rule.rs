@@ -44,6 +44,9 @@ rule_ids! {
     ConsentExpired = "consent-expired",
     InputProblem = "input-problem",
     UnusedSuppression = "unused-suppression",
+    // Template checks: rendering.
+    GmailClipping = "gmail-clipping",
+    ClientSupport = "client-support",
 }
 
 impl RuleId {

@@ -188,6 +188,9 @@ registry! {
     ConsentExpired => "consent-expired", consent_expired: crate::mailing::consent::Windows, checks::consent_expired::check;
     InputProblem => "input-problem", input_problem: NoParams, checks::input_problem::check;
     UnusedSuppression => "unused-suppression", unused_suppression: NoParams, checks::unused_suppression::check;
+    // Template checks: rendering.
+    GmailClipping => "gmail-clipping", gmail_clipping: checks::gmail_clipping::Params, checks::gmail_clipping::check;
+    ClientSupport => "client-support", client_support: checks::client_support::Params, checks::client_support::check;
 }
 
 struct Catalogue {
@@ -261,4 +264,6 @@ pub const CONFIGURABLE: &[RuleId] = &[
     RuleId::RecipientDuplicate,
     RuleId::ListUnsubscribeHeader,
     RuleId::ConsentExpired,
+    RuleId::GmailClipping,
+    RuleId::ClientSupport,
 ];

@@ -105,6 +105,10 @@ pub struct HtmlDoc {
     pub elements: Vec<Element>,
     pub comments: Vec<Comment>,
     pub styles: Vec<StyleSheet>,
+    /// The HTML as parsed: its source and byte range there. The same as [`HtmlDoc::source`]
+    /// for HTML files and messages; for MJML, the rendered HTML (what a client receives),
+    /// whose size the checks measure.
+    pub markup: (SourceId, Range<usize>),
 }
 
 impl HtmlDoc {
@@ -143,6 +147,7 @@ pub fn parse(source: SourceId, html: &str, base: usize) -> HtmlDoc {
         elements: state.elements,
         comments: state.comments,
         styles: state.styles,
+        markup: (source, base..base + html.len()),
     }
 }
 
