@@ -108,6 +108,94 @@ pub fn declarations(text: &str) -> Vec<Declaration<'_>> {
     out
 }
 
+/// A style rule of a style sheet: `selectors { declarations }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StyleRule<'a> {
+    /// The selector list, trimmed (`td.footer, .muted`).
+    pub selectors: &'a str,
+    /// The text between the braces, for [`declarations`].
+    pub body: &'a str,
+    /// Where `body` starts in the sheet, so declarations' spans can be made sheet offsets.
+    pub body_start: usize,
+}
+
+/// The top-level style rules of a style sheet (a `<style>` element's text), in order.
+/// At-rules are left out whole: `@media` and `@supports` blocks apply only where their
+/// condition holds (dark mode, a narrow screen), `@font-face` and `@import` style no element.
+pub fn style_rules(sheet: &str) -> Vec<StyleRule<'_>> {
+    let bytes = sheet.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let before_blank = sheet[start..i].trim().is_empty();
+                i = sheet[i + 2..]
+                    .find("*/")
+                    .map_or(bytes.len(), |e| i + 2 + e + 2);
+                // A comment before a selector is no part of it.
+                if before_blank {
+                    start = i;
+                }
+                continue;
+            }
+            b'"' | b'\'' => {
+                let quote = bytes[i];
+                i += 1;
+                while i < bytes.len() && bytes[i] != quote {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            // An at-rule without a block (`@import url(x);`) ends at its `;`.
+            b';' => start = i + 1,
+            b'{' => {
+                let end = block_end(bytes, i);
+                if !sheet[start..i].trim_start().starts_with('@') {
+                    out.push(StyleRule {
+                        selectors: sheet[start..i].trim(),
+                        body: &sheet[i + 1..end.min(bytes.len())],
+                        body_start: i + 1,
+                    });
+                }
+                i = end + 1;
+                start = i;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The offset of the `}` that closes the block opened at `open`, or the end of the text.
+fn block_end(bytes: &[u8], open: usize) -> usize {
+    let mut depth = 0usize;
+    let mut i = open;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            b'"' | b'\'' => {
+                let quote = bytes[i];
+                i += 1;
+                while i < bytes.len() && bytes[i] != quote {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
 /// `text` without `/* … */` comments.
 fn strip_comments(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.contains("/*") {
@@ -141,6 +229,22 @@ mod tests {
         assert_eq!(d[1].value, "url('a;b.png') no-repeat");
         assert_eq!(d[2].plain_value(), "14px");
         assert_eq!(&style[d[2].span.clone()], "FONT-SIZE: 14px !important");
+    }
+
+    #[test]
+    fn style_rules_skip_at_rules() {
+        let sheet = "@import url('x.css'); /* a { } */ body { color: #333 }\n@media (prefers-color-scheme: dark) { .a { color: #fff } }\n.footer td, a.muted { color: '}'; background: #eee }";
+        let rules = style_rules(sheet);
+        let selectors: Vec<&str> = rules.iter().map(|r| r.selectors).collect();
+        assert_eq!(selectors, ["body", ".footer td, a.muted"]);
+        assert_eq!(declarations(rules[1].body)[1].value, "#eee");
+        assert_eq!(
+            &sheet[rules[0].body_start..rules[0].body_start + rules[0].body.len()],
+            " color: #333 "
+        );
+        for s in ["{", "}", "a {", "@media {", "'", "/*", "a { b: 'c }"] {
+            let _ = style_rules(s);
+        }
     }
 
     #[test]
