@@ -118,6 +118,8 @@ const PRIMARY: &[(&str, &str)] = &[
         "rhyolite.com",
         "Rhyolite Software, the author and publisher of DCC",
     ),
+    // Accessibility standards, from the body that publishes them.
+    ("www.w3.org/TR/", "W3C's technical reports: WCAG itself"),
 ];
 
 /// Hosts reserved for examples and documentation (RFC 2606, RFC 6761).

@@ -44,6 +44,12 @@ rule_ids! {
     ConsentExpired = "consent-expired",
     InputProblem = "input-problem",
     UnusedSuppression = "unused-suppression",
+    // Template checks: accessibility.
+    HtmlLang = "html-lang",
+    LayoutTableRole = "layout-table-role",
+    ImageAlt = "image-alt",
+    LinkText = "link-text",
+    ColorContrast = "color-contrast",
 }
 
 impl RuleId {

@@ -188,6 +188,12 @@ registry! {
     ConsentExpired => "consent-expired", consent_expired: crate::mailing::consent::Windows, checks::consent_expired::check;
     InputProblem => "input-problem", input_problem: NoParams, checks::input_problem::check;
     UnusedSuppression => "unused-suppression", unused_suppression: NoParams, checks::unused_suppression::check;
+    // Template checks: accessibility.
+    HtmlLang => "html-lang", html_lang: NoParams, checks::html_lang::check;
+    LayoutTableRole => "layout-table-role", layout_table_role: NoParams, checks::layout_table_role::check;
+    ImageAlt => "image-alt", image_alt: NoParams, checks::image_alt::check;
+    LinkText => "link-text", link_text: checks::link_text::Params, checks::link_text::check;
+    ColorContrast => "color-contrast", color_contrast: checks::color_contrast::Params, checks::color_contrast::check;
 }
 
 struct Catalogue {
@@ -261,4 +267,7 @@ pub const CONFIGURABLE: &[RuleId] = &[
     RuleId::RecipientDuplicate,
     RuleId::ListUnsubscribeHeader,
     RuleId::ConsentExpired,
+    // Template checks: accessibility.
+    RuleId::LinkText,
+    RuleId::ColorContrast,
 ];
