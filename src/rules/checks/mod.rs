@@ -36,11 +36,44 @@ use crate::rules::{ListedParams, Rule};
 /// accessibility, links) judge: an HTML or MJML template, or a message that is commercial,
 /// transactional or of unknown kind. A reply, a person-to-person message or a list post is
 /// written in a mail client, whose markup nobody can fix: a missing `lang` there is no one's
-/// business.
+/// business. Where the kind cannot be told, markup a mail client wrote (Outlook's Word
+/// generator, Gmail's quote classes) says the same.
 pub fn designed_html(send: &Mailing) -> Option<&HtmlDoc> {
     let doc = send.draft.html.as_ref()?;
     let template = matches!(send.draft.format, DraftFormat::Html | DraftFormat::Mjml);
-    (template || send.kind.kind != Kind::NotCommercial).then_some(doc)
+    match send.kind.kind {
+        Kind::NotCommercial if !template => None,
+        Kind::Unknown if written_in_mail_client(doc) => None,
+        _ => Some(doc),
+    }
+}
+
+/// `<meta name="generator">` values of mail clients' compose windows, lowercase.
+const MAIL_CLIENT_GENERATORS: &[&str] = &["microsoft word", "microsoft exchange", "windows mail"];
+
+/// Class and id prefixes mail clients give the parts of a message they write (Gmail's
+/// `gmail_quote`, Outlook on the web's `divRplyFwdMsg`, Thunderbird's `moz-cite-prefix`).
+const MAIL_CLIENT_MARKS: &[&str] = &["gmail_", "divRplyFwdMsg", "moz-cite-prefix"];
+
+/// Whether the HTML was written in a mail client's compose window rather than designed.
+fn written_in_mail_client(doc: &HtmlDoc) -> bool {
+    doc.elements.iter().any(|e| {
+        if e.name == "meta" {
+            return e
+                .attr("name")
+                .is_some_and(|n| n.eq_ignore_ascii_case("generator"))
+                && e.attr("content").is_some_and(|c| {
+                    let c = c.to_ascii_lowercase();
+                    MAIL_CLIENT_GENERATORS.iter().any(|g| c.starts_with(g))
+                });
+        }
+        ["class", "id"].iter().any(|a| {
+            e.attr(a).is_some_and(|v| {
+                v.split_whitespace()
+                    .any(|v| MAIL_CLIENT_MARKS.iter().any(|m| v.starts_with(m)))
+            })
+        })
+    })
 }
 
 /// Whether element `i` of `doc` is out of every reader's way: it or an element it stands in
