@@ -42,6 +42,10 @@ struct Own {
     bold: Option<bool>,
     /// Hidden (`display: none`, zero height, …): a preheader or a client-specific copy.
     hidden: bool,
+    /// Whether the colour, or the background, is set in the inline style (which a style
+    /// sheet's rule does not override) rather than by an attribute or not at all.
+    inline_color: bool,
+    inline_background: bool,
 }
 
 /// The resolved look of an element's text.
@@ -50,6 +54,9 @@ struct Look {
     fg: Rgb,
     bg: Rgb,
     large: bool,
+    /// The elements that set the colour and the background.
+    fg_at: usize,
+    bg_at: usize,
 }
 
 pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
@@ -63,7 +70,8 @@ pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &m
     }
     let params = &params.color_contrast;
     let markup = &send.sources.get(doc.markup).text;
-    let sheet = Sheet::read(doc);
+    // Read only once a text fails: most templates' texts pass, and their sheets are long.
+    let mut sheet: Option<Sheet> = None;
     let mut own: Vec<Option<Own>> = vec![None; doc.elements.len()];
     let mut looks: BTreeMap<usize, Option<Look>> = BTreeMap::new();
     // (fg, bg, large) → the holding elements, in order.
@@ -85,7 +93,7 @@ pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &m
         };
         let look = *looks
             .entry(holder)
-            .or_insert_with(|| resolve(doc, &sheet, &mut own, holder, params));
+            .or_insert_with(|| resolve(doc, &mut own, holder, params));
         let Some(look) = look else {
             continue;
         };
@@ -97,7 +105,12 @@ pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &m
         };
         // The same colour as the background is text hidden on purpose (preheader padding),
         // not text too faint to read.
-        if ratio < least && look.fg != look.bg {
+        if ratio < least
+            && look.fg != look.bg
+            && !sheet
+                .get_or_insert_with(|| Sheet::read(doc))
+                .may_restyle(doc, &own, holder, &look)
+        {
             let holders = failing.entry((look.fg, look.bg, look.large)).or_default();
             if holders.last() != Some(&holder) {
                 holders.push(holder);
@@ -174,24 +187,18 @@ fn is_void(e: &Element) -> bool {
 
 /// The colours and size of the text `holder` holds, from it and its ancestors; `None` when
 /// any of it cannot be told from the markup, or the text is hidden.
-fn resolve(
-    doc: &HtmlDoc,
-    sheet: &Sheet,
-    own: &mut [Option<Own>],
-    holder: usize,
-    params: &Params,
-) -> Option<Look> {
+fn resolve(doc: &HtmlDoc, own: &mut [Option<Own>], holder: usize, params: &Params) -> Option<Look> {
     let (mut fg, mut bg, mut size, mut bold) = (None, None, None, None);
     let mut at = Some(holder);
     while let Some(i) = at {
         let element = &doc.elements[i];
-        let o = *own[i].get_or_insert_with(|| read(element, sheet));
+        let o = *own[i].get_or_insert_with(|| read(element));
         if o.hidden {
             return None;
         }
         if fg.is_none() {
             match o.color {
-                Paint::Color(c) => fg = Some(c),
+                Paint::Color(c) => fg = Some((c, i)),
                 Paint::Unknown => return None,
                 // A link not coloured by itself or within is in the client's link colour.
                 Paint::Unset | Paint::Transparent if element.name == "a" => return None,
@@ -203,7 +210,7 @@ fn resolve(
                 return None;
             }
             match o.background {
-                Paint::Color(c) => bg = Some(c),
+                Paint::Color(c) => bg = Some((c, i)),
                 Paint::Unknown => return None,
                 Paint::Unset | Paint::Transparent => {}
             }
@@ -220,35 +227,18 @@ fn resolve(
         None => 16.0,
     };
     let large = px >= params.large_px || (bold == Some(true) && px >= params.large_bold_px);
+    let ((fg, fg_at), (bg, bg_at)) = (fg?, bg?);
     Some(Look {
-        fg: fg?,
-        bg: bg?,
+        fg,
+        bg,
         large,
+        fg_at,
+        bg_at,
     })
 }
 
-/// What `e`'s own attributes and inline style say; a colour a style sheet may give it instead
-/// (a rule for its tag, class or id, and none inline) cannot be told.
-fn read(e: &Element, sheet: &Sheet) -> Own {
-    let mut own = read_markup(e);
-    let (inline_color, inline_background) = e.attr("style").map_or((false, false), |style| {
-        let d = css::declarations(style);
-        (
-            d.iter().any(|d| d.property == "color"),
-            d.iter().any(|d| d.property.starts_with("background")),
-        )
-    });
-    if !inline_color && sheet.color.matches(e) {
-        own.color = Paint::Unknown;
-    }
-    if !inline_background && sheet.background.matches(e) {
-        own.background = Paint::Unknown;
-    }
-    own
-}
-
 /// What `e`'s own attributes and inline style say.
-fn read_markup(e: &Element) -> Own {
+fn read(e: &Element) -> Own {
     let mut own = Own::default();
     match e.name.as_str() {
         "b" | "strong" => own.bold = Some(true),
@@ -275,14 +265,24 @@ fn read_markup(e: &Element) -> Own {
     for d in css::declarations(style) {
         let value = d.plain_value();
         match d.property.as_ref() {
-            "color" => own.color = color::parse(value),
-            "background-color" => own.background = color::parse(value),
+            "color" => {
+                own.color = color::parse(value);
+                own.inline_color = true;
+            }
+            "background-color" => {
+                own.background = color::parse(value);
+                own.inline_background = true;
+            }
             "background" => {
                 let (paint, image) = color::background(value);
                 own.background = paint;
                 own.image |= image;
+                own.inline_background = true;
             }
-            "background-image" => own.image |= !value.trim().eq_ignore_ascii_case("none"),
+            "background-image" => {
+                own.image |= !value.trim().eq_ignore_ascii_case("none");
+                own.inline_background = true;
+            }
             "font-size" => {
                 let px = css_px(value);
                 own.hidden |= px.is_some_and(|px| px <= 2.0);
@@ -318,15 +318,34 @@ struct Targets {
 }
 
 impl Sheet {
+    /// Whether a rule of the sheet may give the text of `holder` another colour or background
+    /// than `look` (read from the markup alone): a rule for an element between the holder and
+    /// the one that sets the colour (or background), that one included unless its inline style
+    /// sets it.
+    fn may_restyle(&self, doc: &HtmlDoc, own: &[Option<Own>], holder: usize, look: &Look) -> bool {
+        let restyled = |targets: &Targets, until: usize, inline: fn(&Own) -> bool| {
+            let mut at = Some(holder);
+            while let Some(i) = at {
+                let set_inline = own[i].as_ref().is_some_and(inline);
+                if !(i == until && set_inline) && targets.matches(&doc.elements[i]) {
+                    return true;
+                }
+                if i == until {
+                    return false;
+                }
+                at = doc.elements[i].parent;
+            }
+            false
+        };
+        restyled(&self.color, look.fg_at, |o| o.inline_color)
+            || restyled(&self.background, look.bg_at, |o| o.inline_background)
+    }
+
     fn read(doc: &HtmlDoc) -> Sheet {
         let mut sheet = Sheet::default();
         for style in &doc.styles {
             for rule in css::style_rules(&style.text) {
-                let declarations = css::declarations(rule.body);
-                let color = declarations.iter().any(|d| d.property == "color");
-                let background = declarations
-                    .iter()
-                    .any(|d| d.property.starts_with("background"));
+                let (color, background) = sets_colours(rule.body);
                 for selector in rule.selectors.split(',') {
                     if color {
                         sheet.color.add(selector);
@@ -384,6 +403,23 @@ impl Targets {
             || e.attr("class")
                 .is_some_and(|c| c.split_whitespace().any(|c| self.classes.contains(c)))
     }
+}
+
+/// Whether a rule body sets the text colour, and whether it sets a background; read without
+/// building its declarations, as this runs over whole style sheets.
+fn sets_colours(body: &str) -> (bool, bool) {
+    let (mut color, mut background) = (false, false);
+    for declaration in body.split(';') {
+        let Some((name, _)) = declaration.split_once(':') else {
+            continue;
+        };
+        let name = name.trim();
+        color |= name.eq_ignore_ascii_case("color");
+        background |= name
+            .get(..10)
+            .is_some_and(|n| n.eq_ignore_ascii_case("background"));
+    }
+    (color, background)
 }
 
 /// A CSS length in pixels (`14px`, `10.5pt`, `0`); `None` for relative or unknown units.

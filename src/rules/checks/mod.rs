@@ -57,21 +57,23 @@ const MAIL_CLIENT_MARKS: &[&str] = &["gmail_", "divRplyFwdMsg", "moz-cite-prefix
 
 /// Whether the HTML was written in a mail client's compose window rather than designed.
 fn written_in_mail_client(doc: &HtmlDoc) -> bool {
-    doc.elements.iter().any(|e| {
-        if e.name == "meta" {
-            return e
-                .attr("name")
+    let generator = |e: &crate::load::draft::html::Element, content: &str| {
+        e.name == "meta"
+            && e.attr("name")
                 .is_some_and(|n| n.eq_ignore_ascii_case("generator"))
-                && e.attr("content").is_some_and(|c| {
-                    let c = c.to_ascii_lowercase();
-                    MAIL_CLIENT_GENERATORS.iter().any(|g| c.starts_with(g))
-                });
-        }
-        ["class", "id"].iter().any(|a| {
-            e.attr(a).is_some_and(|v| {
-                v.split_whitespace()
-                    .any(|v| MAIL_CLIENT_MARKS.iter().any(|m| v.starts_with(m)))
+            && MAIL_CLIENT_GENERATORS.iter().any(|g| {
+                content
+                    .get(..g.len())
+                    .is_some_and(|c| c.eq_ignore_ascii_case(g))
             })
+    };
+    doc.elements.iter().any(|e| {
+        e.attrs.iter().any(|(name, value)| match name.as_str() {
+            "class" | "id" => value
+                .split_whitespace()
+                .any(|v| MAIL_CLIENT_MARKS.iter().any(|m| v.starts_with(m))),
+            "content" => generator(e, value),
+            _ => false,
         })
     })
 }
