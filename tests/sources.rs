@@ -127,6 +127,8 @@ const PRIMARY: &[(&str, &str)] = &[
         "support.dotmailer.com",
         "dotdigital's support pages: its own campaign HTML-size check, set at Gmail's clipping limit",
     ),
+    // Accessibility standards, from the body that publishes them.
+    ("www.w3.org/TR/", "W3C's technical reports: WCAG itself"),
 ];
 
 /// Hosts reserved for examples and documentation (RFC 2606, RFC 6761).

@@ -292,6 +292,33 @@ fn strip_comments(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// A top-level style rule of a style sheet: `selectors { declarations }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StyleRule<'a> {
+    /// The selector list, trimmed (`td.footer, .muted`).
+    pub selectors: &'a str,
+    /// The text between the braces, for [`declarations`].
+    pub body: &'a str,
+    /// Where `body` starts in the sheet, so declarations' spans can be made sheet offsets.
+    pub body_start: usize,
+}
+
+/// The top-level style rules of a style sheet, in order: what styles every reader's copy.
+/// At-rules are left out whole: `@media` and `@supports` blocks apply only where their
+/// condition holds (dark mode, a narrow screen), `@font-face` and `@import` style no element.
+pub fn style_rules(text: &str) -> Vec<StyleRule<'_>> {
+    sheet(text)
+        .blocks
+        .into_iter()
+        .filter(|b| b.within.is_none() && !b.selector.is_empty())
+        .map(|b| StyleRule {
+            selectors: b.selector,
+            body: b.body,
+            body_start: b.body_at,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -358,6 +385,22 @@ mod tests {
             "((;:",
         ] {
             let _ = declarations(s);
+        }
+    }
+
+    #[test]
+    fn style_rules_skip_at_rules() {
+        let sheet = "@import url('x.css'); /* a { } */ body { color: #333 }\n@media (prefers-color-scheme: dark) { .a { color: #fff } }\n.footer td, a.muted { color: '}'; background: #eee }";
+        let rules = style_rules(sheet);
+        let selectors: Vec<&str> = rules.iter().map(|r| r.selectors).collect();
+        assert_eq!(selectors, ["body", ".footer td, a.muted"]);
+        assert_eq!(declarations(rules[1].body)[1].value, "#eee");
+        assert_eq!(
+            &sheet[rules[0].body_start..rules[0].body_start + rules[0].body.len()],
+            " color: #333 "
+        );
+        for s in ["{", "}", "a {", "@media {", "'", "/*", "a { b: 'c }"] {
+            let _ = style_rules(s);
         }
     }
 }

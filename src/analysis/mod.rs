@@ -1,6 +1,7 @@
 //! Judgements about one message's content: its kind, its unsubscribe mechanisms, how it
 //! identifies its sender, the merge tags it carries; and the CSS its template checks read.
 
+pub mod color;
 pub mod css;
 pub mod footer;
 pub mod identification;

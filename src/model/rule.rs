@@ -47,6 +47,12 @@ rule_ids! {
     // Template checks: rendering.
     GmailClipping = "gmail-clipping",
     ClientSupport = "client-support",
+    // Template checks: accessibility.
+    HtmlLang = "html-lang",
+    LayoutTableRole = "layout-table-role",
+    ImageAlt = "image-alt",
+    LinkText = "link-text",
+    ColorContrast = "color-contrast",
 }
 
 impl RuleId {

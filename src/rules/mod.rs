@@ -191,6 +191,12 @@ registry! {
     // Template checks: rendering.
     GmailClipping => "gmail-clipping", gmail_clipping: checks::gmail_clipping::Params, checks::gmail_clipping::check;
     ClientSupport => "client-support", client_support: checks::client_support::Params, checks::client_support::check;
+    // Template checks: accessibility.
+    HtmlLang => "html-lang", html_lang: NoParams, checks::html_lang::check;
+    LayoutTableRole => "layout-table-role", layout_table_role: NoParams, checks::layout_table_role::check;
+    ImageAlt => "image-alt", image_alt: NoParams, checks::image_alt::check;
+    LinkText => "link-text", link_text: checks::link_text::Params, checks::link_text::check;
+    ColorContrast => "color-contrast", color_contrast: checks::color_contrast::Params, checks::color_contrast::check;
 }
 
 struct Catalogue {
@@ -266,4 +272,7 @@ pub const CONFIGURABLE: &[RuleId] = &[
     RuleId::ConsentExpired,
     RuleId::GmailClipping,
     RuleId::ClientSupport,
+    // Template checks: accessibility.
+    RuleId::LinkText,
+    RuleId::ColorContrast,
 ];

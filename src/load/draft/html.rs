@@ -94,6 +94,10 @@ pub struct StyleSheet {
 #[derive(Debug, Clone, Default)]
 pub struct HtmlDoc {
     pub source: SourceId,
+    /// The source the spans of [`HtmlDoc::elements`], [`HtmlDoc::comments`] and
+    /// [`HtmlDoc::styles`] are in: [`HtmlDoc::source`], except for MJML, whose rendered HTML
+    /// holds the markup while links, images and text point back into the `.mjml`.
+    pub markup: SourceId,
     pub links: Vec<Link>,
     pub images: Vec<Image>,
     /// Visible text runs in document order (not inside head, script, style, title, template).
@@ -140,6 +144,7 @@ pub fn parse(source: SourceId, html: &str, base: usize) -> HtmlDoc {
     let state = tokenizer.sink.state.into_inner();
     HtmlDoc {
         source,
+        markup: source,
         links: state.links,
         images: state.images,
         texts: state.texts,

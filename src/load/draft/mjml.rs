@@ -220,6 +220,8 @@ pub fn load(sources: &mut Sources, name: &str, text: String) -> Result<Draft, In
     for image in &mut doc.images {
         image.span = prepared.to_file(image.span.clone(), file);
     }
+    // Elements, comments and style sheets keep their places in the rendered HTML
+    // (`doc.markup`): markup MJML generated has no line of its own in the `.mjml`.
     doc.source = source;
     let problems = prepared
         .includes

@@ -2,11 +2,16 @@
 
 pub mod bulk_from_mailbox;
 pub mod client_support;
+pub mod color_contrast;
 pub mod consent_expired;
 pub mod consent_missing;
 pub mod gmail_clipping;
+pub mod html_lang;
 pub mod identical_body;
+pub mod image_alt;
 pub mod input_problem;
+pub mod layout_table_role;
+pub mod link_text;
 pub mod list_unsubscribe_header;
 pub mod merge_tag_syntax;
 pub mod recipient_duplicate;
@@ -19,25 +24,117 @@ pub mod unsubscribe_placeholder;
 pub mod unused_suppression;
 pub mod visible_recipients;
 
+use std::ops::Range;
+
 use crate::load::draft::{DraftFormat, HtmlDoc};
 use crate::load::recipients::Origin;
 use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Label};
 use crate::model::kind::Kind;
+use crate::model::source::SourceId;
 use crate::rules::{ListedParams, Rule};
 
-/// The HTML the template checks (client support, accessibility, size, links) read: an HTML or
-/// MJML template, or a message that is commercial, transactional or of unknown kind. Mail
-/// between people (a reply, a list post, a bounce) is written in a mail program, not designed,
-/// and how it is built is nobody's business but its writer's.
+/// The draft's HTML when it is a designed email, the kind the template checks (rendering,
+/// accessibility, links) judge: an HTML or MJML template, or a message that is commercial,
+/// transactional or of unknown kind. A reply, a person-to-person message or a list post is
+/// written in a mail client, whose markup nobody can fix: a missing `lang` there is no one's
+/// business. Where the kind cannot be told, markup a mail client wrote (Outlook's Word
+/// generator, Gmail's quote classes) says the same.
 pub fn designed_html(send: &Mailing) -> Option<&HtmlDoc> {
-    let html = send.draft.html.as_ref()?;
-    match send.draft.format {
-        DraftFormat::Html | DraftFormat::Mjml => Some(html),
-        DraftFormat::Message | DraftFormat::Text => {
-            (send.kind.kind != Kind::NotCommercial).then_some(html)
-        }
+    let doc = send.draft.html.as_ref()?;
+    let template = matches!(send.draft.format, DraftFormat::Html | DraftFormat::Mjml);
+    match send.kind.kind {
+        Kind::NotCommercial if !template => None,
+        Kind::Unknown if written_in_mail_client(doc) => None,
+        _ => Some(doc),
     }
+}
+
+/// `<meta name="generator">` values of mail clients' compose windows, lowercase.
+const MAIL_CLIENT_GENERATORS: &[&str] = &["microsoft word", "microsoft exchange", "windows mail"];
+
+/// Class and id prefixes mail clients give the parts of a message they write (Gmail's
+/// `gmail_quote`, Outlook on the web's `divRplyFwdMsg`, Thunderbird's `moz-cite-prefix`).
+const MAIL_CLIENT_MARKS: &[&str] = &["gmail_", "divRplyFwdMsg", "moz-cite-prefix"];
+
+/// Whether the HTML was written in a mail client's compose window rather than designed.
+fn written_in_mail_client(doc: &HtmlDoc) -> bool {
+    let generator = |e: &crate::load::draft::html::Element, content: &str| {
+        e.name == "meta"
+            && e.attr("name")
+                .is_some_and(|n| n.eq_ignore_ascii_case("generator"))
+            && MAIL_CLIENT_GENERATORS.iter().any(|g| {
+                content
+                    .get(..g.len())
+                    .is_some_and(|c| c.eq_ignore_ascii_case(g))
+            })
+    };
+    doc.elements.iter().any(|e| {
+        e.attrs.iter().any(|(name, value)| match name.as_str() {
+            "class" | "id" => value
+                .split_whitespace()
+                .any(|v| MAIL_CLIENT_MARKS.iter().any(|m| v.starts_with(m))),
+            "content" => generator(e, value),
+            _ => false,
+        })
+    })
+}
+
+/// Whether element `i` of `doc` is out of every reader's way: it or an element it stands in
+/// is `display: none`, has `hidden`, or is `aria-hidden="true"` (a mobile-only copy, a
+/// client-specific block), so a screen reader does not announce it.
+fn hidden_from_readers(doc: &HtmlDoc, i: usize) -> bool {
+    let mut at = Some(i);
+    while let Some(k) = at {
+        let e = &doc.elements[k];
+        let hidden = e.attr("hidden").is_some()
+            || e.attr("aria-hidden")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+            || e.attr("style").is_some_and(|style| {
+                crate::analysis::css::declarations(style).iter().any(|d| {
+                    d.property == "display" && d.plain_value().eq_ignore_ascii_case("none")
+                })
+            });
+        if hidden {
+            return true;
+        }
+        at = e.parent;
+    }
+    false
+}
+
+/// The subject of a finding about `n` places: `one` ("a link has") for one, else the count
+/// and `many` ("5 links have").
+fn subject(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        one.to_string()
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// Places shown for a finding about many elements of a template; the message counts them all.
+const SHOWN_PLACES: usize = 3;
+
+/// `finding` labelled at the first few of `places` (in `source`), each with `text`, so one
+/// finding stands for a template's dozens of tables or images without hiding where they are.
+fn at_places(
+    mut finding: Finding,
+    source: SourceId,
+    places: &[Range<usize>],
+    text: &str,
+) -> Finding {
+    let shown = places.len().min(SHOWN_PLACES);
+    for (i, span) in places.iter().take(shown).enumerate() {
+        let more = places.len() - shown;
+        let text = if i + 1 == shown && more > 0 {
+            format!("{text} (and {more} more)")
+        } else {
+            text.to_string()
+        };
+        finding = finding.label(source, span.clone(), text);
+    }
+    finding
 }
 
 /// Findings for a list of bad entries: one per entry up to the rule's `max-listed`, then one
