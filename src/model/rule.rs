@@ -44,6 +44,12 @@ rule_ids! {
     ConsentExpired = "consent-expired",
     InputProblem = "input-problem",
     UnusedSuppression = "unused-suppression",
+    // Template checks: images, links and parts.
+    ImageSrc = "image-src",
+    ImageOnly = "image-only",
+    LinkTarget = "link-target",
+    TextPart = "text-part",
+    Preheader = "preheader",
 }
 
 impl RuleId {

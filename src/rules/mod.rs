@@ -188,6 +188,12 @@ registry! {
     ConsentExpired => "consent-expired", consent_expired: crate::mailing::consent::Windows, checks::consent_expired::check;
     InputProblem => "input-problem", input_problem: NoParams, checks::input_problem::check;
     UnusedSuppression => "unused-suppression", unused_suppression: NoParams, checks::unused_suppression::check;
+    // Template checks: images, links and parts.
+    ImageSrc => "image-src", image_src: NoParams, checks::image_src::check;
+    ImageOnly => "image-only", image_only: checks::image_only::Params, checks::image_only::check;
+    LinkTarget => "link-target", link_target: checks::link_target::Params, checks::link_target::check;
+    TextPart => "text-part", text_part: checks::text_part::Params, checks::text_part::check;
+    Preheader => "preheader", preheader: checks::preheader::Params, checks::preheader::check;
 }
 
 struct Catalogue {
@@ -261,4 +267,9 @@ pub const CONFIGURABLE: &[RuleId] = &[
     RuleId::RecipientDuplicate,
     RuleId::ListUnsubscribeHeader,
     RuleId::ConsentExpired,
+    // Template checks: images, links and parts.
+    RuleId::ImageOnly,
+    RuleId::LinkTarget,
+    RuleId::TextPart,
+    RuleId::Preheader,
 ];
