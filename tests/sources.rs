@@ -108,6 +108,11 @@ const PRIMARY: &[(&str, &str)] = &[
         "github.com/knadh/listmonk/",
         "listmonk's own repository and documentation",
     ),
+    // Client support, tested client by client: the open data the template checks cite.
+    (
+        "caniemail.com",
+        "Can I email: HTML and CSS support tested in each email client",
+    ),
     // Receiving-side filters, described by their projects.
     (
         "spamassassin.apache.org",

@@ -669,7 +669,11 @@ mod tests {
 
     #[test]
     fn an_advertisement_mark_in_the_subject_is_the_senders_word() {
-        for subject in ["ADV: Low rates", "未承諾広告※ 開業しませんか", "(광고) 주말 특가"] {
+        for subject in [
+            "ADV: Low rates",
+            "未承諾広告※ 開業しませんか",
+            "(광고) 주말 특가",
+        ] {
             let k = kind_of(&format!(
                 "From: a@b.example\nTo: c@d.example\nSubject: {subject}\n\nHello.\n"
             ));

@@ -103,8 +103,7 @@ fn candidates(label: Option<&str>, bytes: &[u8]) -> Vec<&'static encoding_rs::En
         l.is_empty() || l.eq_ignore_ascii_case("us-ascii") || l.eq_ignore_ascii_case("ascii")
     });
     let labelled = if unlabelled {
-        let mut detector =
-            chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
+        let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
         detector.feed(bytes, true);
         Some(detector.guess(None, chardetng::Utf8Detection::Allow))
     } else {
@@ -187,7 +186,10 @@ mod tests {
         ];
         let expected = "お知らせ：メールの配信を停止するには、このメールに返信してください。";
         for label in [None, Some("us-ascii")] {
-            assert_eq!(super::decode_strict(&sjis, label).as_deref(), Some(expected));
+            assert_eq!(
+                super::decode_strict(&sjis, label).as_deref(),
+                Some(expected)
+            );
         }
         let koi8 = [
             0xf0, 0xd2, 0xc9, 0xd7, 0xc5, 0xd4, 0x2c, 0x20, 0xdc, 0xd4, 0xcf, 0x20, 0xd0, 0xc9,

@@ -53,6 +53,12 @@ rule_ids! {
     ImageAlt = "image-alt",
     LinkText = "link-text",
     ColorContrast = "color-contrast",
+    // Template checks: images, links and parts.
+    ImageSrc = "image-src",
+    ImageOnly = "image-only",
+    LinkTarget = "link-target",
+    TextPart = "text-part",
+    Preheader = "preheader",
 }
 
 impl RuleId {

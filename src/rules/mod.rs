@@ -197,6 +197,12 @@ registry! {
     ImageAlt => "image-alt", image_alt: NoParams, checks::image_alt::check;
     LinkText => "link-text", link_text: checks::link_text::Params, checks::link_text::check;
     ColorContrast => "color-contrast", color_contrast: checks::color_contrast::Params, checks::color_contrast::check;
+    // Template checks: images, links and parts.
+    ImageSrc => "image-src", image_src: NoParams, checks::image_src::check;
+    ImageOnly => "image-only", image_only: checks::image_only::Params, checks::image_only::check;
+    LinkTarget => "link-target", link_target: checks::link_target::Params, checks::link_target::check;
+    TextPart => "text-part", text_part: checks::text_part::Params, checks::text_part::check;
+    Preheader => "preheader", preheader: checks::preheader::Params, checks::preheader::check;
 }
 
 struct Catalogue {
@@ -275,4 +281,9 @@ pub const CONFIGURABLE: &[RuleId] = &[
     // Template checks: accessibility.
     RuleId::LinkText,
     RuleId::ColorContrast,
+    // Template checks: images, links and parts.
+    RuleId::ImageOnly,
+    RuleId::LinkTarget,
+    RuleId::TextPart,
+    RuleId::Preheader,
 ];

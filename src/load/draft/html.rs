@@ -94,10 +94,6 @@ pub struct StyleSheet {
 #[derive(Debug, Clone, Default)]
 pub struct HtmlDoc {
     pub source: SourceId,
-    /// The source the spans of [`HtmlDoc::elements`], [`HtmlDoc::comments`] and
-    /// [`HtmlDoc::styles`] are in: [`HtmlDoc::source`], except for MJML, whose rendered HTML
-    /// holds the markup while links, images and text point back into the `.mjml`.
-    pub markup: SourceId,
     pub links: Vec<Link>,
     pub images: Vec<Image>,
     /// Visible text runs in document order (not inside head, script, style, title, template).
@@ -109,9 +105,10 @@ pub struct HtmlDoc {
     pub elements: Vec<Element>,
     pub comments: Vec<Comment>,
     pub styles: Vec<StyleSheet>,
-    /// The HTML as parsed: its source and byte range there. The same as [`HtmlDoc::source`]
-    /// for HTML files and messages; for MJML, the rendered HTML (what a client receives),
-    /// whose size the checks measure.
+    /// The HTML as parsed: its source and byte range there, which the spans of
+    /// [`HtmlDoc::elements`], [`HtmlDoc::comments`] and [`HtmlDoc::styles`] are in. The same
+    /// source as [`HtmlDoc::source`] for HTML files and messages; for MJML, the rendered HTML
+    /// (what a client receives), while links, images and text point back into the `.mjml`.
     pub markup: (SourceId, Range<usize>),
 }
 
@@ -144,7 +141,6 @@ pub fn parse(source: SourceId, html: &str, base: usize) -> HtmlDoc {
     let state = tokenizer.sink.state.into_inner();
     HtmlDoc {
         source,
-        markup: source,
         links: state.links,
         images: state.images,
         texts: state.texts,

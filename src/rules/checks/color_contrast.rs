@@ -65,11 +65,11 @@ pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &m
     };
     // MJML text points into the `.mjml` and its elements into the rendered HTML: which
     // element holds a text cannot be told, so the rendered colours are not judged.
-    if doc.markup != doc.source || doc.texts.is_empty() {
+    if doc.markup.0 != doc.source || doc.texts.is_empty() {
         return;
     }
     let params = &params.color_contrast;
-    let markup = &send.sources.get(doc.markup).text;
+    let markup = &send.sources.get(doc.markup.0).text;
     // Read only once a text fails: most templates' texts pass, and their sheets are long.
     let mut sheet: Option<Sheet> = None;
     let mut own: Vec<Option<Own>> = vec![None; doc.elements.len()];
@@ -143,7 +143,7 @@ pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &m
             rule.finding(message).help(
                 "Darken the text or lighten the background (or the other way round) until the ratio reaches the threshold; a contrast checker shows the nearest colours that do.",
             ),
-            doc.markup,
+            doc.markup.0,
             &places,
             &format!("{fg} on {bg}"),
         ));

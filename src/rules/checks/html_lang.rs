@@ -20,7 +20,7 @@ pub fn check(send: &Mailing, rule: &Rule, _: &crate::rules::Params, out: &mut Ve
     let Some(html) = doc.elements.iter().find(|e| e.name == "html") else {
         return;
     };
-    let place = Place::of(send, doc.markup, html);
+    let place = Place::of(send, doc.markup.0, html);
     let lang = html.attr("lang").map(str::trim).unwrap_or_default();
     // MJML renders `lang="und"` (undetermined) when `<mjml>` has none.
     let no_lang = lang.is_empty() || lang.eq_ignore_ascii_case("und");

@@ -56,7 +56,7 @@ pub fn check(send: &Mailing, rule: &Rule, _: &crate::rules::Params, out: &mut Ve
         rule.finding(message).help(
             "Add `role=\"presentation\"` to every `<table>` that only places content (no header cells, no caption), so screen readers read its content as plain text.",
         ),
-        doc.markup,
+        doc.markup.0,
         &places,
         "layout table without `role=\"presentation\"`",
     ));
