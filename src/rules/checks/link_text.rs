@@ -74,7 +74,9 @@ pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &m
             .copied()
             .unwrap_or_default()
             .saturating_sub(word_count(text));
-        if u64::try_from(around).unwrap_or(u64::MAX) >= params.context_words {
+        if u64::try_from(around).unwrap_or(u64::MAX) >= params.context_words
+            || headed(doc, k.checked_sub(1).map(|p| elements[p]), element)
+        {
             continue;
         }
         first_vague.get_or_insert(phrase);
@@ -111,6 +113,18 @@ pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &m
         f.severity = Severity::Info;
         out.push(f);
     }
+}
+
+/// Whether a heading (`<h1>` to `<h6>`) stands between the previous link (element `previous`)
+/// and this one (`link`): the link then reads with the heading that names its section, as
+/// a digest's "Read more" under each article's title (WCAG technique H80).
+fn headed(doc: &HtmlDoc, previous: Option<usize>, link: usize) -> bool {
+    let from = previous.map_or(0, |p| p + 1);
+    doc.elements.get(from..link).is_some_and(|between| {
+        between
+            .iter()
+            .any(|e| matches!(e.name.as_str(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6"))
+    })
 }
 
 /// Whether element `inner` stands inside element `outer`.
