@@ -356,7 +356,7 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
     }
     s.promotional = promotional;
     // The first phrase of `list` in the body, else in the text part.
-    let first_in_either = |list: &'static [String]| {
+    let first_in_either = |list: &'static phrases::PhraseList| {
         std::iter::once(&lower_body)
             .chain(lower_text.as_ref())
             .find_map(|lower| phrases::find_all_normalized(list, lower).first().copied())

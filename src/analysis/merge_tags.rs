@@ -216,9 +216,16 @@ const RAW_ELEMENTS: [&str; 4] = ["pre", "code", "script", "style"];
 fn raw_elements(text: &str, out: &mut Vec<Range<usize>>) {
     let bytes = text.as_bytes();
     let mut i = 0;
-    while let Some(n) = bytes[i..].iter().position(|&b| b == b'<') {
+    while let Some(n) = memchr::memchr(b'<', &bytes[i..]) {
         let start = i + n;
         i = start + 1;
+        // Only `<p…`, `<c…`, `<s…` and `<i…` can open what is skipped: most tags end here.
+        if !matches!(
+            bytes.get(start + 1).map(u8::to_ascii_lowercase),
+            Some(b'p' | b'c' | b's' | b'i')
+        ) {
+            continue;
+        }
         if element_name_at(bytes, start + 1, "input") {
             // A hidden form field's value goes to the form's handler and is never shown.
             let end = bytes[start..]
@@ -270,7 +277,7 @@ fn element_name_at(bytes: &[u8], at: usize, name: &str) -> bool {
 /// The end of the first `</name>` at or after `from`.
 fn find_closing(bytes: &[u8], from: usize, name: &str) -> Option<usize> {
     let mut i = from;
-    while let Some(n) = bytes[i..].windows(2).position(|w| w == b"</") {
+    while let Some(n) = memchr::memmem::find(&bytes[i..], b"</") {
         let at = i + n;
         i = at + 2;
         if element_name_at(bytes, at + 2, name) {

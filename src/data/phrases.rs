@@ -10,27 +10,74 @@ use serde::Deserialize;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Phrases {
-    pub unsubscribe: Vec<String>,
-    pub transactional: Vec<String>,
-    pub transactional_thanks: Vec<String>,
-    pub transactional_opening: Vec<String>,
-    pub promotional: Vec<String>,
-    pub advertisement_marks: Vec<String>,
-    pub bulk_markers: Vec<String>,
-    pub social_hosts: Vec<String>,
-    pub shop_link_words: Vec<String>,
-    pub discussion_list_wording: Vec<String>,
-    pub nonprofit_wording: Vec<String>,
-    pub reply_prefixes: Vec<String>,
-    pub automatic_subjects: Vec<String>,
-    pub automatic_senders: Vec<String>,
-    pub discussion_list_headers: Vec<String>,
-    pub automated_headers: Vec<String>,
-    pub reply_attributions: Vec<String>,
-    pub greetings: Vec<String>,
-    pub reply_instructions: Vec<String>,
-    pub shop_field_words: Vec<String>,
-    pub upsell_wording: Vec<String>,
+    pub unsubscribe: PhraseList,
+    pub transactional: PhraseList,
+    pub transactional_thanks: PhraseList,
+    pub transactional_opening: PhraseList,
+    pub promotional: PhraseList,
+    pub advertisement_marks: PhraseList,
+    pub bulk_markers: PhraseList,
+    pub social_hosts: PhraseList,
+    pub shop_link_words: PhraseList,
+    pub discussion_list_wording: PhraseList,
+    pub nonprofit_wording: PhraseList,
+    pub reply_prefixes: PhraseList,
+    pub automatic_subjects: PhraseList,
+    pub automatic_senders: PhraseList,
+    pub discussion_list_headers: PhraseList,
+    pub automated_headers: PhraseList,
+    pub reply_attributions: PhraseList,
+    pub greetings: PhraseList,
+    pub reply_instructions: PhraseList,
+    pub shop_field_words: PhraseList,
+    pub upsell_wording: PhraseList,
+}
+
+/// A list of phrases, read as a `[String]`, with the automaton that finds all of them in one
+/// pass over a text: a body is searched for each list, and one scan per phrase was most of the
+/// kind judgement's time. Built on the first search, so a run that needs a list pays for it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(from = "Vec<String>")]
+pub struct PhraseList {
+    words: Vec<String>,
+    matcher: OnceLock<Option<AhoCorasick>>,
+}
+
+impl From<Vec<String>> for PhraseList {
+    fn from(words: Vec<String>) -> Self {
+        PhraseList {
+            words,
+            matcher: OnceLock::new(),
+        }
+    }
+}
+
+impl std::ops::Deref for PhraseList {
+    type Target = [String];
+    fn deref(&self) -> &[String] {
+        &self.words
+    }
+}
+
+impl PhraseList {
+    fn matcher(&self) -> Option<&AhoCorasick> {
+        self.matcher
+            .get_or_init(|| {
+                AhoCorasick::builder()
+                    .kind(Some(AhoCorasickKind::ContiguousNFA))
+                    .build(self.words.iter().filter(|w| !w.is_empty()))
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    /// Normalises every phrase; only before the first search.
+    fn normalize(&mut self) {
+        for w in &mut self.words {
+            *w = normalize(w);
+        }
+        self.matcher = OnceLock::new();
+    }
 }
 
 /// NFC-normalised and lower-cased: the form every phrase is compared in. ASCII text, the
@@ -94,48 +141,65 @@ pub fn get() -> &'static Phrases {
             &mut p.shop_field_words,
             &mut p.upsell_wording,
         ] {
-            for s in list.iter_mut() {
-                *s = normalize(s);
-            }
+            list.normalize();
         }
         p
     })
 }
 
-fn find<'a>(list: &'a [String], text: &str) -> Option<&'a str> {
-    let lower = normalize(text);
-    list.iter()
-        .find(|p| contains_phrase(&lower, p))
-        .map(String::as_str)
+fn find<'a>(list: &'a PhraseList, text: &str) -> Option<&'a str> {
+    find_all(list, text).first().copied()
 }
 
 /// The distinct phrases of `list` in `text`, in list order.
-pub fn find_all<'a>(list: &'a [String], text: &str) -> Vec<&'a str> {
+pub fn find_all<'a>(list: &'a PhraseList, text: &str) -> Vec<&'a str> {
     find_all_normalized(list, &normalize(text))
 }
 
 /// [`find_all`] on text already [`normalize`]d (a long body is normalised once, then searched
 /// for every list).
-pub fn find_all_normalized<'a>(list: &'a [String], normalized: &str) -> Vec<&'a str> {
-    list.iter()
-        .filter(|p| contains_phrase(normalized, p))
-        .map(String::as_str)
+pub fn find_all_normalized<'a>(list: &'a PhraseList, normalized: &str) -> Vec<&'a str> {
+    let Some(matcher) = list.matcher() else {
+        return list
+            .iter()
+            .filter(|p| contains_phrase(normalized, p))
+            .map(String::as_str)
+            .collect();
+    };
+    // The phrases are the non-empty words, in order: map a pattern back to its word.
+    let words: Vec<&String> = list.words.iter().filter(|w| !w.is_empty()).collect();
+    let mut found = vec![false; words.len()];
+    for m in matcher.find_overlapping_iter(normalized) {
+        let i = m.pattern().as_usize();
+        if !found[i] && whole_phrase_at(normalized, m.start(), m.end(), words[i]) {
+            found[i] = true;
+        }
+    }
+    words
+        .iter()
+        .zip(found)
+        .filter_map(|(w, f)| f.then_some(w.as_str()))
         .collect()
 }
 
 /// Whole-word containment, so "reset" does not match "preset". A phrase that starts or ends
 /// with a non-word character ("% off", "x-sympa-") needs no boundary on that side.
 fn contains_phrase(haystack: &str, phrase: &str) -> bool {
-    haystack.match_indices(phrase).any(|(i, m)| {
-        let before = haystack[..i].chars().next_back();
-        let after = haystack[i + m.len()..].chars().next();
-        // Scripts written without spaces between words (Japanese, Chinese) have no boundary.
-        let bounded = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() && !is_cjk(c));
-        let open = !bounded(phrase.chars().next());
-        let close = !bounded(phrase.chars().next_back());
-        (open || !before.is_some_and(char::is_alphanumeric))
-            && (close || !after.is_some_and(char::is_alphanumeric))
-    })
+    haystack
+        .match_indices(phrase)
+        .any(|(i, m)| whole_phrase_at(haystack, i, i + m.len(), phrase))
+}
+
+/// Whether `phrase`, found at `start..end` of `haystack`, stands there as whole words.
+fn whole_phrase_at(haystack: &str, start: usize, end: usize, phrase: &str) -> bool {
+    let before = haystack[..start].chars().next_back();
+    let after = haystack[end..].chars().next();
+    // Scripts written without spaces between words (Japanese, Chinese) have no boundary.
+    let bounded = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() && !is_cjk(c));
+    let open = !bounded(phrase.chars().next());
+    let close = !bounded(phrase.chars().next_back());
+    (open || !before.is_some_and(char::is_alphanumeric))
+        && (close || !after.is_some_and(char::is_alphanumeric))
 }
 
 /// Han, kana and Hangul: written without spaces between words.
