@@ -47,6 +47,7 @@ rule_ids! {
     // Template checks: rendering.
     GmailClipping = "gmail-clipping",
     ClientSupport = "client-support",
+    DarkMode = "dark-mode",
     // Template checks: accessibility.
     HtmlLang = "html-lang",
     LayoutTableRole = "layout-table-role",

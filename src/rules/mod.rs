@@ -191,6 +191,7 @@ registry! {
     // Template checks: rendering.
     GmailClipping => "gmail-clipping", gmail_clipping: checks::gmail_clipping::Params, checks::gmail_clipping::check;
     ClientSupport => "client-support", client_support: checks::client_support::Params, checks::client_support::check;
+    DarkMode => "dark-mode", dark_mode: checks::dark_mode::Params, checks::dark_mode::check;
     // Template checks: accessibility.
     HtmlLang => "html-lang", html_lang: NoParams, checks::html_lang::check;
     LayoutTableRole => "layout-table-role", layout_table_role: NoParams, checks::layout_table_role::check;
@@ -278,6 +279,7 @@ pub const CONFIGURABLE: &[RuleId] = &[
     RuleId::ConsentExpired,
     RuleId::GmailClipping,
     RuleId::ClientSupport,
+    RuleId::DarkMode,
     // Template checks: accessibility.
     RuleId::LinkText,
     RuleId::ColorContrast,

@@ -5,6 +5,7 @@ pub mod client_support;
 pub mod color_contrast;
 pub mod consent_expired;
 pub mod consent_missing;
+pub mod dark_mode;
 pub mod gmail_clipping;
 pub mod html_lang;
 pub mod identical_body;
