@@ -43,7 +43,15 @@ fn a_mailchimp_newsletter_with_its_footer_is_clean() {
         "{}",
         o.send.provider.reason
     );
-    assert!(o.findings.is_empty(), "{:#?}", o.findings);
+    // Notes about progressive enhancement (its dark-mode block is not read by every client)
+    // may remain; nothing that needs fixing.
+    assert!(
+        o.findings
+            .iter()
+            .all(|f| f.severity == bulklint::model::finding::Severity::Info),
+        "{:#?}",
+        o.findings
+    );
 }
 
 #[test]

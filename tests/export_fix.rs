@@ -56,14 +56,18 @@ fn check_json(path: &Path, extra: &[&str]) -> (Vec<String>, String) {
 }
 
 /// Findings a check of exported HTML carries over from the draft it came from: export copies
-/// the markup as it is, so the template's accessibility is the source's own.
+/// the markup as it is, so the template's accessibility and rendering are the source's own.
 fn carried_over(finding: &str) -> bool {
     finding
         .split(':')
         .next()
         .and_then(|id| id.parse::<bulklint::RuleId>().ok())
         .is_some_and(|id| {
-            bulklint::rules::rule(id).category == bulklint::model::rule::Category::Accessibility
+            use bulklint::model::rule::Category;
+            matches!(
+                bulklint::rules::rule(id).category,
+                Category::Accessibility | Category::Rendering
+            )
         })
 }
 

@@ -828,13 +828,20 @@ impl<'a> State<'a> {
         let hidden_element = self.raw.as_ref().is_some_and(|(_, hidden)| *hidden)
             || self.template_depth > 0
             || self.noscript_depth > 0;
+        // Hidden text (a style sheet, a script) is not read: collapsing it was a good part of
+        // a template's parse.
+        if hidden_element {
+            self.pending = text;
+            self.pending.clear();
+            return;
+        }
         let collapsed = collapse(&text);
-        if !hidden_element && self.in_head && !collapsed.is_empty() {
+        if self.in_head && !collapsed.is_empty() {
             // Text cannot stand in the head: a browser starts the body here.
             self.in_head = false;
             self.head_done = true;
         }
-        if hidden_element || self.in_head {
+        if self.in_head {
             self.pending = text;
             self.pending.clear();
             return;

@@ -81,7 +81,9 @@ fn look(doc: &HtmlDoc, p: &Params) -> Seen {
                 seen.colour = Some(e.span.clone());
             }
         }
-        if e.attr("style").is_some_and(|s| s.to_ascii_lowercase().contains("color-scheme")) {
+        if e.attr("style")
+            .is_some_and(|s| s.to_ascii_lowercase().contains("color-scheme"))
+        {
             seen.scheme = true;
         }
     }
@@ -91,7 +93,9 @@ fn look(doc: &HtmlDoc, p: &Params) -> Seen {
             let prelude = at.prelude.to_ascii_lowercase();
             if seen.media.is_none()
                 && at.name.eq_ignore_ascii_case("media")
-                && p.media_features.iter().any(|f| prelude.contains(f.as_str()))
+                && p.media_features
+                    .iter()
+                    .any(|f| prelude.contains(f.as_str()))
             {
                 let start = sheet.span.start + at.span.start;
                 seen.media = Some(start..sheet.span.start + at.span.end);
