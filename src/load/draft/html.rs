@@ -152,8 +152,9 @@ pub fn parse(source: SourceId, html: &str, base: usize) -> HtmlDoc {
     }
 }
 
-/// Elements that have no end tag, so never hold others.
-fn is_void(name: &str) -> bool {
+/// Elements that have no end tag, so never hold others (HTML's void elements; MJML's markup
+/// scan uses the same list).
+pub(crate) fn is_void(name: &str) -> bool {
     matches!(
         name,
         "area"
@@ -166,6 +167,7 @@ fn is_void(name: &str) -> bool {
             | "input"
             | "link"
             | "meta"
+            | "param"
             | "source"
             | "track"
             | "wbr"

@@ -428,26 +428,6 @@ struct Scan {
     too_deep: Option<(usize, String)>,
 }
 
-fn is_void(name: &str) -> bool {
-    matches!(
-        name,
-        "area"
-            | "base"
-            | "br"
-            | "col"
-            | "embed"
-            | "hr"
-            | "img"
-            | "input"
-            | "link"
-            | "meta"
-            | "param"
-            | "source"
-            | "track"
-            | "wbr"
-    )
-}
-
 fn scan(text: &str) -> Scan {
     let bytes = text.as_bytes();
     let mut out = Scan::default();
@@ -499,7 +479,7 @@ fn scan(text: &str) -> Scan {
                 // CSS is no text, and a title is never body text: neither can be where a run of
                 // the body came from.
                 let raw_text = matches!(tag.name.as_str(), "mj-style" | "style" | "mj-title");
-                if !self_closing && !is_void(&tag.name) {
+                if !self_closing && !html::is_void(&tag.name) {
                     open.push((tag.name.clone(), lt));
                     if open.len() > MAX_DEPTH && out.too_deep.is_none() {
                         out.too_deep = Some((
