@@ -21,10 +21,20 @@ pub fn check(send: &Mailing, rule: &Rule, _: &crate::rules::Params, out: &mut Ve
         return;
     };
     let place = Place::of(send, doc.markup.0, html);
-    let lang = html.attr("lang").map(str::trim).unwrap_or_default();
-    // MJML renders `lang="und"` (undetermined) when `<mjml>` has none.
-    let no_lang = lang.is_empty() || lang.eq_ignore_ascii_case("und");
-    let dir = html.attr("dir").map(str::trim).unwrap_or_default();
+    // `lang` and `dir` on `<body>` cover every word a reader sees: Outlook writes them there.
+    let body = doc.elements.iter().find(|e| e.name == "body");
+    let said = |name: &str| {
+        [Some(html), body]
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.attr(name).map(str::trim))
+            // MJML renders `lang="und"` (undetermined) when `<mjml>` has none.
+            .find(|v| !v.is_empty() && !v.eq_ignore_ascii_case("und"))
+            .unwrap_or_default()
+    };
+    let lang = said("lang");
+    let no_lang = lang.is_empty();
+    let dir = said("dir");
     let rtl_text = mostly_right_to_left(&doc.visible_text);
     let rtl_unsaid = rtl_text && !dir.eq_ignore_ascii_case("rtl");
 
