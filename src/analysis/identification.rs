@@ -18,6 +18,7 @@ use regex_automata::meta;
 
 use crate::analysis::merge_tags;
 use crate::analysis::unsubscribe::{self, Placeholders};
+use crate::analysis::url;
 use crate::load::draft::Draft;
 use crate::model::source::Sources;
 
@@ -916,17 +917,6 @@ pub fn identify(d: &Detectors, draft: &Draft, sources: &Sources) -> Identificati
     found
 }
 
-/// The registrable part of a host, roughly: its last two labels, or three under a two-letter
-/// second level such as `co.uk` (`news.shop.example.co.uk` → `example.co.uk`).
-fn site_of(host: &str) -> String {
-    let labels: Vec<&str> = host.trim_end_matches('.').split('.').collect();
-    let keep = match labels.as_slice() {
-        [.., second, top] if top.len() == 2 && second.len() <= 3 && labels.len() >= 3 => 3,
-        _ => 2,
-    };
-    labels[labels.len().saturating_sub(keep)..].join(".")
-}
-
 fn host_of(href: &str) -> Option<String> {
     let lower = href.trim().to_ascii_lowercase();
     let rest = lower
@@ -948,15 +938,18 @@ fn sender_site(draft: &Draft, d: &Detectors) -> Option<String> {
         .filter_map(|l| l.href.as_deref())
         .filter(|h| has_real_destination(h, &d.placeholders))
         .filter_map(host_of)
-        .map(|h| site_of(&h))
+        .map(|h| url::site(&h).to_string())
         .collect();
-    let trackers: std::collections::HashSet<String> =
-        d.tracking_domains.iter().map(|t| site_of(t)).collect();
+    let trackers: std::collections::HashSet<String> = d
+        .tracking_domains
+        .iter()
+        .map(|t| url::site(t).to_string())
+        .collect();
     let (tracked, own): (Vec<String>, Vec<String>) =
         linked.iter().cloned().partition(|s| trackers.contains(s));
     let from_site = draft.from_address().and_then(|a| {
         a.rsplit_once('@')
-            .map(|(_, dom)| site_of(&dom.to_ascii_lowercase()))
+            .map(|(_, dom)| url::site(&dom.to_ascii_lowercase()).to_string())
     });
     if let Some(site) = from_site.filter(|f| own.contains(f)) {
         return Some(format!("links to the sender's site {site}"));
@@ -975,7 +968,7 @@ fn tracked_links(tracked: &[String]) -> Option<String> {
     let social = &crate::data::phrases::get().social_hosts;
     let tracked: Vec<&String> = tracked
         .iter()
-        .filter(|s| !social.iter().any(|h| site_of(h) == **s))
+        .filter(|s| !social.iter().any(|h| url::site(h) == s.as_str()))
         .collect();
     let first = tracked.first()?;
     (tracked.len() >= TRACKED_LINKS && tracked.iter().all(|s| s == first))

@@ -81,9 +81,11 @@ fn look(doc: &HtmlDoc, p: &Params) -> Seen {
                 seen.colour = Some(e.span.clone());
             }
         }
-        if e.attr("style")
-            .is_some_and(|s| s.to_ascii_lowercase().contains("color-scheme"))
-        {
+        if e.attr("style").is_some_and(|s| {
+            s.as_bytes()
+                .windows(b"color-scheme".len())
+                .any(|w| w.eq_ignore_ascii_case(b"color-scheme"))
+        }) {
             seen.scheme = true;
         }
     }
