@@ -789,22 +789,17 @@ pub fn identify(d: &Detectors, draft: &Draft, sources: &Sources) -> Identificati
     // ESP merge tags fill the footer from the account settings when the message is sent.
     for id in draft.body_sources() {
         let text = &sources.get(id).text;
+        let tags = merge_tags::find(text);
         if found.address.is_none() {
-            let mut offset = 0;
-            while let Some((tag, esp)) = merge_tags::find_address_tag(&text[offset..]) {
-                if !d.is_name_only_tag(&tag.key) {
-                    found.address = Some(format!("{}'s address merge tag", esp.name));
-                    break;
-                }
-                offset += tag.span.end;
+            if let Some((_, esp)) =
+                merge_tags::address_tags(&tags).find(|(tag, _)| !d.is_name_only_tag(&tag.key))
+            {
+                found.address = Some(format!("{}'s address merge tag", esp.name));
             }
         }
         if found.name.is_none() {
-            if let Some(tag) = merge_tags::find(text)
-                .into_iter()
-                .find(|t| d.is_name_tag(&t.key))
-            {
-                found.name = Some(format!("the merge tag `{}`", &text[tag.span]));
+            if let Some(tag) = tags.iter().find(|t| d.is_name_tag(&t.key)) {
+                found.name = Some(format!("the merge tag `{}`", &text[tag.span.clone()]));
             }
         }
     }

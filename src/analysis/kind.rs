@@ -430,12 +430,11 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
             l.href.as_deref().is_some_and(|href| {
                 merge_tags::find_unsubscribe_tag(&merge_tags::percent_decode(href)).is_some()
             })
-        }) || merge_tags::find_unsubscribe_tag(&h.visible_text).is_some()
-            || merge_tags::find_address_tag(&h.visible_text).is_some()
-    }) || draft.text.as_ref().is_some_and(|t| {
-        merge_tags::find_unsubscribe_tag(&t.content).is_some()
-            || merge_tags::find_address_tag(&t.content).is_some()
-    });
+        }) || merge_tags::has_service_tag(&h.visible_text)
+    }) || draft
+        .text
+        .as_ref()
+        .is_some_and(|t| merge_tags::has_service_tag(&t.content));
     s.bulk = match via_service {
         Some(service) if message => Some(format!("sent through {service}")),
         Some(service) if service_tag => Some(format!("a template for {service} (its merge tags)")),

@@ -9,6 +9,7 @@
 use std::ops::Range;
 use std::sync::OnceLock;
 
+use aho_corasick::{AhoCorasick, Input, MatchKind};
 use regex::RegexSet;
 use serde::Deserialize;
 
@@ -73,8 +74,11 @@ pub struct Table {
     pub esps: Vec<Esp>,
     pub dialects: Vec<Dialect>,
     /// The dialects (indexes into `dialects`, longest opener first) whose opener begins with
-    /// each byte: [`find`] stops only at such bytes and compares only those openers.
+    /// each byte: where [`find`] stops, it tries only those openers, longest first.
     by_first_byte: [Vec<usize>; 256],
+    /// Every opener, searched for together (SIMD where the CPU has it): most of a body holds
+    /// none, and a byte-by-byte walk over it was most of the scan's time.
+    openers: AhoCorasick,
     /// `inside` and `not_inside` of each dialect, compiled, in the order of `dialects`.
     insides: Vec<(RegexSet, RegexSet)>,
 }
@@ -118,10 +122,15 @@ pub fn table() -> &'static Table {
                 )
             })
             .collect();
+        let openers = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(dialects.iter().map(|d| d.open.as_str()))
+            .unwrap_or_else(|e| panic!("rules/merge-tags.toml: openers do not compile: {e}"));
         Table {
             esps: file.esp,
             dialects,
             by_first_byte,
+            openers,
             insides,
         }
     })
@@ -153,14 +162,12 @@ pub fn find(text: &str) -> Vec<Tag<'static>> {
     let mut skips = skips.iter().peekable();
     let mut i = 0;
     'scan: while i < bytes.len() {
-        // An opener begins with a character's first byte, so a candidate is a char boundary.
-        let Some(skip) = bytes[i..]
-            .iter()
-            .position(|&b| !table.by_first_byte[usize::from(b)].is_empty())
-        else {
+        // The leftmost place any opener starts: an opener begins with a character's first
+        // byte, so a candidate is a char boundary.
+        let Some(m) = table.openers.find(Input::new(bytes).span(i..bytes.len())) else {
             break;
         };
-        i += skip;
+        i = m.start();
         while let Some(s) = skips.peek() {
             if s.end <= i {
                 skips.next();
@@ -290,36 +297,40 @@ fn find_closing(bytes: &[u8], from: usize, name: &str) -> Option<usize> {
 
 /// uuencoded blocks: a `begin <mode> <name>` line, lines of encoded data, an `end` line.
 fn uuencoded(text: &str, out: &mut Vec<Range<usize>>) {
-    let mut open: Option<usize> = None;
-    let mut pos = 0;
-    for line in text.split_inclusive('\n') {
-        let start = pos;
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    // Most bodies hold no `begin ` at all: look for the word before reading lines.
+    while let Some(n) = memchr::memmem::find(&bytes[from..], b"begin ") {
+        let at = from + n;
+        from = at + 1;
+        if at > 0 && bytes[at - 1] != b'\n' {
+            continue;
+        }
+        let line_end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |n| at + n);
+        let mut words = text[at..line_end].trim_end_matches('\r').split(' ').skip(1);
+        let begins = words.next().is_some_and(|mode| {
+            (3..=4).contains(&mode.len()) && mode.bytes().all(|b| (b'0'..=b'7').contains(&b))
+        }) && words.next().is_some_and(|name| !name.is_empty());
+        if !begins {
+            continue;
+        }
+        let end = end_line(text, line_end);
+        out.push(at..end);
+        from = end.max(from);
+    }
+}
+
+/// The end (after its line break) of the first line reading exactly `end` after `from`, or
+/// the end of the text.
+fn end_line(text: &str, from: usize) -> usize {
+    let mut pos = from;
+    for line in text[from..].split_inclusive('\n') {
         pos += line.len();
-        let content = line.trim_end_matches(['\r', '\n']);
-        match open {
-            None => {
-                let mut words = content.split(' ');
-                let begins = words.next() == Some("begin")
-                    && words.next().is_some_and(|mode| {
-                        (3..=4).contains(&mode.len())
-                            && mode.bytes().all(|b| (b'0'..=b'7').contains(&b))
-                    })
-                    && words.next().is_some_and(|name| !name.is_empty());
-                if begins {
-                    open = Some(start);
-                }
-            }
-            Some(begin) => {
-                if content == "end" {
-                    out.push(begin..pos);
-                    open = None;
-                }
-            }
+        if line.trim_end_matches(['\r', '\n']) == "end" {
+            return pos;
         }
     }
-    if let Some(begin) = open {
-        out.push(begin..text.len());
-    }
+    text.len()
 }
 
 /// Undecoded ISO-2022 text (ISO-2022-JP, -KR, -CN): after an escape that designates a
@@ -329,7 +340,7 @@ fn iso_2022(text: &str, out: &mut Vec<Range<usize>>) {
     const ESC: u8 = 0x1b;
     let bytes = text.as_bytes();
     let mut i = 0;
-    while let Some(n) = bytes[i..].iter().position(|&b| b == ESC) {
+    while let Some(n) = memchr::memchr(ESC, &bytes[i..]) {
         let start = i + n;
         i = start + 1;
         // ESC $ @, ESC $ B, ESC $ A, ESC $ ( D, ESC $ ) C, …: a multi-byte set.
@@ -486,19 +497,33 @@ fn esp_of_tag(
 /// An ESP's unsubscribe tag, or any tag whose name says unsubscribe (an ESP not in the table
 /// uses the same words), found in `text`.
 pub fn find_unsubscribe_tag(text: &str) -> Option<(Tag<'static>, Option<&'static Esp>)> {
-    find(text)
-        .into_iter()
-        .find_map(|tag| match esp_of_tag(&tag, |w| &w.unsubscribe) {
+    unsubscribe_tag(&find(text)).map(|(tag, esp)| (tag.clone(), esp))
+}
+
+/// The first unsubscribe tag among tags [`find`] gave (see [`find_unsubscribe_tag`]).
+pub fn unsubscribe_tag<'a>(
+    tags: &'a [Tag<'static>],
+) -> Option<(&'a Tag<'static>, Option<&'static Esp>)> {
+    tags.iter()
+        .find_map(|tag| match esp_of_tag(tag, |w| &w.unsubscribe) {
             Some(esp) => Some((tag, Some(esp))),
             None => tag.key.contains("unsub").then_some((tag, None)),
         })
 }
 
-/// An ESP's sender-address tag found in `text`.
-pub fn find_address_tag(text: &str) -> Option<(Tag<'static>, &'static Esp)> {
-    find(text)
-        .into_iter()
-        .find_map(|tag| esp_of_tag(&tag, |w| &w.address).map(|esp| (tag, esp)))
+/// The ESP sender-address tags among tags [`find`] gave, in order.
+pub fn address_tags<'a>(
+    tags: &'a [Tag<'static>],
+) -> impl Iterator<Item = (&'a Tag<'static>, &'static Esp)> + 'a {
+    tags.iter()
+        .filter_map(|tag| esp_of_tag(tag, |w| &w.address).map(|esp| (tag, esp)))
+}
+
+/// Whether `text` holds an ESP's unsubscribe or sender-address tag: a template made for a
+/// sending service, not only a template engine's.
+pub fn has_service_tag(text: &str) -> bool {
+    let tags = find(text);
+    unsubscribe_tag(&tags).is_some() || address_tags(&tags).next().is_some()
 }
 
 /// The one ESP that writes tags in this dialect, when only one does (Mailchimp's `*|…|*`).
@@ -520,8 +545,8 @@ pub struct Malformed {
     pub why: String,
 }
 
-pub fn malformed(text: &str, dialect: &Dialect) -> Vec<Malformed> {
-    let tags = find(text);
+/// `tags` are what [`find`] gave for `text`.
+pub fn malformed(text: &str, tags: &[Tag<'static>], dialect: &Dialect) -> Vec<Malformed> {
     let mut out = Vec::new();
     for tag in tags.iter().filter(|t| t.dialect == dialect.id) {
         let raw = &text[tag.span.clone()];
@@ -568,8 +593,8 @@ pub fn malformed(text: &str, dialect: &Dialect) -> Vec<Malformed> {
 
 /// The dialect a template is written in: the ESP named by its unsubscribe or address tag,
 /// else the dialect most of its tags use.
-pub fn main_dialect(text: &str, tags: &[Tag<'static>]) -> Option<&'static Dialect> {
-    if let Some(esp) = named_esp(text) {
+pub fn main_dialect(tags: &[Tag<'static>]) -> Option<&'static Dialect> {
+    if let Some(esp) = named_esp(tags) {
         return dialect(&esp.dialect);
     }
     let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
@@ -583,19 +608,17 @@ pub fn main_dialect(text: &str, tags: &[Tag<'static>]) -> Option<&'static Dialec
 }
 
 /// The ESP a template's own unsubscribe or address tag names.
-fn named_esp(text: &str) -> Option<&'static Esp> {
-    find_unsubscribe_tag(text)
+fn named_esp(tags: &[Tag<'static>]) -> Option<&'static Esp> {
+    unsubscribe_tag(tags)
         .and_then(|(_, esp)| esp)
-        .or_else(|| find_address_tag(text).map(|(_, e)| e))
+        .or_else(|| address_tags(tags).next().map(|(_, e)| e))
 }
 
 /// The ESP a template is written for, when its tags tell: a tag only that ESP uses, or a
 /// dialect only it writes.
 pub fn identify_esp(text: &str) -> Option<&'static Esp> {
-    named_esp(text).or_else(|| {
-        let tags = find(text);
-        main_dialect(text, &tags).and_then(|d| sole_esp_of_dialect(&d.id))
-    })
+    let tags = find(text);
+    named_esp(&tags).or_else(|| main_dialect(&tags).and_then(|d| sole_esp_of_dialect(&d.id)))
 }
 
 /// The text with every merge tag removed (for fingerprints).
@@ -985,12 +1008,13 @@ mod tests {
     #[test]
     fn a_tag_closed_before_the_next_opener_is_not_unclosed() {
         let d = dialect("handlebars").unwrap();
-        assert!(malformed("{{ 'Hello'|trans }} {{ name }}", d).is_empty());
-        assert_eq!(malformed("Hi {{ name }\n", d).len(), 1);
-        assert_eq!(malformed("Hi {{ name }\nBye {{ other }}", d).len(), 1);
+        let malformed = |text: &str| malformed(text, &find(text), d);
+        assert!(malformed("{{ 'Hello'|trans }} {{ name }}").is_empty());
+        assert_eq!(malformed("Hi {{ name }\n").len(), 1);
+        assert_eq!(malformed("Hi {{ name }\nBye {{ other }}").len(), 1);
         // An expression spread over lines is closed.
-        assert!(malformed("{{ render('Thanks,\n<br>') }} {{ name }}", d).is_empty());
-        assert!(malformed("<code>{{ name </code>", d).is_empty());
+        assert!(malformed("{{ render('Thanks,\n<br>') }} {{ name }}").is_empty());
+        assert!(malformed("<code>{{ name </code>").is_empty());
     }
 
     fn load(raw: &str) -> (Draft, Sources) {

@@ -274,22 +274,23 @@ fn detect_template_esp(draft: &Draft, sources: &Sources) -> Option<Choice> {
     }
     let text = &sources.get(draft.source).text;
     let esp = profile("esp")?;
-    let named = merge_tags::find_unsubscribe_tag(text)
-        .and_then(|(tag, esp)| esp.map(|e| (tag, e.name.clone())))
-        .or_else(|| merge_tags::find_address_tag(text).map(|(tag, e)| (tag, e.name.clone())));
+    let tags = merge_tags::find(text);
+    let named = merge_tags::unsubscribe_tag(&tags)
+        .and_then(|(tag, esp)| esp.map(|e| (tag, e)))
+        .or_else(|| merge_tags::address_tags(&tags).next());
     let (tag, reason) = match named {
-        Some((tag, name)) => (tag, format!("detected from {name} merge tags")),
-        None => {
-            let tag = merge_tags::find(text).into_iter().next()?;
-            (tag, "detected from the template's merge tags".to_string())
-        }
+        Some((tag, esp)) => (tag, format!("detected from {} merge tags", esp.name)),
+        None => (
+            tags.first()?,
+            "detected from the template's merge tags".to_string(),
+        ),
     };
     Some(Choice {
         profile: esp.clone(),
         reason,
         label: Some(Label {
             source: draft.source,
-            span: tag.span,
+            span: tag.span.clone(),
             text: "an ESP merge tag".into(),
         }),
         explicit: false,

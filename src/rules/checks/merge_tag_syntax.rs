@@ -16,12 +16,12 @@ pub fn check(send: &Mailing, rule: &Rule, _params: &crate::rules::Params, out: &
         let at = region.span.start;
         let text = &send.sources.get(source).text[region.span];
         let tags = merge_tags::find(text);
-        let Some(main) = merge_tags::main_dialect(text, &tags) else {
+        let Some(main) = merge_tags::main_dialect(&tags) else {
             continue;
         };
         // Percent signs are too common in prose to call a lone one an unclosed tag.
         if main.open != "%" {
-            for m in merge_tags::malformed(text, main) {
+            for m in merge_tags::malformed(text, &tags, main) {
                 out.push(
                     rule.finding(format!("malformed {} merge tag: {}", main.name, m.why))
                         .with_label(Some(Label {
