@@ -6,6 +6,8 @@
 
 use std::ops::Range;
 
+use crate::load::draft::HtmlDoc;
+
 /// One `property: value` declaration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Declaration<'a> {
@@ -292,31 +294,63 @@ fn strip_comments(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// A top-level style rule of a style sheet: `selectors { declarations }`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StyleRule<'a> {
-    /// The selector list, trimmed (`td.footer, .muted`).
-    pub selectors: &'a str,
-    /// The text between the braces, for [`declarations`].
-    pub body: &'a str,
-    /// Where `body` starts in the sheet, so declarations' spans can be made sheet offsets.
-    pub body_start: usize,
+/// The CSS of one HTML document, read once for every check that looks at it: each element's
+/// `style` declarations and each `<style>` element's sheet with its blocks' declarations.
+#[derive(Debug, Default)]
+pub struct DocCss<'d> {
+    /// By element index (`HtmlDoc::elements`); empty for an element without `style`.
+    pub inline: Vec<Vec<Declaration<'d>>>,
+    /// By style sheet index (`HtmlDoc::styles`).
+    pub sheets: Vec<SheetCss<'d>>,
 }
 
-/// The top-level style rules of a style sheet, in order: what styles every reader's copy.
-/// At-rules are left out whole: `@media` and `@supports` blocks apply only where their
-/// condition holds (dark mode, a narrow screen), `@font-face` and `@import` style no element.
-pub fn style_rules(text: &str) -> Vec<StyleRule<'_>> {
-    sheet(text)
-        .blocks
-        .into_iter()
-        .filter(|b| b.within.is_none() && !b.selector.is_empty())
-        .map(|b| StyleRule {
-            selectors: b.selector,
-            body: b.body,
-            body_start: b.body_at,
-        })
-        .collect()
+/// A style sheet and the declarations of each of its blocks.
+#[derive(Debug, Default)]
+pub struct SheetCss<'d> {
+    pub sheet: Sheet<'d>,
+    /// By block index (`Sheet::blocks`).
+    pub declarations: Vec<Vec<Declaration<'d>>>,
+}
+
+impl<'d> SheetCss<'d> {
+    /// Reads a style sheet's text.
+    pub fn read(text: &'d str) -> Self {
+        let sheet = sheet(text);
+        let declarations = sheet.blocks.iter().map(|b| declarations(b.body)).collect();
+        SheetCss {
+            sheet,
+            declarations,
+        }
+    }
+
+    /// The top-level style rules, in order, with their declarations: what styles every
+    /// reader's copy. At-rules are left out whole: `@media` and `@supports` blocks apply only
+    /// where their condition holds (dark mode, a narrow screen), `@font-face` and `@import`
+    /// style no element.
+    pub fn style_rules(&self) -> impl Iterator<Item = (&Block<'d>, &[Declaration<'d>])> {
+        self.sheet
+            .blocks
+            .iter()
+            .zip(&self.declarations)
+            .filter(|(b, _)| b.within.is_none() && !b.selector.is_empty())
+            .map(|(b, d)| (b, d.as_slice()))
+    }
+}
+
+/// Reads the CSS of `doc`.
+pub fn read(doc: &HtmlDoc) -> DocCss<'_> {
+    DocCss {
+        inline: doc
+            .elements
+            .iter()
+            .map(|e| e.attr("style").map(declarations).unwrap_or_default())
+            .collect(),
+        sheets: doc
+            .styles
+            .iter()
+            .map(|style| SheetCss::read(&style.text))
+            .collect(),
+    }
 }
 
 #[cfg(test)]
@@ -390,17 +424,19 @@ mod tests {
 
     #[test]
     fn style_rules_skip_at_rules() {
-        let sheet = "@import url('x.css'); /* a { } */ body { color: #333 }\n@media (prefers-color-scheme: dark) { .a { color: #fff } }\n.footer td, a.muted { color: '}'; background: #eee }";
-        let rules = style_rules(sheet);
-        let selectors: Vec<&str> = rules.iter().map(|r| r.selectors).collect();
+        let text = "@import url('x.css'); /* a { } */ body { color: #333 }\n@media (prefers-color-scheme: dark) { .a { color: #fff } }\n.footer td, a.muted { color: '}'; background: #eee }";
+        let css = SheetCss::read(text);
+        let rules: Vec<_> = css.style_rules().collect();
+        let selectors: Vec<&str> = rules.iter().map(|(b, _)| b.selector).collect();
         assert_eq!(selectors, ["body", ".footer td, a.muted"]);
-        assert_eq!(declarations(rules[1].body)[1].value, "#eee");
+        assert_eq!(rules[1].1[1].value, "#eee");
+        let body = rules[0].0;
         assert_eq!(
-            &sheet[rules[0].body_start..rules[0].body_start + rules[0].body.len()],
+            &text[body.body_at..body.body_at + body.body.len()],
             " color: #333 "
         );
         for s in ["{", "}", "a {", "@media {", "'", "/*", "a { b: 'c }"] {
-            let _ = style_rules(s);
+            let _ = SheetCss::read(s).style_rules().count();
         }
     }
 }

@@ -29,11 +29,12 @@ pub fn run(send: &Mailing, levels: &BTreeMap<RuleId, Level>) -> Vec<Finding> {
         .flatten();
     let params = overridden.as_ref().unwrap_or_else(|| rules::params());
     let mut findings = Vec::new();
+    let subject = rules::Subject::new(send);
     for rule in rules::all() {
         if levels.get(&rule.id) == Some(&Level::Off) {
             continue;
         }
-        (rule.check)(send, rule, params, &mut findings);
+        (rule.check)(&subject, rule, params, &mut findings);
     }
     let unused = suppress::apply(&mut findings, &send.suppressions, &send.sources);
     if levels.get(&RuleId::UnusedSuppression) != Some(&Level::Off) {
@@ -117,7 +118,7 @@ pub fn check_with(
     options: &Options,
 ) -> Result<Outcome, InputError> {
     // Parameters a caller set that a rule does not have are refused before anything is read.
-    rules::params_with(&options.params)
+    rules::check_params(&options.params)
         .map_err(|e| InputError::new("[params]", format!("bad rule parameters: {e}")))?;
     let send = assemble::load_with(draft_input, lists, options)?;
     let findings = run(&send, &options.levels);

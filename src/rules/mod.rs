@@ -5,6 +5,7 @@
 pub mod checks;
 pub mod engine;
 pub mod plain;
+pub mod subject;
 pub mod verdict;
 
 use std::collections::BTreeMap;
@@ -13,12 +14,12 @@ use std::sync::OnceLock;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Severity};
 use crate::model::rule::{Category, RuleId};
+pub use subject::Subject;
 
 /// A check: a pure function of the send and the rules' parameters that pushes findings.
-pub type CheckFn = fn(&Mailing, &Rule, &Params, &mut Vec<Finding>);
+pub type CheckFn = fn(&Subject, &Rule, &Params, &mut Vec<Finding>);
 
 /// The docs sections every rule carries.
 #[derive(Debug, Clone, Deserialize)]
@@ -126,6 +127,15 @@ macro_rules! registry {
         /// The parameters with `overrides` (bulklint.toml's `[params.<rule>]`) laid over each
         /// rule's own: a rule whose parameters cannot be set, a key the rule does not have, or
         /// a value of the wrong type is an error.
+        /// Refuses parameters a rule does not have, or values of the wrong shape, without
+        /// building the parameters (nothing to build when there are no overrides).
+        pub fn check_params(overrides: &BTreeMap<RuleId, toml::Table>) -> Result<(), String> {
+            if overrides.is_empty() {
+                return Ok(());
+            }
+            params_with(overrides).map(drop)
+        }
+
         pub fn params_with(overrides: &BTreeMap<RuleId, toml::Table>) -> Result<Params, String> {
             let mut params = params().clone();
             for (&id, table) in overrides {

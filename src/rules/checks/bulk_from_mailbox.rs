@@ -10,6 +10,7 @@ use crate::mailing::Mailing;
 use crate::model::finding::Finding;
 use crate::model::format::{format_utc, group, DAY, HOUR};
 use crate::rules::Rule;
+use crate::rules::Subject;
 
 /// The outbound-spam windows, shortest first.
 const WINDOWS: [(LimitKey, i64, &str, &str); 2] = [
@@ -17,7 +18,7 @@ const WINDOWS: [(LimitKey, i64, &str, &str); 2] = [
     (LimitKey::ExternalPerDay, DAY, "a day", "the last 24 h"),
 ];
 
-pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     let profile = &send.provider.profile;
     if profile.kind != ProviderKind::Mailbox {
         return;

@@ -22,10 +22,10 @@ use crate::analysis::css::{self, Declaration};
 use crate::data::caniemail::{self, slug, Support, FEATURES};
 use crate::load::draft::html::Element;
 use crate::load::draft::HtmlDoc;
-use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Severity};
 use crate::rules::checks::designed_html;
 use crate::rules::Rule;
+use crate::rules::Subject;
 
 /// The clients a template is judged in: indexes into [`caniemail::CLIENTS`], read from names.
 #[derive(Debug, Clone, Deserialize)]
@@ -154,7 +154,7 @@ impl Gathered<'_> {
     }
 }
 
-pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     let Some(doc) = designed_html(send) else {
         return;
     };
@@ -170,13 +170,13 @@ pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &m
     // The inline declarations, as hashes of property and value: a `<style>` rule that repeats
     // one is an enhancement of it.
     let mut inline: HashSet<u64> = HashSet::new();
-    for e in &doc.elements {
+    let doc_css = send.css();
+    for (e, decls) in doc.elements.iter().zip(&doc_css.inline) {
         let in_body = e.name == "style" && ancestors(doc, e).any(|a| a.name == "body");
         element(&mut found, e, in_body, in_hidden(e.span.start));
         let Some(style) = e.attr("style") else {
             continue;
         };
-        let decls = css::declarations(style);
         let place = |d: &Declaration| style_place(text, &e.span, style, &d.span);
         let sized: Vec<&str> = ["width", "height"]
             .into_iter()
@@ -184,7 +184,7 @@ pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &m
             .collect();
         block(
             &mut found,
-            &decls,
+            decls,
             &sized,
             &place,
             &|_| Context::Plain,
@@ -194,7 +194,7 @@ pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &m
             inline.extend(decls.iter().map(declaration_hash));
         }
     }
-    for s in &doc.styles {
+    for (s, read) in doc.styles.iter().zip(&doc_css.sheets) {
         // The sheet's text is the raw text of the element, so offsets map one to one when the
         // lengths agree; otherwise every place is the start of the sheet.
         let exact = s.span.len() == s.text.len();
@@ -206,16 +206,15 @@ pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &m
             };
             o..o
         };
-        let sheet = css::sheet(&s.text);
+        let sheet = &read.sheet;
         let hidden = in_hidden(s.span.start);
         for a in &sheet.at_rules {
             at_rule(&mut found, a, &|| at(a.span.start), hidden);
         }
-        for b in &sheet.blocks {
+        for (b, decls) in sheet.blocks.iter().zip(&read.declarations) {
             let in_media =
                 b.within.is_some() || aims_at_one_client(b.selector) || styles_a_state(b.selector);
             selector(&mut found, b.selector, &|| at(b.selector_at), hidden);
-            let decls = css::declarations(b.body);
             let context = |d: &Declaration| {
                 let repeated = inline.contains(&declaration_hash(d));
                 if in_media || repeated {
@@ -228,7 +227,7 @@ pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &m
                 let r = at(b.body_at + d.span.start);
                 r.start..r.start + if exact { d.span.len() } else { 0 }
             };
-            block(&mut found, &decls, &[], &place, &context, hidden);
+            block(&mut found, decls, &[], &place, &context, hidden);
         }
     }
     let handled = outlook_fallbacks(doc);

@@ -8,13 +8,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::analysis::color::{self, Paint, Rgb};
-use crate::analysis::css;
+use crate::analysis::css::{Declaration, SheetCss};
 use crate::load::draft::html::Element;
 use crate::load::draft::HtmlDoc;
-use crate::mailing::Mailing;
 use crate::model::finding::Finding;
 use crate::rules::checks::{at_places, designed_html};
 use crate::rules::Rule;
+use crate::rules::Subject;
 
 /// `rules/color-contrast.toml`'s `[params]`.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -59,7 +59,7 @@ struct Look {
     bg_at: usize,
 }
 
-pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     let Some(doc) = designed_html(send) else {
         return;
     };
@@ -93,7 +93,7 @@ pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &m
         };
         let look = *looks
             .entry(holder)
-            .or_insert_with(|| resolve(doc, &mut own, holder, params));
+            .or_insert_with(|| resolve(doc, &send.css().inline, &mut own, holder, params));
         let Some(look) = look else {
             continue;
         };
@@ -108,7 +108,7 @@ pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &m
         if ratio < least
             && look.fg != look.bg
             && !sheet
-                .get_or_insert_with(|| Sheet::read(doc))
+                .get_or_insert_with(|| Sheet::read(&send.css().sheets))
                 .may_restyle(doc, &own, holder, &look)
         {
             let holders = failing.entry((look.fg, look.bg, look.large)).or_default();
@@ -187,12 +187,19 @@ fn is_void(e: &Element) -> bool {
 
 /// The colours and size of the text `holder` holds, from it and its ancestors; `None` when
 /// any of it cannot be told from the markup, or the text is hidden.
-fn resolve(doc: &HtmlDoc, own: &mut [Option<Own>], holder: usize, params: &Params) -> Option<Look> {
+/// `inline` is each element's `style` declarations.
+fn resolve(
+    doc: &HtmlDoc,
+    inline: &[Vec<Declaration>],
+    own: &mut [Option<Own>],
+    holder: usize,
+    params: &Params,
+) -> Option<Look> {
     let (mut fg, mut bg, mut size, mut bold) = (None, None, None, None);
     let mut at = Some(holder);
     while let Some(i) = at {
         let element = &doc.elements[i];
-        let o = *own[i].get_or_insert_with(|| read(element));
+        let o = *own[i].get_or_insert_with(|| read(element, &inline[i]));
         if o.hidden {
             return None;
         }
@@ -237,8 +244,8 @@ fn resolve(doc: &HtmlDoc, own: &mut [Option<Own>], holder: usize, params: &Param
     })
 }
 
-/// What `e`'s own attributes and inline style say.
-fn read(e: &Element) -> Own {
+/// What `e`'s own attributes and inline style (`declarations`) say.
+fn read(e: &Element, declarations: &[Declaration]) -> Own {
     let mut own = Own::default();
     match e.name.as_str() {
         "b" | "strong" => own.bold = Some(true),
@@ -259,10 +266,7 @@ fn read(e: &Element) -> Own {
             _ => {}
         }
     }
-    let Some(style) = e.attr("style") else {
-        return own;
-    };
-    for d in css::declarations(style) {
+    for d in declarations {
         let value = d.plain_value();
         match d.property.as_ref() {
             "color" => {
@@ -341,12 +345,12 @@ impl Sheet {
             || restyled(&self.background, look.bg_at, |o| o.inline_background)
     }
 
-    fn read(doc: &HtmlDoc) -> Sheet {
+    fn read(sheets: &[SheetCss]) -> Sheet {
         let mut sheet = Sheet::default();
-        for style in &doc.styles {
-            for rule in css::style_rules(&style.text) {
-                let (color, background) = sets_colours(rule.body);
-                for selector in rule.selectors.split(',') {
+        for read in sheets {
+            for (rule, declarations) in read.style_rules() {
+                let (color, background) = sets_colours(declarations);
+                for selector in rule.selector.split(',') {
                     if color {
                         sheet.color.add(selector);
                     }
@@ -405,20 +409,12 @@ impl Targets {
     }
 }
 
-/// Whether a rule body sets the text colour, and whether it sets a background; read without
-/// building its declarations, as this runs over whole style sheets.
-fn sets_colours(body: &str) -> (bool, bool) {
-    let (mut color, mut background) = (false, false);
-    for declaration in body.split(';') {
-        let Some((name, _)) = declaration.split_once(':') else {
-            continue;
-        };
-        let name = name.trim();
-        color |= name.eq_ignore_ascii_case("color");
-        background |= name
-            .get(..10)
-            .is_some_and(|n| n.eq_ignore_ascii_case("background"));
-    }
+/// Whether a rule's declarations set the text colour, and whether they set a background.
+fn sets_colours(declarations: &[Declaration]) -> (bool, bool) {
+    let color = declarations.iter().any(|d| d.property == "color");
+    let background = declarations
+        .iter()
+        .any(|d| d.property.starts_with("background"));
     (color, background)
 }
 

@@ -1,13 +1,13 @@
 //! `consent-expired`: implied consent past its CASL window on the day of the send.
 
 use crate::mailing::consent::{self, Status};
-use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Label};
 use crate::model::kind::Kind;
 use crate::model::law::Law;
 use crate::rules::Rule;
+use crate::rules::Subject;
 
-pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     let Some(as_of) = send.as_of else {
         return;
     };

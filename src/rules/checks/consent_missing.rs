@@ -1,12 +1,12 @@
 //! `consent-missing`: recipients with no usable consent record in a list that records consent.
 
 use crate::mailing::consent::{self, Status};
-use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Label};
 use crate::model::kind::Kind;
 use crate::rules::Rule;
+use crate::rules::Subject;
 
-pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     let windows = &params.consent_expired;
     let Some(as_of) = send.as_of else {
         return;

@@ -3,12 +3,12 @@
 
 use serde::Deserialize;
 
-use crate::analysis::css;
+use crate::analysis::css::{self, DocCss};
 use crate::load::draft::HtmlDoc;
-use crate::mailing::Mailing;
 use crate::model::finding::Finding;
 use crate::rules::checks::designed_html;
 use crate::rules::Rule;
+use crate::rules::Subject;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -60,9 +60,9 @@ fn paints_colour(d: &css::Declaration) -> bool {
     COLOUR_PROPERTIES.contains(&d.property.as_ref()) && paints(d.plain_value())
 }
 
-fn look(doc: &HtmlDoc, p: &Params) -> Seen {
+fn look(doc: &HtmlDoc, doc_css: &DocCss, p: &Params) -> Seen {
     let mut seen = Seen::default();
-    for e in &doc.elements {
+    for (e, decls) in doc.elements.iter().zip(&doc_css.inline) {
         if e.name == "meta"
             && e.attr("name")
                 .is_some_and(|n| p.meta_names.iter().any(|m| n.eq_ignore_ascii_case(m)))
@@ -74,9 +74,7 @@ fn look(doc: &HtmlDoc, p: &Params) -> Seen {
                 .attrs
                 .iter()
                 .any(|(n, v)| COLOUR_ATTRIBUTES.contains(&n.as_str()) && paints(v));
-            let by_style = e
-                .attr("style")
-                .is_some_and(|style| css::declarations(style).iter().any(paints_colour));
+            let by_style = decls.iter().any(paints_colour);
             if by_attribute || by_style {
                 seen.colour = Some(e.span.clone());
             }
@@ -89,8 +87,8 @@ fn look(doc: &HtmlDoc, p: &Params) -> Seen {
             seen.scheme = true;
         }
     }
-    for sheet in &doc.styles {
-        let parsed = css::sheet(&sheet.text);
+    for (sheet, read) in doc.styles.iter().zip(&doc_css.sheets) {
+        let parsed = &read.sheet;
         for at in &parsed.at_rules {
             let prelude = at.prelude.to_ascii_lowercase();
             if seen.media.is_none()
@@ -103,12 +101,11 @@ fn look(doc: &HtmlDoc, p: &Params) -> Seen {
                 seen.media = Some(start..sheet.span.start + at.span.end);
             }
         }
-        for block in &parsed.blocks {
+        for (block, decls) in parsed.blocks.iter().zip(&read.declarations) {
             let selector = block.selector.to_ascii_lowercase();
             if p.selectors.iter().any(|s| selector.contains(s.as_str())) {
                 seen.selector = true;
             }
-            let decls = css::declarations(block.body);
             if decls.iter().any(|d| d.property == "color-scheme") {
                 seen.scheme = true;
             }
@@ -124,11 +121,11 @@ fn look(doc: &HtmlDoc, p: &Params) -> Seen {
     seen
 }
 
-pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     let Some(doc) = designed_html(send) else {
         return;
     };
-    let seen = look(doc, &params.dark_mode);
+    let seen = look(doc, send.css(), &params.dark_mode);
     // Unstyled mail is darkened cleanly by every client: nothing to say.
     let Some(colour) = seen.colour else {
         return;

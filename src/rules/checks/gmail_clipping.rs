@@ -11,10 +11,10 @@ use serde::Deserialize;
 
 use crate::analysis::merge_tags;
 use crate::load::draft::{DraftFormat, HtmlDoc};
-use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Severity};
 use crate::rules::checks::designed_html;
 use crate::rules::Rule;
+use crate::rules::Subject;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -47,7 +47,7 @@ struct Breakdown {
     embedded: usize,
 }
 
-pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     let Some(doc) = designed_html(send) else {
         return;
     };

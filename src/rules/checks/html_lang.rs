@@ -10,8 +10,9 @@ use crate::model::finding::{Finding, Severity};
 use crate::model::source::SourceId;
 use crate::rules::checks::designed_html;
 use crate::rules::Rule;
+use crate::rules::Subject;
 
-pub fn check(send: &Mailing, rule: &Rule, _: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, _: &crate::rules::Params, out: &mut Vec<Finding>) {
     let Some(doc) = designed_html(send) else {
         return;
     };

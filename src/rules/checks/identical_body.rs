@@ -6,10 +6,10 @@ use crate::mailing::fingerprint;
 use crate::mailing::history::PastSend;
 use crate::mailing::minhash;
 use crate::mailing::provider::ProviderKind;
-use crate::mailing::Mailing;
 use crate::model::finding::Finding;
 use crate::model::format::{format_utc_near, group, recipients};
 use crate::rules::Rule;
+use crate::rules::Subject;
 
 /// Earlier sends named one by one in the help; the rest are counted.
 const MAX_NAMED: usize = 5;
@@ -24,7 +24,7 @@ pub struct Params {
     pub near_duplicate_similarity: f64,
 }
 
-pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     // An ESP sends one body to many by design, with the authentication and unsubscribe
     // headers that make it acceptable bulk mail.
     if send.provider.profile.kind != ProviderKind::Mailbox {

@@ -7,12 +7,12 @@ use std::ops::Range;
 use crate::analysis::css;
 use crate::load::draft::html::Element;
 use crate::load::draft::DraftFormat;
-use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Severity};
 use crate::rules::checks::{at_places, designed_html, subject};
 use crate::rules::Rule;
+use crate::rules::Subject;
 
-pub fn check(send: &Mailing, rule: &Rule, _: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, _: &crate::rules::Params, out: &mut Vec<Finding>) {
     let Some(doc) = designed_html(send) else {
         return;
     };

@@ -5,10 +5,10 @@ use serde::Deserialize;
 
 use crate::analysis::css;
 use crate::load::draft::html::Element;
-use crate::mailing::Mailing;
 use crate::model::finding::Finding;
 use crate::rules::checks::{counted, designed_html};
 use crate::rules::Rule;
+use crate::rules::Subject;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -63,7 +63,7 @@ fn size(el: &Element, p: &Params) -> Option<(u64, u64)> {
     Some((w.unwrap_or(p.default_width), h.unwrap_or(p.default_height)))
 }
 
-pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     let Some(doc) = designed_html(send) else {
         return;
     };

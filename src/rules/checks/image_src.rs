@@ -6,10 +6,10 @@ use crate::analysis::url::{self, Shape};
 use crate::analysis::{css, merge_tags};
 use crate::load::draft::html::Element;
 use crate::load::draft::DraftFormat;
-use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Severity};
 use crate::rules::checks::{attribute_place, counted, designed_html, first_of_each, shortened};
 use crate::rules::Rule;
+use crate::rules::Subject;
 
 /// What is wrong with an image's source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,7 +172,7 @@ fn backgrounds(
     }
 }
 
-pub fn check(send: &Mailing, rule: &Rule, _params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, _params: &crate::rules::Params, out: &mut Vec<Finding>) {
     let Some(doc) = designed_html(send) else {
         return;
     };

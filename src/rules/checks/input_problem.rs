@@ -4,8 +4,9 @@ use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Label};
 use crate::model::source::SourceId;
 use crate::rules::Rule;
+use crate::rules::Subject;
 
-pub fn check(send: &Mailing, rule: &Rule, _params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, _params: &crate::rules::Params, out: &mut Vec<Finding>) {
     let draft = send.draft.problems.iter().map(|p| (send.draft.source, p));
     let lists = send
         .recipients

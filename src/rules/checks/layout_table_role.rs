@@ -3,12 +3,12 @@
 
 use crate::load::draft::html::Element;
 use crate::load::draft::DraftFormat;
-use crate::mailing::Mailing;
 use crate::model::finding::Finding;
 use crate::rules::checks::{at_places, designed_html, subject};
 use crate::rules::Rule;
+use crate::rules::Subject;
 
-pub fn check(send: &Mailing, rule: &Rule, _: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, _: &crate::rules::Params, out: &mut Vec<Finding>) {
     let Some(doc) = designed_html(send) else {
         return;
     };

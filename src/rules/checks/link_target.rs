@@ -9,11 +9,11 @@ use serde::Deserialize;
 use crate::analysis::url::{self, Shape};
 use crate::analysis::{merge_tags, unsubscribe};
 use crate::load::draft::{DraftFormat, Link};
-use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Severity};
 use crate::model::kind::Kind;
 use crate::rules::checks::{attribute_place, counted, designed_html, first_of_each, shortened};
 use crate::rules::Rule;
+use crate::rules::Subject;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -142,7 +142,7 @@ fn dominant_site(links: &[Link], share: f64) -> Option<String> {
     (n >= 3 && n as f64 >= share * total as f64).then_some(site)
 }
 
-pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     let Some(doc) = designed_html(send) else {
         return;
     };

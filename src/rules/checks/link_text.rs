@@ -5,10 +5,10 @@ use std::ops::Range;
 
 use crate::load::draft::html::Element;
 use crate::load::draft::HtmlDoc;
-use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Severity};
 use crate::rules::checks::{at_places, designed_html, hidden_from_readers, subject};
 use crate::rules::Rule;
+use crate::rules::Subject;
 
 /// `rules/link-text.toml`'s `[params]`.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -24,7 +24,7 @@ pub struct Params {
 /// Longest text compared with the phrases, in bytes: longer text is no stock phrase.
 const MAX_PHRASE: usize = 48;
 
-pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     let Some(doc) = designed_html(send) else {
         return;
     };

@@ -7,6 +7,7 @@ use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Label};
 use crate::model::kind::Kind;
 use crate::rules::Rule;
+use crate::rules::Subject;
 
 /// `rules/list-unsubscribe-header.toml`'s `[params]`.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -16,7 +17,7 @@ pub struct Params {
     pub bulk_recipients: u64,
 }
 
-pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     if send.kind.kind != Kind::Commercial {
         return;
     }

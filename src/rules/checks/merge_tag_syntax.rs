@@ -3,11 +3,11 @@
 
 use crate::analysis::merge_tags;
 use crate::mailing::provider::ProviderKind;
-use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Label};
 use crate::rules::Rule;
+use crate::rules::Subject;
 
-pub fn check(send: &Mailing, rule: &Rule, _params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, _params: &crate::rules::Params, out: &mut Vec<Finding>) {
     if send.provider.profile.kind != ProviderKind::Esp {
         return;
     }

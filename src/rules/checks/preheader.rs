@@ -4,10 +4,10 @@
 
 use serde::Deserialize;
 
-use crate::mailing::Mailing;
 use crate::model::finding::Finding;
 use crate::rules::checks::{designed_html, shortened};
 use crate::rules::Rule;
+use crate::rules::Subject;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -25,7 +25,7 @@ fn offers_web_version(first: &str, p: &Params) -> bool {
     p.view_online.iter().any(|v| lower.contains(v.as_str()))
 }
 
-pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     let Some(doc) = designed_html(send) else {
         return;
     };

@@ -2,11 +2,11 @@
 
 use crate::load::recipients::Duplicate;
 use crate::mailing::provider::ProviderKind;
-use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Label};
 use crate::rules::Rule;
+use crate::rules::Subject;
 
-pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     // A message an ESP sent is one merged copy of the mailing: its To is a member of the list,
     // not a second copy for that person.
     let merged_copy = |d: &Duplicate| {

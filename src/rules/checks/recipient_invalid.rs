@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, HashSet};
 
 use crate::load::recipients::Recipient;
-use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Label, Severity};
+use crate::rules::Subject;
 use crate::rules::{ListedParams, Rule};
 
 /// `rules/recipient-invalid.toml`'s `[params]`.
@@ -18,7 +18,7 @@ pub struct Params {
     pub provider_domains: Vec<String>,
 }
 
-pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     let params = &params.recipient_invalid;
     let listed = ListedParams {
         max_listed: params.max_listed,

@@ -10,6 +10,7 @@ use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Severity};
 use crate::model::format::{format_utc, group, DAY};
 use crate::rules::Rule;
+use crate::rules::Subject;
 
 /// `rules/recipient-limit.toml`'s `[params]`: the tenant-wide external recipient limit.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -34,7 +35,7 @@ impl Params {
     }
 }
 
-pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     let profile = &send.provider.profile;
     if profile.kind != ProviderKind::Mailbox {
         return;

@@ -6,9 +6,9 @@ use std::sync::OnceLock;
 
 use crate::analysis::identification::{self, Detectors, Identification};
 use crate::analysis::merge_tags;
-use crate::mailing::Mailing;
 use crate::model::kind::Kind;
 use crate::model::law::Law;
+use crate::rules::Subject;
 use crate::rules::{self, Rule};
 
 /// The detectors compiled from this rule's parameters (and what counts as a placeholder
@@ -24,7 +24,7 @@ pub fn detectors() -> &'static Detectors {
     })
 }
 
-pub fn check(send: &Mailing, rule: &Rule, _params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, _params: &crate::rules::Params, out: &mut Vec<Finding>) {
     if send.kind.kind != Kind::Commercial {
         return;
     }

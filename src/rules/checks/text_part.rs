@@ -10,6 +10,7 @@ use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Label};
 use crate::rules::checks::designed_html;
 use crate::rules::Rule;
+use crate::rules::Subject;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -74,7 +75,7 @@ fn first_line(send: &Mailing, part: &TextPart, text: &str) -> Label {
     }
 }
 
-pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     // Templates have no parts: the sending service writes the text part.
     if send.draft.format != DraftFormat::Message {
         return;

@@ -4,11 +4,11 @@
 use crate::analysis::merge_tags;
 use crate::load::draft::DraftFormat;
 use crate::mailing::provider::ProviderKind;
-use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Label};
 use crate::rules::Rule;
+use crate::rules::Subject;
 
-pub fn check(send: &Mailing, rule: &Rule, _params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, _params: &crate::rules::Params, out: &mut Vec<Finding>) {
     let profile = &send.provider.profile;
     if profile.kind != ProviderKind::Mailbox {
         return;

@@ -8,8 +8,9 @@ use crate::mailing::Mailing;
 use crate::model::finding::Finding;
 use crate::model::kind::Kind;
 use crate::rules::Rule;
+use crate::rules::Subject;
 
-pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     let unknown = match send.kind.kind {
         Kind::Commercial => false,
         Kind::Unknown => true,

@@ -1,12 +1,12 @@
 //! `unsubscribe-placeholder`: an unsubscribe link that goes nowhere.
 
 use crate::analysis::unsubscribe;
-use crate::mailing::Mailing;
 use crate::model::finding::{Finding, Severity};
 use crate::model::kind::Kind;
 use crate::rules::Rule;
+use crate::rules::Subject;
 
-pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     // A dead link breaks the law only in commercial mail; where the kind cannot be told it is
     // still worth a warning, and in a receipt or a personal message it is no one's business.
     let severity = match send.kind.kind {

@@ -2,12 +2,12 @@
 //! silence nothing are reported under the same rule by the engine, after every check ran.)
 
 use crate::mailing::suppress;
-use crate::mailing::Mailing;
 use crate::model::finding::Finding;
 use crate::model::rule::RuleId;
 use crate::rules::Rule;
+use crate::rules::Subject;
 
-pub fn check(send: &Mailing, rule: &Rule, _params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, _params: &crate::rules::Params, out: &mut Vec<Finding>) {
     for d in &send.suppressions {
         for id in d.rules.iter().filter(|id| id.parse::<RuleId>().is_err()) {
             out.push(

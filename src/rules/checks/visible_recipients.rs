@@ -1,9 +1,9 @@
 //! `visible-recipients`: many addresses in To/Cc, so every recipient sees every other.
 
 use crate::load::draft::AddressField;
-use crate::mailing::Mailing;
 use crate::model::finding::Finding;
 use crate::rules::Rule;
+use crate::rules::Subject;
 
 /// `rules/visible-recipients.toml`'s `[params]`.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -13,7 +13,7 @@ pub struct Params {
     pub max_visible: u64,
 }
 
-pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
     let max = params.visible_recipients.max_visible;
     let visible = send
         .draft
