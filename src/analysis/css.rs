@@ -32,59 +32,60 @@ impl Declaration<'_> {
     }
 }
 
-/// Byte ranges of `text` between top-level `sep`s, skipping strings, comments and brackets.
-fn split_top(text: &str, sep: u8) -> Vec<Range<usize>> {
-    let mut parts = Vec::new();
-    let mut start = 0;
-    loop {
-        let at = find_top(text, start, &[sep]);
-        parts.push(start..at);
-        if at >= text.len() {
-            return parts;
-        }
-        start = at + 1;
-    }
-}
-
 /// The declarations in `text` (a `style` attribute's value, or the inside of a rule block), in
 /// order; spans are offsets into `text`. Text that is no declaration (no colon, an empty name)
 /// is skipped: a client skips it too.
 pub fn declarations(text: &str) -> Vec<Declaration<'_>> {
     let mut out = Vec::new();
-    for part in split_top(text, b';') {
-        let raw = &text[part.clone()];
-        let colon = find_top(raw, 0, b":");
-        if colon >= raw.len() {
+    // One pass: each top-level `;` ends a declaration, its first top-level `:` splits it.
+    let mut start = 0;
+    let mut colon = None;
+    for at in top_level(text, 0)
+        .filter(|&i| matches!(text.as_bytes()[i], b';' | b':'))
+        .chain([text.len()])
+    {
+        if at < text.len() && text.as_bytes()[at] == b':' {
+            colon = colon.or(Some(at - start));
             continue;
         }
-        let name = strip_comments(&raw[..colon]);
-        let name = name.trim();
-        if name.is_empty()
-            || !name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
-            continue;
+        if let Some(colon) = colon.take() {
+            out.extend(declaration(text, start..at, colon));
         }
-        let value = raw[colon + 1..].trim();
-        let lead = raw.len() - raw.trim_start().len();
-        let trail = raw.len() - raw.trim_end().len();
-        let property = if name.bytes().any(|b| b.is_ascii_uppercase()) {
-            std::borrow::Cow::Owned(name.to_ascii_lowercase())
-        } else {
-            // `name` may borrow from a comment-free copy; keep the source text where it can.
-            match raw[..colon].trim() {
-                t if t == name => std::borrow::Cow::Borrowed(t),
-                _ => std::borrow::Cow::Owned(name.to_string()),
-            }
-        };
-        out.push(Declaration {
-            property,
-            value,
-            span: part.start + lead..part.end - trail,
-        });
+        start = at + 1;
     }
     out
+}
+
+/// The declaration in `text[part]` whose colon is `colon` bytes into it, unless its name is
+/// no property name.
+fn declaration(text: &str, part: Range<usize>, colon: usize) -> Option<Declaration<'_>> {
+    let raw = &text[part.clone()];
+    let name = strip_comments(&raw[..colon]);
+    let name = name.trim();
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return None;
+    }
+    let value = raw[colon + 1..].trim();
+    let lead = raw.len() - raw.trim_start().len();
+    let trail = raw.len() - raw.trim_end().len();
+    let property = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        // `name` may borrow from a comment-free copy; keep the source text where it can.
+        match raw[..colon].trim() {
+            t if t == name => std::borrow::Cow::Borrowed(t),
+            _ => std::borrow::Cow::Owned(name.to_string()),
+        }
+    };
+    Some(Declaration {
+        property,
+        value,
+        span: part.start + lead..part.end - trail,
+    })
 }
 
 /// An at-rule of a style sheet: `@media screen and (max-width: 600px)`, `@font-face`, `@import …;`.
@@ -140,31 +141,41 @@ fn holds_rules(name: &str) -> bool {
 /// Where the top-level `stop` byte is in `text` from `from` (strings, comments and brackets
 /// skipped); `text.len()` when it is not there.
 fn find_top(text: &str, from: usize, stops: &[u8]) -> usize {
+    top_level(text, from)
+        .find(|&i| stops.contains(&text.as_bytes()[i]))
+        .unwrap_or(text.len())
+}
+
+/// The places of `text` from `from` that stand outside strings, comments and brackets, other
+/// than the quotes, comment marks and brackets themselves.
+fn top_level(text: &str, from: usize) -> impl Iterator<Item = usize> + '_ {
     let bytes = text.as_bytes();
     let mut i = from;
     let mut depth = 0usize;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' | b'\'' => {
-                let quote = bytes[i];
-                i += 1;
-                while i < bytes.len() && bytes[i] != quote {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            let at = i;
+            i += 1;
+            match bytes[at] {
+                b'"' | b'\'' => {
+                    let quote = bytes[at];
+                    while i < bytes.len() && bytes[i] != quote {
+                        i += if bytes[i] == b'\\' { 2 } else { 1 };
+                    }
+                    i += 1;
                 }
+                b'/' if bytes.get(at + 1) == Some(&b'*') => {
+                    i = memchr::memmem::find(&bytes[at + 2..], b"*/")
+                        .map_or(bytes.len(), |e| at + 2 + e + 2);
+                }
+                b'(' | b'[' => depth += 1,
+                b')' | b']' => depth = depth.saturating_sub(1),
+                _ if depth == 0 => return Some(at),
+                _ => {}
             }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = text[i + 2..]
-                    .find("*/")
-                    .map_or(bytes.len(), |e| i + 2 + e + 1);
-            }
-            b'(' | b'[' => depth += 1,
-            b')' | b']' => depth = depth.saturating_sub(1),
-            b if depth == 0 && stops.contains(&b) => return i,
-            _ => {}
         }
-        i += 1;
-    }
-    bytes.len()
+        None
+    })
 }
 
 /// The end of the block whose `{` is at `open`: the index of its `}` (nested braces counted).

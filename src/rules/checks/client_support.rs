@@ -616,21 +616,30 @@ fn run_of(prefix: &str) -> Range<usize> {
     start..start + len
 }
 
-/// The feature whose slug is `prefix` + `name` (`css-` + `border-radius`). The run of each
-/// prefix is found once; a lookup is then one binary search on the rest of the slug.
+/// The feature whose slug is `prefix` + `name` (`css-` + `border-radius`). Every property and
+/// element of a template is looked up, so the four prefixes the checks use have a hash table
+/// of the rest of their slugs, built once.
 fn by_slug(prefix: &str, name: &str) -> Option<usize> {
+    use std::collections::HashMap;
     use std::sync::OnceLock;
+    type Table = HashMap<&'static str, usize, foldhash::fast::FixedState>;
     const PREFIXES: [&str; 4] = ["css-", "html-", "css-pseudo-class-", "css-pseudo-element-"];
-    static RUNS: OnceLock<[Range<usize>; 4]> = OnceLock::new();
-    let runs = RUNS.get_or_init(|| PREFIXES.map(run_of));
-    let run = match PREFIXES.iter().position(|p| *p == prefix) {
-        Some(i) => runs[i].clone(),
-        None => run_of(prefix),
+    static TABLES: OnceLock<[Table; 4]> = OnceLock::new();
+    let Some(i) = PREFIXES.iter().position(|p| *p == prefix) else {
+        let run = run_of(prefix);
+        return FEATURES[run.clone()]
+            .binary_search_by(|f| f.slug[prefix.len()..].cmp(name))
+            .ok()
+            .map(|i| run.start + i);
     };
-    FEATURES[run.clone()]
-        .binary_search_by(|f| f.slug[prefix.len()..].cmp(name))
-        .ok()
-        .map(|i| run.start + i)
+    let tables = TABLES.get_or_init(|| {
+        PREFIXES.map(|prefix| {
+            run_of(prefix)
+                .map(|i| (&FEATURES[i].slug[prefix.len()..], i))
+                .collect()
+        })
+    });
+    tables[i].get(name).copied()
 }
 
 fn at_rule(found: &mut Gathered, a: &css::AtRule, at: &dyn Fn() -> Range<usize>, hidden: bool) {
