@@ -29,7 +29,7 @@ pub fn run(send: &Mailing, levels: &BTreeMap<RuleId, Level>) -> Vec<Finding> {
         .flatten();
     let params = overridden.as_ref().unwrap_or_else(|| rules::params());
     let mut findings = Vec::new();
-    let subject = rules::Subject::new(send);
+    let subject = rules::Subject::new(send, params);
     for rule in rules::all() {
         if levels.get(&rule.id) == Some(&Level::Off) {
             continue;

@@ -2,7 +2,6 @@
 //! its provider's outbound spam filter tolerates, in this send or together with the send
 //! ledger's earlier sends of the last hour and day.
 
-use crate::analysis::unsubscribe;
 use crate::data::services;
 use crate::mailing::history::{window_count, Room, WindowCount};
 use crate::mailing::provider::{LimitKey, ProviderKind};
@@ -18,7 +17,7 @@ const WINDOWS: [(LimitKey, i64, &str, &str); 2] = [
     (LimitKey::ExternalPerDay, DAY, "a day", "the last 24 h"),
 ];
 
-pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, _params: &crate::rules::Params, out: &mut Vec<Finding>) {
     let profile = &send.provider.profile;
     if profile.kind != ProviderKind::Mailbox {
         return;
@@ -65,9 +64,7 @@ pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &m
     if send.recipient_count() > 1 {
         pattern.push("one generic body".into());
     }
-    let has_unsubscribe =
-        unsubscribe::analyze(&send.draft, &send.sources, &params.unsubscribe_placeholder)
-            .has_working();
+    let has_unsubscribe = send.unsubscribe().has_working();
     if !has_unsubscribe {
         pattern.push("no unsubscribe link".into());
     }

@@ -38,9 +38,6 @@ pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &m
     if body.trim().is_empty() {
         return;
     }
-    let print = fingerprint::fingerprint(body);
-    let signature = minhash::signature(body);
-
     // This send's copies of the body, and in a batch how many messages share it and their
     // addresses (`None`: the send's recipients, read only when a history needs them).
     let (copies, shared, addresses): (u64, Option<String>, Option<Vec<&str>>) = match &send.batch {
@@ -69,9 +66,16 @@ pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &m
         None => (send.recipient_count() as u64, None, None),
     };
 
+    let earlier_sends = send.earlier_sends();
+    // Too few copies and nothing sent before: no body to compare.
+    if copies < min && earlier_sends.is_empty() {
+        return;
+    }
+    let print = fingerprint::fingerprint(body);
+    let signature = minhash::signature(body);
+
     // Earlier sends of the same body in the last 24 hours.
-    let matches: Vec<(&PastSend, Option<f64>)> = send
-        .earlier_sends()
+    let matches: Vec<(&PastSend, Option<f64>)> = earlier_sends
         .into_iter()
         .filter_map(|s| {
             if s.fingerprint.as_ref() == Some(&print) {

@@ -6,8 +6,8 @@ use std::ops::Range;
 
 use serde::Deserialize;
 
+use crate::analysis::merge_tags;
 use crate::analysis::url::{self, Shape};
-use crate::analysis::{merge_tags, unsubscribe};
 use crate::load::draft::{DraftFormat, Link};
 use crate::model::finding::{Finding, Severity};
 use crate::model::kind::Kind;
@@ -215,9 +215,7 @@ pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &m
     if hits.iter().any(|(p, _)| *p == Problem::TestHost)
         && matches!(send.kind.kind, Kind::Commercial | Kind::Unknown)
     {
-        let dead =
-            unsubscribe::analyze(&send.draft, &send.sources, &params.unsubscribe_placeholder)
-                .placeholders;
+        let dead = &send.unsubscribe().placeholders;
         hits.retain(|(_, h)| !dead.iter().any(|d| d.link.span == h.link));
     }
     for (problem, first, n) in first_of_each(hits) {

@@ -10,14 +10,13 @@ use crate::model::kind::Kind;
 use crate::rules::Rule;
 use crate::rules::Subject;
 
-pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &mut Vec<Finding>) {
+pub fn check(send: &Subject, rule: &Rule, _params: &crate::rules::Params, out: &mut Vec<Finding>) {
     let unknown = match send.kind.kind {
         Kind::Commercial => false,
         Kind::Unknown => true,
         Kind::Transactional | Kind::NotCommercial => return,
     };
-    let analysis =
-        unsubscribe::analyze(&send.draft, &send.sources, &params.unsubscribe_placeholder);
+    let analysis = send.unsubscribe();
     // A dead unsubscribe link is reported by `unsubscribe-placeholder`, at the link.
     if !analysis.placeholders.is_empty() {
         return;
