@@ -11,6 +11,8 @@
 //!   and the marks of a bulk send (an unsubscribe footer, a bulk-mail service's headers).
 //! - Unknown when none of these speak: the compliance rules then say less, and suggest `--kind`.
 
+use std::sync::OnceLock;
+
 use crate::analysis::merge_tags;
 use crate::data::phrases;
 use crate::load::draft::{Draft, DraftFormat};
@@ -212,6 +214,47 @@ pub fn classify(explicit: Option<Kind>, draft: &Draft, via_service: Option<&str>
     )
 }
 
+/// The phrases of the lists a body (or a subject) is read for, found in one pass over it.
+struct BodyLists {
+    discussion: Vec<&'static str>,
+    transactional: Vec<&'static str>,
+    thanks: Vec<&'static str>,
+    promotional: Vec<&'static str>,
+    upsell: Vec<&'static str>,
+    nonprofit: Vec<&'static str>,
+    markers: Vec<&'static str>,
+}
+
+impl BodyLists {
+    /// Searches `normalized` (a [`phrases::normalize`]d body) for every list.
+    fn find(normalized: &str) -> Self {
+        static SEARCH: OnceLock<phrases::ListSearch> = OnceLock::new();
+        let search = SEARCH.get_or_init(|| {
+            let p = phrases::get();
+            phrases::ListSearch::new(vec![
+                &p.discussion_list_wording,
+                &p.transactional,
+                &p.transactional_thanks,
+                &p.promotional,
+                &p.upsell_wording,
+                &p.nonprofit_wording,
+                &p.bulk_markers,
+            ])
+        });
+        let mut found = search.find_all_normalized(normalized).into_iter();
+        let mut next = || found.next().unwrap_or_default();
+        BodyLists {
+            discussion: next(),
+            transactional: next(),
+            thanks: next(),
+            promotional: next(),
+            upsell: next(),
+            nonprofit: next(),
+            markers: next(),
+        }
+    }
+}
+
 fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
     let p = phrases::get();
     let mut s = Signals::default();
@@ -222,6 +265,7 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
     // Templates often hold translation keys instead of words (`order_summary`,
     // `emailAddressAlreadyRegistered`): read those as the words they stand for.
     let lower_body = phrases::normalize(&split_identifiers(body));
+    let in_body = BodyLists::find(&lower_body);
     let message = draft.format == DraftFormat::Message;
 
     // Bounces, delivery reports and automatic replies.
@@ -289,7 +333,7 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
     if s.discussion.is_none() {
         let text = draft.text.as_ref().map_or(body, |t| t.content.as_str());
         let found = if std::ptr::eq(text, body) {
-            phrases::find_all_normalized(&p.discussion_list_wording, &lower_body)
+            in_body.discussion.clone()
         } else {
             phrases::find_all(&p.discussion_list_wording, text)
         };
@@ -307,19 +351,15 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
 
     // Transactional wording: strong phrases anywhere, weaker ones in the subject or opening.
     let opening: String = body.chars().take(OPENING_CHARS).collect();
-    let strong_in_subject = phrases::find_transactional(subject);
-    let strong_in_body = phrases::find_all_normalized(&p.transactional, &lower_body)
-        .first()
-        .copied();
+    let in_subject = BodyLists::find(&lower_subject);
+    let strong_in_subject = in_subject.transactional.first().copied();
+    let strong_in_body = in_body.transactional.first().copied();
     s.transactional_weak = strong_in_subject.is_none() && strong_in_body.is_none();
-    let thanks = phrases::find_all(&p.transactional_thanks, subject)
+    let thanks = in_subject
+        .thanks
         .first()
         .copied()
-        .or_else(|| {
-            phrases::find_all_normalized(&p.transactional_thanks, &lower_body)
-                .first()
-                .copied()
-        });
+        .or_else(|| in_body.thanks.first().copied());
     // The verdict names the strongest evidence: receipt or reset wording, then thanks for an
     // order or a sign-up, then an opening.
     s.transactional = strong_in_subject
@@ -343,25 +383,26 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
         .and(draft.text.as_ref())
         .map(|t| t.content.as_str());
     let lower_text = text_part.map(|t| phrases::normalize(&split_identifiers(t)));
+    let in_text = lower_text.as_deref().map(BodyLists::find);
     s.ad_mark = phrases::find_all(&p.advertisement_marks, subject)
         .first()
         .copied();
-    let mut promotional = phrases::find_promotional(subject);
-    for lower in std::iter::once(&lower_body).chain(lower_text.as_ref()) {
-        for w in phrases::find_all_normalized(&p.promotional, lower) {
+    let mut promotional = in_subject.promotional;
+    for found in std::iter::once(&in_body).chain(in_text.as_ref()) {
+        for &w in &found.promotional {
             if !promotional.contains(&w) {
                 promotional.push(w);
             }
         }
     }
     s.promotional = promotional;
-    // The first phrase of `list` in the body, else in the text part.
-    let first_in_either = |list: &'static phrases::PhraseList| {
-        std::iter::once(&lower_body)
-            .chain(lower_text.as_ref())
-            .find_map(|lower| phrases::find_all_normalized(list, lower).first().copied())
+    // The first phrase of a list in the body, else in the text part.
+    let first_in_either = |list: fn(&BodyLists) -> &[&'static str]| {
+        std::iter::once(&in_body)
+            .chain(in_text.as_ref())
+            .find_map(|found| list(found).first().copied())
     };
-    s.upsell = first_in_either(&p.upsell_wording);
+    s.upsell = first_in_either(|f| &f.upsell);
     s.price = find_price(subject)
         .or_else(|| find_price(body))
         .or_else(|| text_part.and_then(find_price));
@@ -381,10 +422,8 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
             });
         }
     }
-    s.nonprofit = phrases::find_all_normalized(&p.nonprofit_wording, &lower_body)
-        .first()
-        .copied();
-    s.marker = first_in_either(&p.bulk_markers);
+    s.nonprofit = in_body.nonprofit.first().copied();
+    s.marker = first_in_either(|f| &f.markers);
     s.social = draft.html.as_ref().is_some_and(|h| {
         h.links.iter().any(|l| {
             l.href.as_deref().is_some_and(|href| {

@@ -182,6 +182,79 @@ pub fn find_all_normalized<'a>(list: &'a PhraseList, normalized: &str) -> Vec<&'
         .collect()
 }
 
+/// Several phrase lists searched for in one pass over a normalised text: a body is read by
+/// half a dozen lists, and one overlapping search per list was most of the message-kind
+/// judgement's time.
+pub struct ListSearch {
+    lists: Vec<&'static PhraseList>,
+    /// Each list's non-empty words, in order: the phrases searched for.
+    words: Vec<Vec<&'static str>>,
+    /// One automaton over every list's words; `None` when it cannot be built (each list is
+    /// then searched on its own).
+    automaton: Option<AhoCorasick>,
+    /// The list and word index of each pattern.
+    owner: Vec<(usize, usize)>,
+}
+
+impl ListSearch {
+    pub fn new(lists: Vec<&'static PhraseList>) -> Self {
+        let words: Vec<Vec<&'static str>> = lists
+            .iter()
+            .map(|list| {
+                list.words
+                    .iter()
+                    .filter(|w| !w.is_empty())
+                    .map(String::as_str)
+                    .collect()
+            })
+            .collect();
+        let owner: Vec<(usize, usize)> = words
+            .iter()
+            .enumerate()
+            .flat_map(|(l, w)| (0..w.len()).map(move |i| (l, i)))
+            .collect();
+        let automaton = AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .build(words.iter().flatten())
+            .ok();
+        ListSearch {
+            lists,
+            words,
+            automaton,
+            owner,
+        }
+    }
+
+    /// For each list (in the order given), what [`find_all_normalized`] finds of it.
+    pub fn find_all_normalized(&self, normalized: &str) -> Vec<Vec<&'static str>> {
+        let Some(automaton) = &self.automaton else {
+            return self
+                .lists
+                .iter()
+                .map(|list| find_all_normalized(list, normalized))
+                .collect();
+        };
+        let mut found: Vec<Vec<bool>> = self.words.iter().map(|w| vec![false; w.len()]).collect();
+        for m in automaton.find_overlapping_iter(normalized) {
+            let (l, w) = self.owner[m.pattern().as_usize()];
+            if !found[l][w] && whole_phrase_at(normalized, m.start(), m.end(), self.words[l][w]) {
+                found[l][w] = true;
+            }
+        }
+        self.words
+            .iter()
+            .zip(found)
+            .map(|(words, found)| {
+                words
+                    .iter()
+                    .zip(found)
+                    .filter_map(|(w, f)| f.then_some(*w))
+                    .collect()
+            })
+            .collect()
+    }
+}
+
 /// Whole-word containment, so "reset" does not match "preset". A phrase that starts or ends
 /// with a non-word character ("% off", "x-sympa-") needs no boundary on that side.
 fn contains_phrase(haystack: &str, phrase: &str) -> bool {
@@ -277,19 +350,9 @@ fn unsubscribe_in(text: &str, bounded: bool) -> Option<&'static str> {
         .map(|i| words[i].as_str())
 }
 
-/// A strong transactional phrase anywhere in `text`.
-pub fn find_transactional(text: &str) -> Option<&'static str> {
-    find(&get().transactional, text)
-}
-
 /// A weaker transactional phrase, for the subject and the opening of a body only.
 pub fn find_transactional_opening(text: &str) -> Option<&'static str> {
     find(&get().transactional_opening, text)
-}
-
-/// Promotional phrases in `text`, distinct.
-pub fn find_promotional(text: &str) -> Vec<&'static str> {
-    find_all(&get().promotional, text)
 }
 
 #[cfg(test)]
@@ -306,7 +369,7 @@ mod tests {
         assert!(find_unsubscribe("Haga clic aquí para darse de baja").is_some());
         assert!(find_unsubscribe("Remove the pan from the heat").is_none());
         assert_eq!(
-            find_promotional("20% off this week, shop now"),
+            find_all(&get().promotional, "20% off this week, shop now"),
             vec!["% off", "shop now"]
         );
     }
@@ -316,7 +379,32 @@ mod tests {
         assert!(find_unsubscribe("https://x.example/Unsubscribe?id=1").is_some());
         assert!(find_unsubscribe("Se désabonner").is_some());
         assert!(find_unsubscribe("manage-preferences").is_some());
-        assert!(find_transactional("Reset your password").is_some());
-        assert!(find_transactional("Our preset receipts-free offer").is_none());
+        let transactional = |text| find(&get().transactional, text);
+        assert!(transactional("Reset your password").is_some());
+        assert!(transactional("Our preset receipts-free offer").is_none());
+    }
+
+    #[test]
+    fn lists_searched_together_find_what_each_finds_alone() {
+        let p = get();
+        let lists = vec![
+            &p.promotional,
+            &p.transactional,
+            &p.promotional,
+            &p.greetings,
+        ];
+        let search = ListSearch::new(lists.clone());
+        for text in [
+            "Hi there, 20% off this week: shop now. Your order receipt is attached.",
+            "reset your password — preset",
+            "",
+        ] {
+            let text = normalize(text);
+            let alone: Vec<Vec<&str>> = lists
+                .iter()
+                .map(|list| find_all_normalized(list, &text))
+                .collect();
+            assert_eq!(search.find_all_normalized(&text), alone, "{text}");
+        }
     }
 }
