@@ -17,8 +17,9 @@ pub struct SourceFile {
     /// machine formats know when a line number means a line of the file.
     pub in_file: bool,
     pub text: String,
-    /// Byte offset of the start of each line; computed once so every reporter agrees.
-    line_starts: Vec<usize>,
+    /// Byte offset of the start of each line; computed once, on first use (most texts are
+    /// never pointed into), so every reporter agrees.
+    line_starts: std::sync::OnceLock<Vec<usize>>,
     /// The line index the human report's snippets use (miette also ends a line at a lone
     /// `\r`), built on first use and kept with the text: a list shared by many drafts is
     /// indexed once, not once per draft.
@@ -28,16 +29,22 @@ pub struct SourceFile {
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: String) -> Self {
         let name = name.into();
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         SourceFile {
             file: name.clone(),
             name,
             in_file: true,
             text,
-            line_starts,
+            line_starts: std::sync::OnceLock::new(),
             snippet_lines: std::sync::OnceLock::new(),
         }
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|i| i + 1))
+                .collect()
+        })
     }
 
     /// The snippet line index, built by `build` from the text on the first call.
@@ -48,18 +55,19 @@ impl SourceFile {
     /// 1-based line and column (in characters) of a byte offset, clamped into the text.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = self.clamp(offset);
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
-        let start = self.line_starts[line];
+        let line_starts = self.line_starts();
+        let line = line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = line_starts[line];
         let col = self.text[start..offset].chars().count() + 1;
         (line + 1, col)
     }
 
     /// Byte range of a 1-based line, without its line terminator.
     pub fn line_span(&self, line: usize) -> Range<usize> {
-        let idx = line.saturating_sub(1).min(self.line_starts.len() - 1);
-        let start = self.line_starts[idx];
-        let end = self
-            .line_starts
+        let line_starts = self.line_starts();
+        let idx = line.saturating_sub(1).min(line_starts.len() - 1);
+        let start = line_starts[idx];
+        let end = line_starts
             .get(idx + 1)
             .map_or(self.text.len(), |&next| next - 1);
         let end = if end > start && self.text.as_bytes()[end - 1] == b'\r' {
@@ -71,7 +79,7 @@ impl SourceFile {
     }
 
     pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+        self.line_starts().len()
     }
 
     /// Moves an offset down onto a char boundary inside the text.
