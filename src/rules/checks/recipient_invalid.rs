@@ -35,7 +35,7 @@ pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &m
             .with_label(Some(Label {
                 source: e.origin.source,
                 span: e.origin.span.clone(),
-                text: e.reason.clone(),
+                text: e.reason.to_string(),
             }))
             .help("Correct or remove it: mail to it bounces, and bounces count against the sender's reputation.")
         },
@@ -45,7 +45,7 @@ pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &m
     // Each distinct domain is judged once: a million-row list has a few thousand.
     let mut judged: BTreeMap<String, Option<&str>> = BTreeMap::new();
     let known: HashSet<&str> = params.provider_domains.iter().map(String::as_str).collect();
-    let mut slips: Vec<(&Recipient, &str)> = Vec::new();
+    let mut slips: Vec<(Recipient, &str)> = Vec::new();
     for r in send.recipients.unique() {
         let domain = r.domain().to_ascii_lowercase();
         let fix = *judged.entry(domain).or_insert_with_key(|d| {
@@ -70,7 +70,7 @@ pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &m
         |(r, _)| &r.origin,
         "addresses at a misspelt provider",
         |(r, fix)| {
-            let (local, domain) = r.address.rsplit_once('@').unwrap_or((&r.address, ""));
+            let (local, domain) = r.address.rsplit_once('@').unwrap_or((r.address, ""));
             let mut f = rule
                 .finding(format!(
                     "`{}`: `{domain}` looks like a misspelling of `{fix}`",
