@@ -748,13 +748,20 @@ impl Rows<'_> {
 /// people typing a list put them with `,` or `;` (split only when the cell holds two `@`, so
 /// "Lee, Ann <ann@…>" stays one).
 fn several_addresses(cell: &str) -> impl Iterator<Item = &str> {
-    cell.split(":::")
-        .flat_map(|piece| {
-            let several = piece.matches('@').count() > 1;
-            piece.split(move |c| several && matches!(c, ',' | ';'))
-        })
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
+    // Nearly every cell holds one address: no `:` and at most one `@` is the cell itself,
+    // without the searchers' set-up per cell.
+    let single = !cell.contains(':') && cell.bytes().filter(|&b| b == b'@').count() < 2;
+    let one = single.then(|| cell.trim()).filter(|p| !p.is_empty());
+    let many = (!single).then(|| {
+        cell.split(":::")
+            .flat_map(|piece| {
+                let several = piece.matches('@').count() > 1;
+                piece.split(move |c| several && matches!(c, ',' | ';'))
+            })
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+    });
+    one.into_iter().chain(many.into_iter().flatten())
 }
 
 /// Raw byte ranges (quotes included) of the fields of the record in `range`, up to field `upto`.

@@ -46,19 +46,29 @@ pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &m
     let mut judged: BTreeMap<String, Option<&str>> = BTreeMap::new();
     let known: HashSet<&str> = params.provider_domains.iter().map(String::as_str).collect();
     let mut slips: Vec<(Recipient, &str)> = Vec::new();
+    // Lower-cased into one buffer: an allocation per recipient was most of this loop.
+    let mut domain = String::new();
     for r in send.recipients.unique() {
-        let domain = r.domain().to_ascii_lowercase();
-        let fix = *judged.entry(domain).or_insert_with_key(|d| {
-            (!known.contains(d.as_str()))
-                .then(|| {
-                    params
-                        .provider_domains
-                        .iter()
-                        .find(|p| one_slip_apart(d, p))
-                        .map(String::as_str)
-                })
-                .flatten()
-        });
+        domain.clear();
+        domain.push_str(r.domain());
+        domain.make_ascii_lowercase();
+        let fix = match judged.get(domain.as_str()) {
+            Some(&fix) => fix,
+            None => {
+                let d = domain.as_str();
+                let fix = (!known.contains(d))
+                    .then(|| {
+                        params
+                            .provider_domains
+                            .iter()
+                            .find(|p| one_slip_apart(d, p))
+                            .map(String::as_str)
+                    })
+                    .flatten();
+                judged.insert(domain.clone(), fix);
+                fix
+            }
+        };
         if let Some(fix) = fix {
             slips.push((r, fix));
         }
