@@ -35,19 +35,18 @@ pub struct Consent {
 
 /// One address-bearing entry read from a list, before validation: where it was read, as byte
 /// offsets into the list's text, not a copy of the address. A million-row list is held once, as
-/// its text, plus 24 bytes a row here. The address is the text at the span; the rare entry whose
+/// its text, plus 16 bytes a row here. The address is the text at the span; the rare entry whose
 /// address differs from the bytes as written (a folded vCard line, a CSV cell with doubled
 /// quotes, an address read from a draft's header) keeps its own copy, with any consent record,
 /// in its list's [`Extra`]s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RawEntry {
-    start: usize,
-    // u32 is enough for the rest: a list is at most 1 GiB (`input_limits::MAX_FILE_BYTES`),
-    // at most 2 GiB once decoded to UTF-8, so lengths, lines and entries of one list all fit.
+    // u32 is enough: a file is at most 1 GiB (`input_limits::MAX_FILE_BYTES`), at most 2 GiB
+    // once decoded to UTF-8, and [`parse`] refuses a text past `u32::MAX` bytes, so offsets,
+    // lengths, lines and entries of one list all fit.
+    start: u32,
     len: u32,
     line: u32,
-    /// The list (of a [`ListSet`]) the entry belongs to; 0 while it is in its [`RecipientList`].
-    list: u32,
     /// Index in the list's extras, or [`NO_EXTRA`].
     extra: u32,
 }
@@ -74,7 +73,8 @@ impl RawEntry {
 
     /// The address as written in the source (or the header field for draft addresses).
     pub fn span(&self) -> Range<usize> {
-        self.start..self.start + self.len as usize
+        let start = self.start as usize;
+        start..start + self.len as usize
     }
 }
 
@@ -148,10 +148,9 @@ impl RecipientList {
             NO_EXTRA
         };
         self.entries.push(RawEntry {
-            start: span.start,
+            start: to_u32(span.start),
             len: to_u32(span.len()),
             line: to_u32(line),
-            list: 0,
             extra,
         });
     }
@@ -211,13 +210,21 @@ pub fn parse(
 ) -> Result<RecipientList, InputError> {
     let file = sources.get(source);
     let (name, text) = (file.name.as_str(), &file.text);
+    if u32::try_from(text.len()).is_err() {
+        // Unreachable under the 1 GiB read limit; entries hold 32-bit offsets (see RawEntry).
+        return Err(InputError::new(
+            name,
+            "the list is over 4 GiB once decoded; split it into smaller files",
+        ));
+    }
     let lower = name.to_ascii_lowercase();
     let mut list = if lower.ends_with(".vcf")
         || lower.ends_with(".vcard")
         || text
             .trim_start()
-            .to_ascii_uppercase()
-            .starts_with("BEGIN:VCARD")
+            .as_bytes()
+            .get(..11)
+            .is_some_and(|start| start.eq_ignore_ascii_case(b"BEGIN:VCARD"))
     {
         vcard::parse(source, name, text)
     } else if lower.ends_with(".csv")

@@ -63,13 +63,19 @@ pub struct Invalid<'a> {
 }
 
 /// Entries of the unique recipients, found by dedup key without storing the key: a million-row
-/// list costs one word per recipient here, not a second copy of every address. Keys are 64-bit
-/// hashes; equal hashes are confirmed by comparing the addresses, read from the lists' texts.
+/// list costs 32 bits and a control byte per slot here, not a second copy of every address.
+/// Keys are 64-bit hashes; a slot whose hash bits match is confirmed by comparing the
+/// addresses, read from the lists' texts. Entry indexes fit in 32 bits ([`ReadLists::parsed`]
+/// refuses more entries).
 #[derive(Default)]
 struct Seen {
-    table: hashbrown::HashTable<usize>,
+    table: hashbrown::HashTable<u32>,
     state: foldhash::fast::FixedState,
 }
+
+/// The most entries a set holds: [`Seen`] keeps their indexes in 32 bits.
+const MAX_ENTRIES: usize = u32::MAX as usize;
+
 /// The hash of an address's dedup key (see [`address::dedup_key`]), built without allocating:
 /// the address is lower-cased into a buffer on the stack and hashed a chunk at a time (a call per
 /// byte was a tenth of a million-row list's load).
@@ -106,13 +112,13 @@ impl Seen {
         let state = &self.state;
         let entry = self.table.entry(
             key_hash(state, address),
-            |&i| address::same_key(address_of(i), address),
-            |&i| key_hash(state, address_of(i)),
+            |&i| address::same_key(address_of(i as usize), address),
+            |&i| key_hash(state, address_of(i as usize)),
         );
         match entry {
-            hashbrown::hash_table::Entry::Occupied(first) => Some(*first.get()),
+            hashbrown::hash_table::Entry::Occupied(first) => Some(*first.get() as usize),
             hashbrown::hash_table::Entry::Vacant(slot) => {
-                slot.insert(index);
+                slot.insert(u32::try_from(index).unwrap_or(u32::MAX));
                 None
             }
         }
@@ -122,9 +128,9 @@ impl Seen {
     fn find<'a>(&self, address_of: impl Fn(usize) -> &'a str, address: &str) -> Option<usize> {
         self.table
             .find(key_hash(&self.state, address), |&i| {
-                address::same_key(address_of(i), address)
+                address::same_key(address_of(i as usize), address)
             })
-            .copied()
+            .map(|&i| i as usize)
     }
 }
 
@@ -142,6 +148,8 @@ enum Verdict {
 struct Judged {
     /// The lists judged; their entries have moved into `entries`.
     lists: Vec<RecipientList>,
+    /// The index in `entries` of each list's first entry.
+    starts: Vec<usize>,
     entries: Vec<RawEntry>,
     verdicts: Vec<Verdict>,
     unique: usize,
@@ -151,15 +159,21 @@ struct Judged {
     invalid: Vec<(usize, String)>,
 }
 
+/// The list entry `i` was read from, by the lists' first entries.
+fn list_of(starts: &[usize], i: usize) -> usize {
+    starts.partition_point(|&s| s <= i).saturating_sub(1)
+}
+
 /// The trimmed address of entry `i`: its own copy, or its span of its list's text in `texts`.
 fn address_in<'a>(
     lists: &'a [RecipientList],
+    starts: &[usize],
     entries: &[RawEntry],
     texts: &'a Sources,
     i: usize,
 ) -> &'a str {
     let e = &entries[i];
-    let list = &lists[e.list as usize];
+    let list = &lists[list_of(starts, i)];
     match list.own_address(e) {
         Some(own) => own,
         None => texts
@@ -174,13 +188,10 @@ fn address_in<'a>(
 impl Judged {
     /// Judges a list's entries in order; they move into the set, and the list is kept.
     fn add_list(&mut self, texts: &Sources, seen: &mut Seen, mut list: RecipientList) {
-        let index = u32::try_from(self.lists.len()).unwrap_or(u32::MAX);
         let mut entries = std::mem::take(&mut list.entries);
-        for e in &mut entries {
-            e.list = index;
-        }
         self.lists.push(list);
         let from = self.entries.len();
+        self.starts.push(from);
         if self.entries.is_empty() {
             self.entries = entries;
         } else {
@@ -189,13 +200,14 @@ impl Judged {
         self.verdicts.reserve(self.entries.len() - from);
         let Judged {
             lists,
+            starts,
             entries,
             verdicts,
             unique,
             duplicates,
             invalid,
         } = self;
-        let address_of = |j| address_in(lists, entries, texts, j);
+        let address_of = |j| address_in(lists, starts, entries, texts, j);
         for i in from..entries.len() {
             let address = address_of(i);
             let verdict = if let Err(reason) = address::validate(address) {
@@ -213,17 +225,17 @@ impl Judged {
     }
 
     fn address<'a>(&'a self, texts: &'a Sources, i: usize) -> &'a str {
-        address_in(&self.lists, &self.entries, texts, i)
+        address_in(&self.lists, &self.starts, &self.entries, texts, i)
     }
 
     fn origin(&self, i: usize) -> Origin {
         let e = &self.entries[i];
-        self.lists[e.list as usize].origin(e)
+        self.lists[list_of(&self.starts, i)].origin(e)
     }
 
     fn recipient<'a>(&'a self, texts: &'a Sources, i: usize) -> Recipient<'a> {
         let e = &self.entries[i];
-        let list = &self.lists[e.list as usize];
+        let list = &self.lists[list_of(&self.starts, i)];
         Recipient {
             address: self.address(texts, i),
             origin: list.origin(e),
@@ -308,10 +320,10 @@ impl ListSet {
             .get_or_init(|| {
                 // The first list's entries come first, in reading order but for the cells of
                 // one row, which need not be.
-                self.judged
-                    .entries
+                let j = &self.judged;
+                let end = j.starts.get(1).copied().unwrap_or(j.entries.len());
+                j.entries[..end]
                     .iter()
-                    .take_while(|e| e.list == 0)
                     .min_by_key(|e| e.span().start)
                     .map(RawEntry::span)
             })
@@ -383,7 +395,17 @@ impl ReadLists {
             .iter()
             .map(|&id| super::parse(&self.sources, id, column))
             .collect::<Result<Vec<_>, _>>()
-            .map(|lists| Arc::new(ListSet::build(self.sources.clone(), lists)));
+            .and_then(|lists| {
+                let total: usize = lists.iter().map(|l| l.entries.len()).sum();
+                if total > MAX_ENTRIES {
+                    let name = lists.last().map_or("", |l| &self.sources.get(l.source).name);
+                    return Err(InputError::new(
+                        name,
+                        format!("the lists hold {total} entries, more than the {MAX_ENTRIES} one run can check; split the send"),
+                    ));
+                }
+                Ok(Arc::new(ListSet::build(self.sources.clone(), lists)))
+            });
         parsed.push((column.map(str::to_string), result.clone()));
         result
     }

@@ -1,7 +1,7 @@
 //! `recipient-invalid`: addresses that do not parse, and addresses at a misspelt big
 //! provider (`gmial.com`), which parse but bounce or reach a stranger.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use crate::load::recipients::Recipient;
 use crate::mailing::Mailing;
@@ -43,7 +43,7 @@ pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &m
     );
 
     // Each distinct domain is judged once: a million-row list has a few thousand.
-    let mut judged: BTreeMap<String, Option<&str>> = BTreeMap::new();
+    let mut judged: HashMap<String, Option<&str>, foldhash::fast::FixedState> = HashMap::default();
     let known: HashSet<&str> = params.provider_domains.iter().map(String::as_str).collect();
     let mut slips: Vec<(Recipient, &str)> = Vec::new();
     // Lower-cased into one buffer: an allocation per recipient was most of this loop.
