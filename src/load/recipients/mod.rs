@@ -379,6 +379,8 @@ mod tests {
         );
         let invalid: Vec<_> = set.invalid().map(|i| i.address).collect();
         assert_eq!(invalid, ["x@", "bad@"]);
+        let domains: Vec<_> = set.domains().collect();
+        assert_eq!(domains, ["example.com", "example.com"]);
         assert_eq!(set.external_count(&["example.org".to_string()]), 4);
         assert_eq!(set.external_count(&["example.com".to_string()]), 0);
         // The lists themselves are untouched for the next draft.

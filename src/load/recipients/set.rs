@@ -280,6 +280,8 @@ pub struct ListSet {
     /// From domain ask the same question of a million recipients.
     external: Mutex<Vec<(Vec<String>, usize)>>,
     first_entry: OnceLock<Option<Range<usize>>>,
+    /// The unique recipients' distinct domains, lower-cased, listed on first use.
+    domains: OnceLock<Vec<Box<str>>>,
 }
 
 impl std::fmt::Debug for ListSet {
@@ -306,7 +308,30 @@ impl ListSet {
             seen,
             external: Mutex::default(),
             first_entry: OnceLock::new(),
+            domains: OnceLock::new(),
         }
+    }
+
+    /// The distinct domains of the unique recipients, lower-cased and sorted; found once.
+    fn domains(&self) -> &[Box<str>] {
+        self.domains.get_or_init(|| {
+            let j = &self.judged;
+            let mut seen: hashbrown::HashSet<Box<str>, foldhash::fast::FixedState> =
+                hashbrown::HashSet::default();
+            // Lower-cased into one buffer: most recipients share a domain already seen.
+            let mut lower = String::new();
+            for i in j.unique_entries() {
+                lower.clear();
+                lower.push_str(domain_of(j.address(&self.texts, i)));
+                lower.make_ascii_lowercase();
+                if !seen.contains(lower.as_str()) {
+                    seen.insert(lower.as_str().into());
+                }
+            }
+            let mut domains: Vec<Box<str>> = seen.into_iter().collect();
+            domains.sort_unstable();
+            domains
+        })
     }
 
     /// The lists as read. Their entries have moved into the set.
@@ -516,6 +541,24 @@ impl RecipientSet {
             .iter()
             .map(move |&(i, first)| own.duplicate(texts, i, own.origin(first)))
             .chain(lists)
+    }
+
+    /// The distinct domains of the recipients, lower-cased: the draft's, then the lists'
+    /// (listed once per run). A list's domain may repeat one of the draft's.
+    pub fn domains(&self) -> impl Iterator<Item = std::borrow::Cow<'_, str>> {
+        let mut own: Vec<String> = self
+            .unique()
+            .take(self.own.unique)
+            .map(|r| r.domain().to_ascii_lowercase())
+            .collect();
+        own.sort_unstable();
+        own.dedup();
+        own.into_iter().map(std::borrow::Cow::Owned).chain(
+            self.shared
+                .domains()
+                .iter()
+                .map(|d| std::borrow::Cow::Borrowed(&**d)),
+        )
     }
 
     /// How many [`duplicates`](Self::duplicates) there are, without listing them.

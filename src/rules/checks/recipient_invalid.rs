@@ -42,35 +42,32 @@ pub fn check(send: &Mailing, rule: &Rule, params: &crate::rules::Params, out: &m
         out,
     );
 
-    // Each distinct domain is judged once: a million-row list has a few thousand.
-    let mut judged: HashMap<String, Option<&str>, foldhash::fast::FixedState> = HashMap::default();
+    // Each distinct domain is judged once (a million-row list has a few thousand, listed once
+    // per run), and the recipients are looked at only when one of them is a slip.
     let known: HashSet<&str> = params.provider_domains.iter().map(String::as_str).collect();
+    let fixes: HashMap<String, &str, foldhash::fast::FixedState> = send
+        .recipients
+        .domains()
+        .filter(|d| !known.contains(d.as_ref()))
+        .filter_map(|d| {
+            let fix = params
+                .provider_domains
+                .iter()
+                .find(|p| one_slip_apart(&d, p))?;
+            Some((d.into_owned(), fix.as_str()))
+        })
+        .collect();
     let mut slips: Vec<(Recipient, &str)> = Vec::new();
-    // Lower-cased into one buffer: an allocation per recipient was most of this loop.
-    let mut domain = String::new();
-    for r in send.recipients.unique() {
-        domain.clear();
-        domain.push_str(r.domain());
-        domain.make_ascii_lowercase();
-        let fix = match judged.get(domain.as_str()) {
-            Some(&fix) => fix,
-            None => {
-                let d = domain.as_str();
-                let fix = (!known.contains(d))
-                    .then(|| {
-                        params
-                            .provider_domains
-                            .iter()
-                            .find(|p| one_slip_apart(d, p))
-                            .map(String::as_str)
-                    })
-                    .flatten();
-                judged.insert(domain.clone(), fix);
-                fix
+    if !fixes.is_empty() {
+        // Lower-cased into one buffer: an allocation per recipient was most of this loop.
+        let mut domain = String::new();
+        for r in send.recipients.unique() {
+            domain.clear();
+            domain.push_str(r.domain());
+            domain.make_ascii_lowercase();
+            if let Some(&fix) = fixes.get(domain.as_str()) {
+                slips.push((r, fix));
             }
-        };
-        if let Some(fix) = fix {
-            slips.push((r, fix));
         }
     }
     super::per_entry(
