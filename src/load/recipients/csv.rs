@@ -621,13 +621,15 @@ impl Rows<'_> {
             };
             found = true;
             if !raw_done {
-                raw_fields(
-                    self.text.as_bytes(),
-                    at.start..at.end,
-                    self.delimiter,
-                    last,
-                    &mut self.raw,
-                );
+                if !unquoted_fields(record, at, last, &mut self.raw) {
+                    raw_fields(
+                        self.text.as_bytes(),
+                        at.start..at.end,
+                        self.delimiter,
+                        last,
+                        &mut self.raw,
+                    );
+                }
                 raw_done = true;
             }
             let field = self.raw.get(col).cloned().unwrap_or(at.start..at.end);
@@ -762,6 +764,32 @@ fn several_addresses(cell: &str) -> impl Iterator<Item = &str> {
             .filter(|p| !p.is_empty())
     });
     one.into_iter().chain(many.into_iter().flatten())
+}
+
+/// The raw byte ranges of a record's fields up to field `upto`, read from the record itself when
+/// its fields joined by delimiters are exactly its bytes in the text (no quote was removed, the
+/// common row); `false`, leaving `out` for [`raw_fields`], otherwise.
+fn unquoted_fields(
+    record: &StringRecord,
+    at: &RecordAt,
+    upto: usize,
+    out: &mut Vec<Range<usize>>,
+) -> bool {
+    let bytes = record.as_byte_record();
+    let joined = bytes.as_slice().len() + bytes.len().saturating_sub(1);
+    if joined != at.end - at.start {
+        return false;
+    }
+    out.clear();
+    // Field i starts after i delimiters.
+    out.extend(
+        (0..bytes.len().min(upto.saturating_add(1))).filter_map(|i| {
+            bytes
+                .range(i)
+                .map(|r| at.start + r.start + i..at.start + r.end + i)
+        }),
+    );
+    true
 }
 
 /// Raw byte ranges (quotes included) of the fields of the record in `range`, up to field `upto`.
