@@ -349,12 +349,12 @@ fn audience(
         .map(|a| crate::model::address::dedup_key(&a));
     let mut count = 0;
     for r in send.recipients.unique() {
-        let list = send.recipients.list_of(r);
+        let list = send.recipients.list_of(&r);
         if list.is_none()
-            && from.as_deref() == Some(crate::model::address::dedup_key(&r.address).as_str())
+            && from.as_deref() == Some(crate::model::address::dedup_key(r.address).as_str())
         {
             rejected.push(reject(
-                &r.address,
+                r.address,
                 &r.origin,
                 Problem::Sender,
                 "the sender's own address, in the draft's own recipients; send yourself a test from the service instead".into(),
@@ -362,11 +362,11 @@ fn audience(
             continue;
         }
         if list.is_some_and(|l| l.has_consent_columns) {
-            match consent::assess(r.consent.as_deref(), as_of, windows) {
+            match consent::assess(r.consent, as_of, windows) {
                 Status::Valid => {}
                 Status::Missing(why) => {
                     rejected.push(reject(
-                        &r.address,
+                        r.address,
                         &r.origin,
                         Problem::ConsentMissing,
                         format!("no usable consent: {why}"),
@@ -379,7 +379,7 @@ fn audience(
                     lapsed,
                 } => {
                     rejected.push(reject(
-                        &r.address,
+                        r.address,
                         &r.origin,
                         Problem::ConsentExpired,
                         format!(
@@ -392,9 +392,9 @@ fn audience(
             }
         }
         let (first, last) = names.get(&r.origin);
-        let mut row = vec![r.address.clone(), first, last];
+        let mut row = vec![r.address.to_string(), first, last];
         if with_consent {
-            let (kind, date) = consent_cells(r.consent.as_deref());
+            let (kind, date) = consent_cells(r.consent);
             row.push(kind);
             row.push(date);
         }
@@ -408,11 +408,11 @@ fn audience(
         } else {
             format!("duplicate of {}", send.origin_text(first))
         };
-        rejected.push(reject(&d.address, &d.origin, Problem::Duplicate, reason));
+        rejected.push(reject(d.address, &d.origin, Problem::Duplicate, reason));
     }
     for i in send.recipients.invalid() {
         rejected.push(reject(
-            &i.address,
+            i.address,
             &i.origin,
             Problem::InvalidAddress,
             format!("not a valid address: {}", i.reason),

@@ -154,7 +154,7 @@ impl SendRecord {
             addresses: send
                 .recipients
                 .unique()
-                .map(|r| r.address.clone())
+                .map(|r| r.address.to_string())
                 .collect(),
             fingerprint: (!body.trim().is_empty()).then(|| fingerprint::fingerprint(body)),
             signature: minhash::signature(body),

@@ -5,6 +5,11 @@ use std::str::FromStr;
 /// Why an address was rejected, in words a user can act on.
 pub fn validate(address: &str) -> Result<(), String> {
     let trimmed = address.trim();
+    // The shape nearly every list row has, tested in one pass over the bytes; it implies every
+    // check below but the formula one.
+    if is_plain_ascii(trimmed) && !crate::model::spreadsheet::is_formula(trimmed) {
+        return Ok(());
+    }
     if trimmed.is_empty() {
         return Err("empty address".into());
     }
@@ -22,9 +27,6 @@ pub fn validate(address: &str) -> Result<(), String> {
             trimmed.chars().next().unwrap_or('=')
         ));
     }
-    if is_plain_ascii(trimmed) {
-        return Ok(());
-    }
     match lettre::Address::from_str(trimmed) {
         Ok(addr) => {
             let domain = addr.domain();
@@ -39,35 +41,72 @@ pub fn validate(address: &str) -> Result<(), String> {
     }
 }
 
+/// RFC 5322's atext: the characters of a dot-atom's atoms, as a table for a byte-at-a-time test.
+const ATEXT: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphanumeric();
+        c += 1;
+    }
+    let specials = b"!#$%&'*+-/=?^_`{|}~";
+    let mut i = 0;
+    while i < specials.len() {
+        table[specials[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
 /// Whether an address is of the plain ASCII shape nearly every list row has
 /// (`dot.atom@label.label`), which lettre accepts and whose domain has a dot. The full validator
 /// costs a fifth of a million-row list's load; this test accepts only what it accepts, and
-/// anything else still goes through it.
+/// anything else still goes through it. Bytes, in one pass each side: splitting on `.` and
+/// searching for `@` with the `str` searchers was a tenth of the load again.
 fn is_plain_ascii(address: &str) -> bool {
     // Limits of the validator lettre uses (email_address): RFC 5321's 64 and 254 bytes, and
     // RFC 1035's 63 per label.
     const LOCAL_MAX: usize = 64;
     const DOMAIN_MAX: usize = 254;
     const LABEL_MAX: usize = 63;
-    let Some((local, domain)) = address.rsplit_once('@') else {
+    let bytes = address.as_bytes();
+    let Some(at) = bytes.iter().rposition(|&b| b == b'@') else {
         return false;
     };
-    let atext = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~".contains(&b);
+    let (local, domain) = (&bytes[..at], &bytes[at + 1..]);
+    // Atoms of atext between single dots, none empty.
     let local_ok = (1..=LOCAL_MAX).contains(&local.len())
+        && local[0] != b'.'
+        && local[local.len() - 1] != b'.'
         && local
-            .split('.')
-            .all(|atom| !atom.is_empty() && atom.bytes().all(atext));
-    let label_ok = |label: &str| {
-        let b = label.as_bytes();
-        (1..=LABEL_MAX).contains(&b.len())
-            && b[0].is_ascii_alphanumeric()
-            && b[b.len() - 1].is_ascii_alphanumeric()
-            && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-')
-    };
-    local_ok
-        && (1..=DOMAIN_MAX).contains(&domain.len())
-        && domain.contains('.')
-        && domain.split('.').all(label_ok)
+            .iter()
+            .zip(&local[1..])
+            .all(|(&a, &b)| ATEXT[usize::from(b)] || (b == b'.' && a != b'.'))
+        && ATEXT[usize::from(local[0])];
+    if !local_ok || !(1..=DOMAIN_MAX).contains(&domain.len()) {
+        return false;
+    }
+    // Labels of letters, digits and inner hyphens, 1 to 63 bytes, at least two of them.
+    let (mut start, mut labels) = (0, 0);
+    for end in 0..=domain.len() {
+        if end < domain.len() && domain[end] != b'.' {
+            continue;
+        }
+        let label = &domain[start..end];
+        let ok = (1..=LABEL_MAX).contains(&label.len())
+            && label[0].is_ascii_alphanumeric()
+            && label[label.len() - 1].is_ascii_alphanumeric()
+            && label
+                .iter()
+                .all(|&c| c.is_ascii_alphanumeric() || c == b'-');
+        if !ok {
+            return false;
+        }
+        labels += 1;
+        start = end + 1;
+    }
+    labels >= 2
 }
 
 /// The key used to deduplicate: the address lower-cased. Domains are case-insensitive; local
@@ -165,8 +204,21 @@ mod tests {
                 assert!(parsed.unwrap().domain().contains('.'), "{a}");
             }
         }
-        assert!(is_plain_ascii("ann@example.com"));
-        assert!(!is_plain_ascii(long_local.as_str()));
+        for a in [
+            "ann@example.com",
+            "a.b+tag@mail.example.co.uk",
+            "o'brien@example.ie",
+            "x_y@sub-domain.example",
+            "{weird}|~@example.com",
+            "ann@1.2.3.4",
+        ] {
+            assert!(is_plain_ascii(a), "{a}");
+        }
+        for a in &cases[5..] {
+            if !["ann@1.2.3.4"].contains(a) {
+                assert!(!is_plain_ascii(a), "{a}");
+            }
+        }
     }
 
     #[test]

@@ -33,12 +33,49 @@ pub struct Consent {
     pub date: Option<String>,
 }
 
-/// One address-bearing entry read from a list, before validation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One address-bearing entry read from a list, before validation: where it was read, as byte
+/// offsets into the list's text, not a copy of the address. A million-row list is held once, as
+/// its text, plus 16 bytes a row here. The address is the text at the span; the rare entry whose
+/// address differs from the bytes as written (a folded vCard line, a CSV cell with doubled
+/// quotes, an address read from a draft's header) keeps its own copy, with any consent record,
+/// in its list's [`Extra`]s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RawEntry {
-    pub address: String,
-    pub origin: Origin,
-    pub consent: Option<Box<Consent>>,
+    // u32 is enough: a file is at most 1 GiB (`input_limits::MAX_FILE_BYTES`), at most 2 GiB
+    // once decoded to UTF-8, and [`parse`] refuses a text past `u32::MAX` bytes, so offsets,
+    // lengths, lines and entries of one list all fit.
+    start: u32,
+    len: u32,
+    line: u32,
+    /// Index in the list's extras, or [`NO_EXTRA`].
+    extra: u32,
+}
+
+const NO_EXTRA: u32 = u32::MAX;
+
+/// What an entry carries besides its place, for the few that carry anything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Extra {
+    /// The address when it is not the text at the entry's span.
+    address: Option<Box<str>>,
+    consent: Option<Box<Consent>>,
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl RawEntry {
+    /// 1-based line (for CSV: the line the record starts on; 0 for a draft's header).
+    pub fn line(&self) -> usize {
+        self.line as usize
+    }
+
+    /// The address as written in the source (or the header field for draft addresses).
+    pub fn span(&self) -> Range<usize> {
+        let start = self.start as usize;
+        start..start + self.len as usize
+    }
 }
 
 /// The address column of a CSV, for labels such as "646 unique addresses read from this column".
@@ -59,8 +96,93 @@ pub struct RecipientList {
     /// Whether the list has consent columns (so a blank one means "no consent on record").
     pub has_consent_columns: bool,
     pub entries: Vec<RawEntry>,
+    /// Own addresses and consent records of the entries that have them (see [`RawEntry`]).
+    extras: Vec<Extra>,
     /// Rows that could not be read at all (unbalanced quotes, …): reported, never dropped silently.
     pub problems: Vec<LoadProblem>,
+}
+
+impl RecipientList {
+    pub fn new(source: SourceId) -> Self {
+        RecipientList {
+            source,
+            column: None,
+            has_consent_columns: false,
+            entries: Vec::new(),
+            extras: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Adds the entry `address`, read at `span` of the list's `text` on `line`. The address is
+    /// kept as the span alone when it is that text, as it nearly always is.
+    pub fn push(
+        &mut self,
+        text: &str,
+        address: &str,
+        line: usize,
+        span: Range<usize>,
+        consent: Option<Box<Consent>>,
+    ) {
+        let own = text.get(span.clone()) != Some(address);
+        self.push_entry(own.then(|| address.into()), line, span, consent);
+    }
+
+    /// Adds an entry whose address is not the text at `span` (a draft's header address, whose
+    /// span is the whole header field).
+    pub fn push_own(&mut self, address: &str, line: usize, span: Range<usize>) {
+        self.push_entry(Some(address.into()), line, span, None);
+    }
+
+    fn push_entry(
+        &mut self,
+        address: Option<Box<str>>,
+        line: usize,
+        span: Range<usize>,
+        consent: Option<Box<Consent>>,
+    ) {
+        let extra = if address.is_some() || consent.is_some() {
+            self.extras.push(Extra { address, consent });
+            to_u32(self.extras.len() - 1)
+        } else {
+            NO_EXTRA
+        };
+        self.entries.push(RawEntry {
+            start: to_u32(span.start),
+            len: to_u32(span.len()),
+            line: to_u32(line),
+            extra,
+        });
+    }
+
+    fn extra(&self, entry: &RawEntry) -> Option<&Extra> {
+        self.extras.get(entry.extra as usize)
+    }
+
+    /// The address an entry keeps itself, when it is not the text at its span.
+    fn own_address(&self, entry: &RawEntry) -> Option<&str> {
+        self.extra(entry).and_then(|x| x.address.as_deref())
+    }
+
+    /// The address of an entry of this list, whose text is `text`, as read (not trimmed).
+    pub fn address<'a>(&'a self, text: &'a str, entry: &RawEntry) -> &'a str {
+        self.own_address(entry)
+            .unwrap_or_else(|| text.get(entry.span()).unwrap_or(""))
+    }
+
+    /// The consent record an entry's row carries, when the list has consent columns.
+    pub fn consent(&self, entry: &RawEntry) -> Option<&Consent> {
+        self.extra(entry).and_then(|x| x.consent.as_deref())
+    }
+
+    /// Where an entry was read.
+    pub fn origin(&self, entry: &RawEntry) -> Origin {
+        Origin {
+            source: self.source,
+            line: entry.line(),
+            span: entry.span(),
+        }
+    }
 }
 
 /// Reads a recipient list, choosing the loader from the name and content.
@@ -88,13 +210,21 @@ pub fn parse(
 ) -> Result<RecipientList, InputError> {
     let file = sources.get(source);
     let (name, text) = (file.name.as_str(), &file.text);
+    if u32::try_from(text.len()).is_err() {
+        // Unreachable under the 1 GiB read limit; entries hold 32-bit offsets (see RawEntry).
+        return Err(InputError::new(
+            name,
+            "the list is over 4 GiB once decoded; split it into smaller files",
+        ));
+    }
     let lower = name.to_ascii_lowercase();
     let mut list = if lower.ends_with(".vcf")
         || lower.ends_with(".vcard")
         || text
             .trim_start()
-            .to_ascii_uppercase()
-            .starts_with("BEGIN:VCARD")
+            .as_bytes()
+            .get(..11)
+            .is_some_and(|start| start.eq_ignore_ascii_case(b"BEGIN:VCARD"))
     {
         vcard::parse(source, name, text)
     } else if lower.ends_with(".csv")
@@ -124,6 +254,7 @@ pub fn parse(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     fn list(sources: &mut Sources, name: &str, text: &str) -> RecipientList {
         load(sources, name, text.as_bytes().to_vec(), None).unwrap()
@@ -138,22 +269,23 @@ mod tests {
             "email\nann@example.com\n bob@Example.COM \nnot-an-address\nann@EXAMPLE.com\n",
         );
         let b = list(&mut sources, "b.txt", "carl@example.com\nbob@example.com\n");
-        let set = RecipientSet::build(None, vec![a, b]);
+        let sources = Arc::new(sources);
+        let set = RecipientSet::build(sources.clone(), None, vec![a, b]);
 
-        let unique: Vec<_> = set.unique().map(|r| r.address.as_str()).collect();
+        let unique: Vec<_> = set.unique().map(|r| r.address).collect();
         assert_eq!(
             unique,
             ["ann@example.com", "bob@Example.COM", "carl@example.com"]
         );
         let lists: Vec<_> = set
             .unique()
-            .map(|r| sources.get(set.list_of(r).unwrap().source).name.clone())
+            .map(|r| sources.get(set.list_of(&r).unwrap().source).name.clone())
             .collect();
         assert_eq!(lists, ["a.csv", "a.csv", "b.txt"]);
 
         let repeats: Vec<_> = set
             .duplicates()
-            .map(|d| (d.address.clone(), d.origin.line, d.first.line))
+            .map(|d| (d.address.to_string(), d.origin.line, d.first.line))
             .collect();
         assert_eq!(
             repeats,
@@ -194,7 +326,7 @@ mod tests {
         .unwrap();
         let set = RecipientSet::with_lists(Some(&draft), shared.clone());
         let place = |o: &Origin| (sources.get(o.source).name.clone(), o.line);
-        let unique: Vec<_> = set.unique().map(|r| r.address.as_str()).collect();
+        let unique: Vec<_> = set.unique().map(|r| r.address).collect();
         assert_eq!(
             unique,
             [
@@ -207,7 +339,7 @@ mod tests {
         assert_eq!(set.len(), 4);
         let repeats: Vec<_> = set
             .duplicates()
-            .map(|d| (d.address.clone(), place(&d.origin), place(&d.first)))
+            .map(|d| (d.address.to_string(), place(&d.origin), place(&d.first)))
             .collect();
         let at = |name: &str, line| (name.to_string(), line);
         assert_eq!(
@@ -245,8 +377,10 @@ mod tests {
                 ),
             ]
         );
-        let invalid: Vec<_> = set.invalid().map(|i| i.address.as_str()).collect();
+        let invalid: Vec<_> = set.invalid().map(|i| i.address).collect();
         assert_eq!(invalid, ["x@", "bad@"]);
+        let domains: Vec<_> = set.domains().collect();
+        assert_eq!(domains, ["example.com", "example.com"]);
         assert_eq!(set.external_count(&["example.org".to_string()]), 4);
         assert_eq!(set.external_count(&["example.com".to_string()]), 0);
         // The lists themselves are untouched for the next draft.

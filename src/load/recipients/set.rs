@@ -5,8 +5,11 @@
 //! adds, its own To/Cc/Bcc, comes first (a header address is the one a list row repeats, as if
 //! the draft's headers had been read ahead of the lists); [`RecipientSet`] lays those few over
 //! the shared lists instead of judging a million rows again.
+//!
+//! Entries stay as the lists read them, byte ranges into the lists' texts ([`RawEntry`]), with
+//! a one-byte verdict each; [`Recipient`], [`Duplicate`] and [`Invalid`] are views made as they
+//! are iterated, their addresses borrowed from the texts.
 
-use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
@@ -17,48 +20,61 @@ use crate::model::error::InputError;
 use crate::model::input::Input;
 use crate::model::source::{SourceId, Sources};
 
-/// A valid, unique recipient. The same shape as a [`RawEntry`], so a list's entries become the
-/// set's recipients in the memory they already use.
+/// A valid, unique recipient.
 #[derive(Debug, Clone)]
-pub struct Recipient {
-    pub address: String,
+pub struct Recipient<'a> {
+    /// Trimmed, as written.
+    pub address: &'a str,
     pub origin: Origin,
-    pub consent: Option<Box<Consent>>,
+    pub consent: Option<&'a Consent>,
 }
 
-impl Recipient {
+impl<'a> Recipient<'a> {
     /// The domain as written; domains compare case-insensitively.
-    pub fn domain(&self) -> &str {
-        self.address
-            .rsplit_once('@')
-            .map_or("", |(_, d)| d.trim_end_matches('>'))
+    pub fn domain(&self) -> &'a str {
+        domain_of(self.address)
+    }
+}
+
+fn domain_of(address: &str) -> &str {
+    // Bytes, not `rsplit_once('@')`: the char searcher's compare per candidate was a tenth of a
+    // million-row list's load.
+    let bytes = address.as_bytes();
+    match bytes.iter().rposition(|&b| b == b'@') {
+        Some(at) => address[at + 1..].trim_end_matches('>'),
+        None => "",
     }
 }
 
 /// An address that repeats one read earlier.
 #[derive(Debug, Clone)]
-pub struct Duplicate {
-    pub address: String,
+pub struct Duplicate<'a> {
+    pub address: &'a str,
     pub origin: Origin,
     pub first: Origin,
 }
 
 /// An entry whose address does not parse.
 #[derive(Debug, Clone)]
-pub struct Invalid {
-    pub address: String,
-    pub reason: String,
+pub struct Invalid<'a> {
+    pub address: &'a str,
+    pub reason: &'a str,
     pub origin: Origin,
 }
 
-/// Indexes into the unique recipients, found by dedup key without storing the key: a
-/// million-row list costs one word per recipient here, not a second copy of every address.
-/// Keys are 64-bit hashes; equal hashes are confirmed by comparing the addresses.
+/// Entries of the unique recipients, found by dedup key without storing the key: a million-row
+/// list costs 32 bits and a control byte per slot here, not a second copy of every address.
+/// Keys are 64-bit hashes; a slot whose hash bits match is confirmed by comparing the
+/// addresses, read from the lists' texts. Entry indexes fit in 32 bits ([`ReadLists::parsed`]
+/// refuses more entries).
 #[derive(Default)]
 struct Seen {
-    table: hashbrown::HashTable<usize>,
+    table: hashbrown::HashTable<u32>,
     state: foldhash::fast::FixedState,
 }
+
+/// The most entries a set holds: [`Seen`] keeps their indexes in 32 bits.
+const MAX_ENTRIES: usize = u32::MAX as usize;
 
 /// The hash of an address's dedup key (see [`address::dedup_key`]), built without allocating:
 /// the address is lower-cased into a buffer on the stack and hashed a chunk at a time (a call per
@@ -85,8 +101,8 @@ impl Seen {
         }
     }
 
-    /// The index of the recipient `address` repeats, or `None` after recording it as `index`.
-    /// `address_of` gives the (trimmed) address of any index recorded so far.
+    /// The entry `address` repeats, or `None` after recording it as entry `index`.
+    /// `address_of` gives the (trimmed) address of any entry recorded so far.
     fn first_or_insert<'a>(
         &mut self,
         address_of: impl Fn(usize) -> &'a str,
@@ -96,154 +112,181 @@ impl Seen {
         let state = &self.state;
         let entry = self.table.entry(
             key_hash(state, address),
-            |&i| address::same_key(address_of(i), address),
-            |&i| key_hash(state, address_of(i)),
+            |&i| address::same_key(address_of(i as usize), address),
+            |&i| key_hash(state, address_of(i as usize)),
         );
         match entry {
-            hashbrown::hash_table::Entry::Occupied(first) => Some(*first.get()),
+            hashbrown::hash_table::Entry::Occupied(first) => Some(*first.get() as usize),
             hashbrown::hash_table::Entry::Vacant(slot) => {
-                slot.insert(index);
+                slot.insert(u32::try_from(index).unwrap_or(u32::MAX));
                 None
             }
         }
     }
 
-    /// The index of the recipient with `address`'s dedup key, if one was recorded.
+    /// The entry with `address`'s dedup key, if one was recorded.
     fn find<'a>(&self, address_of: impl Fn(usize) -> &'a str, address: &str) -> Option<usize> {
         self.table
             .find(key_hash(&self.state, address), |&i| {
-                address::same_key(address_of(i), address)
+                address::same_key(address_of(i as usize), address)
             })
-            .copied()
+            .map(|&i| i as usize)
     }
 }
 
-/// What became of one entry: two words, one per row of a million-row list while it is judged
-/// (an invalid entry's reason waits in a list of its own, the rare case).
+/// What became of one entry: a byte per row of a million-row list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 enum Verdict {
     Unique,
-    /// Repeats the recipient at this index of [`Judged::unique`].
-    Duplicate(usize),
+    Duplicate,
     Invalid,
 }
 
 /// Entries judged in reading order.
 #[derive(Debug, Clone, Default)]
 struct Judged {
-    unique: Vec<Recipient>,
-    duplicates: Vec<Duplicate>,
-    /// For each duplicate, the index in `unique` of the recipient it repeats.
-    first_of: Vec<usize>,
-    /// For each unique recipient, how many duplicates were read before it: where it stands
-    /// among the duplicates if it becomes one (see [`RecipientSet::duplicates`]).
-    duplicates_before: Vec<u32>,
-    invalid: Vec<Invalid>,
+    /// The lists judged; their entries have moved into `entries`.
+    lists: Vec<RecipientList>,
+    /// The index in `entries` of each list's first entry.
+    starts: Vec<usize>,
+    entries: Vec<RawEntry>,
+    verdicts: Vec<Verdict>,
+    unique: usize,
+    /// Each duplicate's entry and the entry of the unique recipient it repeats, in reading order.
+    duplicates: Vec<(usize, usize)>,
+    /// Each invalid entry and why, in reading order.
+    invalid: Vec<(usize, String)>,
+}
+
+/// The list entry `i` was read from, by the lists' first entries.
+fn list_of(starts: &[usize], i: usize) -> usize {
+    starts.partition_point(|&s| s <= i).saturating_sub(1)
+}
+
+/// The trimmed address of entry `i`: its own copy, or its span of its list's text in `texts`.
+fn address_in<'a>(
+    lists: &'a [RecipientList],
+    starts: &[usize],
+    entries: &[RawEntry],
+    texts: &'a Sources,
+    i: usize,
+) -> &'a str {
+    let e = &entries[i];
+    let list = &lists[list_of(starts, i)];
+    match list.own_address(e) {
+        Some(own) => own,
+        None => texts
+            .get(list.source)
+            .text
+            .get(e.span())
+            .unwrap_or_default(),
+    }
+    .trim()
 }
 
 impl Judged {
-    /// Judges every entry first, then moves the unique ones into `unique` in place: a list of a
-    /// million rows is never held twice.
-    fn add_entries(&mut self, seen: &mut Seen, entries: Vec<RawEntry>) {
-        let base = self.unique.len();
-        // The entry behind each unique index from `base` on, until they move.
-        let mut kept: Vec<usize> = Vec::new();
-        let mut verdicts = Vec::with_capacity(entries.len());
-        let mut reasons = Vec::new();
-        let mut duplicates = self.duplicates.len();
-        for (i, entry) in entries.iter().enumerate() {
-            let address = entry.address.trim();
-            if let Err(reason) = address::validate(address) {
-                verdicts.push(Verdict::Invalid);
-                reasons.push(reason);
-                continue;
-            }
-            let (unique, entries, kept_so_far) = (&self.unique, &entries, &kept);
-            let address_of = |u: usize| match u.checked_sub(base) {
-                Some(k) => entries[kept_so_far[k]].address.trim(),
-                None => unique[u].address.as_str(),
-            };
-            match seen.first_or_insert(address_of, address, base + kept.len()) {
-                Some(first) => {
-                    verdicts.push(Verdict::Duplicate(first));
-                    duplicates += 1;
-                }
-                None => {
-                    verdicts.push(Verdict::Unique);
-                    kept.push(i);
-                    self.duplicates_before
-                        .push(u32::try_from(duplicates).unwrap_or(u32::MAX));
-                }
-            }
-        }
-        drop(kept);
-        let mut repeats = Vec::new();
-        let trimmed = |address: String| {
-            if address.trim().len() == address.len() {
-                address
-            } else {
-                address.trim().to_string()
-            }
-        };
-        let invalid = &mut self.invalid;
-        let mut reasons = reasons.into_iter();
-        // Same size and alignment: `collect` reuses the entries' allocation.
-        let mut added: Vec<Recipient> = entries
-            .into_iter()
-            .zip(verdicts)
-            .filter_map(|(e, verdict)| match verdict {
-                Verdict::Unique => Some(Recipient {
-                    address: trimmed(e.address),
-                    origin: e.origin,
-                    consent: e.consent,
-                }),
-                Verdict::Duplicate(first) => {
-                    repeats.push((trimmed(e.address), e.origin, first));
-                    None
-                }
-                Verdict::Invalid => {
-                    invalid.push(Invalid {
-                        address: trimmed(e.address),
-                        reason: reasons.next().unwrap_or_default(),
-                        origin: e.origin,
-                    });
-                    None
-                }
-            })
-            .collect();
-        if self.unique.len() < added.len() {
-            added.splice(0..0, std::mem::take(&mut self.unique));
-            self.unique = added;
+    /// Judges a list's entries in order; they move into the set, and the list is kept.
+    fn add_list(&mut self, texts: &Sources, seen: &mut Seen, mut list: RecipientList) {
+        let mut entries = std::mem::take(&mut list.entries);
+        self.lists.push(list);
+        let from = self.entries.len();
+        self.starts.push(from);
+        if self.entries.is_empty() {
+            self.entries = entries;
         } else {
-            self.unique.append(&mut added);
+            self.entries.append(&mut entries);
         }
-        for (address, origin, first) in repeats {
-            self.duplicates.push(Duplicate {
-                address,
-                origin,
-                first: self.unique[first].origin.clone(),
-            });
-            self.first_of.push(first);
+        self.verdicts.reserve(self.entries.len() - from);
+        let Judged {
+            lists,
+            starts,
+            entries,
+            verdicts,
+            unique,
+            duplicates,
+            invalid,
+        } = self;
+        let address_of = |j| address_in(lists, starts, entries, texts, j);
+        for i in from..entries.len() {
+            let address = address_of(i);
+            let verdict = if let Err(reason) = address::validate(address) {
+                invalid.push((i, reason));
+                Verdict::Invalid
+            } else if let Some(first) = seen.first_or_insert(address_of, address, i) {
+                duplicates.push((i, first));
+                Verdict::Duplicate
+            } else {
+                *unique += 1;
+                Verdict::Unique
+            };
+            verdicts.push(verdict);
         }
+    }
+
+    fn address<'a>(&'a self, texts: &'a Sources, i: usize) -> &'a str {
+        address_in(&self.lists, &self.starts, &self.entries, texts, i)
+    }
+
+    fn origin(&self, i: usize) -> Origin {
+        let e = &self.entries[i];
+        self.lists[list_of(&self.starts, i)].origin(e)
+    }
+
+    fn recipient<'a>(&'a self, texts: &'a Sources, i: usize) -> Recipient<'a> {
+        let e = &self.entries[i];
+        let list = &self.lists[list_of(&self.starts, i)];
+        Recipient {
+            address: self.address(texts, i),
+            origin: list.origin(e),
+            consent: list.consent(e),
+        }
+    }
+
+    fn duplicate<'a>(&'a self, texts: &'a Sources, i: usize, first: Origin) -> Duplicate<'a> {
+        Duplicate {
+            address: self.address(texts, i),
+            origin: self.origin(i),
+            first,
+        }
+    }
+
+    /// The unique recipients' entries, in reading order.
+    fn unique_entries(&self) -> impl Iterator<Item = usize> + Clone + '_ {
+        self.verdicts
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v == Verdict::Unique)
+            .map(|(i, _)| i)
+    }
+
+    fn invalid<'a>(&'a self, texts: &'a Sources) -> impl Iterator<Item = Invalid<'a>> {
+        self.invalid.iter().map(move |(i, reason)| Invalid {
+            address: self.address(texts, *i),
+            reason,
+            origin: self.origin(*i),
+        })
     }
 }
 
 /// Recipient lists validated and deduplicated, once for every draft checked against them.
 #[derive(Default)]
 pub struct ListSet {
-    /// The lists as read. Their entries have moved into the set.
-    pub lists: Vec<RecipientList>,
+    /// The lists' texts, which the entries point into.
+    texts: Arc<Sources>,
     judged: Judged,
     seen: Seen,
     /// External counts already made, by organisation domains: the drafts of a run that share a
     /// From domain ask the same question of a million recipients.
     external: Mutex<Vec<(Vec<String>, usize)>>,
     first_entry: OnceLock<Option<Range<usize>>>,
+    /// The unique recipients' distinct domains, lower-cased, listed on first use.
+    domains: OnceLock<Vec<Box<str>>>,
 }
 
 impl std::fmt::Debug for ListSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ListSet")
-            .field("lists", &self.lists)
             .field("judged", &self.judged)
             .finish_non_exhaustive()
     }
@@ -251,44 +294,71 @@ impl std::fmt::Debug for ListSet {
 
 impl ListSet {
     /// Validates and deduplicates the lists' entries, in order; the entries move into the set.
-    pub fn build(mut lists: Vec<RecipientList>) -> Self {
+    /// `texts` holds the lists' sources.
+    pub fn build(texts: Arc<Sources>, lists: Vec<RecipientList>) -> Self {
         let total = lists.iter().map(|l| l.entries.len()).sum();
         let mut seen = Seen::with_capacity(total);
         let mut judged = Judged::default();
-        for list in &mut lists {
-            judged.add_entries(&mut seen, std::mem::take(&mut list.entries));
+        for list in lists {
+            judged.add_list(&texts, &mut seen, list);
         }
         ListSet {
-            lists,
+            texts,
             judged,
             seen,
             external: Mutex::default(),
             first_entry: OnceLock::new(),
+            domains: OnceLock::new(),
         }
+    }
+
+    /// The distinct domains of the unique recipients, lower-cased and sorted; found once.
+    fn domains(&self) -> &[Box<str>] {
+        self.domains.get_or_init(|| {
+            let j = &self.judged;
+            let mut seen: hashbrown::HashSet<Box<str>, foldhash::fast::FixedState> =
+                hashbrown::HashSet::default();
+            // Lower-cased into one buffer: most recipients share a domain already seen.
+            let mut lower = String::new();
+            for i in j.unique_entries() {
+                lower.clear();
+                lower.push_str(domain_of(j.address(&self.texts, i)));
+                lower.make_ascii_lowercase();
+                if !seen.contains(lower.as_str()) {
+                    seen.insert(lower.as_str().into());
+                }
+            }
+            let mut domains: Vec<Box<str>> = seen.into_iter().collect();
+            domains.sort_unstable();
+            domains
+        })
+    }
+
+    /// The lists as read. Their entries have moved into the set.
+    pub fn lists(&self) -> &[RecipientList] {
+        &self.judged.lists
     }
 
     /// The span of the first entry of the first list, found once.
     fn first_list_entry(&self) -> Option<Range<usize>> {
-        let list = self.lists.first()?;
         self.first_entry
             .get_or_init(|| {
+                // The first list's entries come first, in reading order but for the cells of
+                // one row, which need not be.
                 let j = &self.judged;
-                j.unique
+                let end = j.starts.get(1).copied().unwrap_or(j.entries.len());
+                j.entries[..end]
                     .iter()
-                    .map(|u| &u.origin)
-                    .chain(j.duplicates.iter().map(|d| &d.origin))
-                    .chain(j.invalid.iter().map(|i| &i.origin))
-                    .filter(|o| o.source == list.source)
-                    .min_by_key(|o| o.span.start)
-                    .map(|o| o.span.clone())
+                    .min_by_key(|e| e.span().start)
+                    .map(RawEntry::span)
             })
             .clone()
     }
 
-    /// The index of the unique recipient with `address`'s dedup key.
+    /// The entry of the unique recipient with `address`'s dedup key.
     fn find(&self, address: &str) -> Option<usize> {
-        let unique = &self.judged.unique;
-        self.seen.find(|i| unique[i].address.as_str(), address)
+        self.seen
+            .find(|i| self.judged.address(&self.texts, i), address)
     }
 
     fn external_count(&self, org_domains: &[String]) -> usize {
@@ -296,11 +366,10 @@ impl ListSet {
         if let Some((_, n)) = counted.iter().find(|(org, _)| org == org_domains) {
             return *n;
         }
-        let n = self
-            .judged
-            .unique
-            .iter()
-            .filter(|r| !is_internal(r.domain(), org_domains))
+        let j = &self.judged;
+        let n = j
+            .unique_entries()
+            .filter(|&i| !is_internal(domain_of(j.address(&self.texts, i)), org_domains))
             .count();
         counted.push((org_domains.to_vec(), n));
         n
@@ -351,7 +420,17 @@ impl ReadLists {
             .iter()
             .map(|&id| super::parse(&self.sources, id, column))
             .collect::<Result<Vec<_>, _>>()
-            .map(|lists| Arc::new(ListSet::build(lists)));
+            .and_then(|lists| {
+                let total: usize = lists.iter().map(|l| l.entries.len()).sum();
+                if total > MAX_ENTRIES {
+                    let name = lists.last().map_or("", |l| &self.sources.get(l.source).name);
+                    return Err(InputError::new(
+                        name,
+                        format!("the lists hold {total} entries, more than the {MAX_ENTRIES} one run can check; split the send"),
+                    ));
+                }
+                Ok(Arc::new(ListSet::build(self.sources.clone(), lists)))
+            });
         parsed.push((column.map(str::to_string), result.clone()));
         result
     }
@@ -364,42 +443,33 @@ pub struct RecipientSet {
     shared: Arc<ListSet>,
     /// The draft's own header addresses.
     own: Judged,
-    /// Recipients of the lists (by index) whose address a header already has, each with that
-    /// header recipient's index in `own.unique`; sorted, and nearly always empty.
+    /// Entries of the lists' unique recipients whose address a header already has, each with
+    /// that header's entry in `own`; sorted, and nearly always empty.
     repeated: Vec<(usize, usize)>,
 }
 
 impl RecipientSet {
     /// Validates and deduplicates; the draft's own header addresses come first. The lists'
-    /// entries move into the set.
-    pub fn build(draft: Option<&Draft>, lists: Vec<RecipientList>) -> Self {
-        Self::with_lists(draft, Arc::new(ListSet::build(lists)))
+    /// entries move into the set; `texts` holds the lists' sources.
+    pub fn build(texts: Arc<Sources>, draft: Option<&Draft>, lists: Vec<RecipientList>) -> Self {
+        Self::with_lists(draft, Arc::new(ListSet::build(texts, lists)))
     }
 
     /// The draft's header addresses over lists already judged.
     pub fn with_lists(draft: Option<&Draft>, shared: Arc<ListSet>) -> Self {
         let mut own = Judged::default();
         if let Some(draft) = draft {
-            let headers = draft
-                .recipients
-                .iter()
-                .map(|a| RawEntry {
-                    address: a.address.clone(),
-                    origin: Origin {
-                        source: draft.source,
-                        line: 0,
-                        span: a.span.clone(),
-                    },
-                    consent: None,
-                })
-                .collect();
-            own.add_entries(&mut Seen::with_capacity(draft.recipients.len()), headers);
+            let mut headers = RecipientList::new(draft.source);
+            for a in &draft.recipients {
+                headers.push_own(&a.address, 0, a.span.clone());
+            }
+            let mut seen = Seen::with_capacity(draft.recipients.len());
+            // Header entries keep their own addresses: the texts are never read for them.
+            own.add_list(&shared.texts, &mut seen, headers);
         }
         let mut repeated: Vec<(usize, usize)> = own
-            .unique
-            .iter()
-            .enumerate()
-            .filter_map(|(j, r)| shared.find(&r.address).map(|u| (u, j)))
+            .unique_entries()
+            .filter_map(|j| shared.find(own.address(&shared.texts, j)).map(|u| (u, j)))
             .collect();
         repeated.sort_unstable();
         RecipientSet {
@@ -409,15 +479,19 @@ impl RecipientSet {
         }
     }
 
-    /// The lists as read (their entries have moved into the set).
-    pub fn lists(&self) -> &[RecipientList] {
-        &self.shared.lists
+    fn texts(&self) -> &Sources {
+        &self.shared.texts
     }
 
-    /// The header recipient a list recipient repeats, by their indexes.
-    fn header_for(&self, list_index: usize) -> Option<usize> {
+    /// The lists as read (their entries have moved into the set).
+    pub fn lists(&self) -> &[RecipientList] {
+        self.shared.lists()
+    }
+
+    /// The header entry a list entry repeats.
+    fn header_for(&self, list_entry: usize) -> Option<usize> {
         self.repeated
-            .binary_search_by_key(&list_index, |&(u, _)| u)
+            .binary_search_by_key(&list_entry, |&(u, _)| u)
             .ok()
             .map(|k| self.repeated[k].1)
     }
@@ -429,45 +503,62 @@ impl RecipientSet {
     }
 
     /// The valid, unique recipients in reading order: the draft's, then the lists'.
-    pub fn unique(&self) -> impl Iterator<Item = &Recipient> + Clone {
-        let lists = self.shared.judged.unique.iter().enumerate();
-        self.own.unique.iter().chain(
-            lists
-                .filter(|(u, _)| self.repeated.is_empty() || self.header_for(*u).is_none())
-                .map(|(_, r)| r),
-        )
+    pub fn unique(&self) -> impl Iterator<Item = Recipient<'_>> + Clone {
+        let (texts, shared) = (self.texts(), &self.shared.judged);
+        let own = self
+            .own
+            .unique_entries()
+            .map(move |i| self.own.recipient(texts, i));
+        let lists = shared
+            .unique_entries()
+            .filter(|&u| self.repeated.is_empty() || self.header_for(u).is_none())
+            .map(move |u| shared.recipient(texts, u));
+        own.chain(lists)
     }
 
     /// The addresses that repeat one read earlier, in reading order. A list's first copy of a
     /// header address is one of them, and so repeats the header.
-    pub fn duplicates(&self) -> impl Iterator<Item = Cow<'_, Duplicate>> {
-        let shared = &self.shared.judged;
+    pub fn duplicates(&self) -> impl Iterator<Item = Duplicate<'_>> {
+        let (texts, shared, own) = (self.texts(), &self.shared.judged, &self.own);
         let (mut next, mut promoted) = (0, self.repeated.iter().peekable());
         let lists = std::iter::from_fn(move || {
             // A list recipient a header has goes where it was read among the duplicates.
             if let Some(&&(u, j)) = promoted.peek() {
-                if shared.duplicates_before[u] as usize <= next {
+                if shared.duplicates.get(next).is_none_or(|&(d, _)| u < d) {
                     promoted.next();
-                    let r = &shared.unique[u];
-                    return Some(Cow::Owned(Duplicate {
-                        address: r.address.clone(),
-                        origin: r.origin.clone(),
-                        first: self.own.unique[j].origin.clone(),
-                    }));
+                    return Some(shared.duplicate(texts, u, own.origin(j)));
                 }
             }
-            let d = shared.duplicates.get(next)?;
-            let first = shared.first_of[next];
+            let &(d, first) = shared.duplicates.get(next)?;
             next += 1;
-            Some(match self.header_for(first) {
-                Some(j) => Cow::Owned(Duplicate {
-                    first: self.own.unique[j].origin.clone(),
-                    ..d.clone()
-                }),
-                None => Cow::Borrowed(d),
-            })
+            let first = match self.header_for(first) {
+                Some(j) => own.origin(j),
+                None => shared.origin(first),
+            };
+            Some(shared.duplicate(texts, d, first))
         });
-        self.own.duplicates.iter().map(Cow::Borrowed).chain(lists)
+        own.duplicates
+            .iter()
+            .map(move |&(i, first)| own.duplicate(texts, i, own.origin(first)))
+            .chain(lists)
+    }
+
+    /// The distinct domains of the recipients, lower-cased: the draft's, then the lists'
+    /// (listed once per run). A list's domain may repeat one of the draft's.
+    pub fn domains(&self) -> impl Iterator<Item = std::borrow::Cow<'_, str>> {
+        let mut own: Vec<String> = self
+            .unique()
+            .take(self.own.unique)
+            .map(|r| r.domain().to_ascii_lowercase())
+            .collect();
+        own.sort_unstable();
+        own.dedup();
+        own.into_iter().map(std::borrow::Cow::Owned).chain(
+            self.shared
+                .domains()
+                .iter()
+                .map(|d| std::borrow::Cow::Borrowed(&**d)),
+        )
     }
 
     /// How many [`duplicates`](Self::duplicates) there are, without listing them.
@@ -481,8 +572,11 @@ impl RecipientSet {
     }
 
     /// The entries whose address does not parse, in reading order.
-    pub fn invalid(&self) -> impl Iterator<Item = &Invalid> {
-        self.own.invalid.iter().chain(&self.shared.judged.invalid)
+    pub fn invalid(&self) -> impl Iterator<Item = Invalid<'_>> {
+        let texts = self.texts();
+        self.own
+            .invalid(texts)
+            .chain(self.shared.judged.invalid(texts))
     }
 
     /// The list a recipient was read from, or `None` for the draft's own headers.
@@ -493,7 +587,7 @@ impl RecipientSet {
     }
 
     pub fn len(&self) -> usize {
-        self.own.unique.len() + self.shared.judged.unique.len() - self.repeated.len()
+        self.own.unique + self.shared.judged.unique - self.repeated.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -503,12 +597,18 @@ impl RecipientSet {
     /// Recipients whose domain is not one of the organisation's; the lists' share is counted
     /// once per run.
     pub fn external_count(&self, org_domains: &[String]) -> usize {
-        let external = |r: &Recipient| !is_internal(r.domain(), org_domains);
-        let own = self.own.unique.iter().filter(|r| external(r)).count();
+        let texts = self.texts();
+        let external =
+            |j: &Judged, i: usize| !is_internal(domain_of(j.address(texts, i)), org_domains);
+        let own = self
+            .own
+            .unique_entries()
+            .filter(|&i| external(&self.own, i))
+            .count();
         let repeated = self
             .repeated
             .iter()
-            .filter(|&&(u, _)| external(&self.shared.judged.unique[u]))
+            .filter(|&&(u, _)| external(&self.shared.judged, u))
             .count();
         own + self.shared.external_count(org_domains) - repeated
     }

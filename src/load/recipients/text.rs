@@ -2,13 +2,13 @@
 //! skipped, `Ann Smith <ann@example.com>` read as the address in angle brackets. Entries are
 //! validated later, by `RecipientSet::build`.
 
-use crate::load::recipients::{Origin, RawEntry, RecipientList};
+use crate::load::recipients::RecipientList;
 use crate::model::error::InputError;
 use crate::model::source::SourceId;
 
 pub fn parse(source: SourceId, name: &str, text: &str) -> Result<RecipientList, InputError> {
     let _ = name;
-    let mut entries = Vec::new();
+    let mut list = RecipientList::new(source);
     let mut start = 0;
     for (index, raw) in text.split('\n').enumerate() {
         let line_start = start;
@@ -29,23 +29,15 @@ pub fn parse(source: SourceId, name: &str, text: &str) -> Result<RecipientList, 
         }
         // `address` is a slice of `raw`, which is a slice of `text`.
         let offset = line_start + (address.as_ptr() as usize - raw.as_ptr() as usize);
-        entries.push(RawEntry {
-            address: address.to_string(),
-            origin: Origin {
-                source,
-                line: index + 1,
-                span: offset..offset + address.len(),
-            },
-            consent: None,
-        });
+        list.push(
+            text,
+            address,
+            index + 1,
+            offset..offset + address.len(),
+            None,
+        );
     }
-    Ok(RecipientList {
-        source,
-        column: None,
-        has_consent_columns: false,
-        entries,
-        problems: Vec::new(),
-    })
+    Ok(list)
 }
 
 #[cfg(test)]
@@ -63,7 +55,7 @@ mod tests {
         let got: Vec<_> = list
             .entries
             .iter()
-            .map(|e| (e.address.as_str(), e.origin.line))
+            .map(|e| (list.address(text, e), e.line()))
             .collect();
         assert_eq!(
             got,
@@ -76,17 +68,18 @@ mod tests {
             ]
         );
         for e in &list.entries {
-            assert_eq!(&text[e.origin.span.clone()], e.address);
-            assert_eq!(e.origin.source, SourceId(3));
-            assert!(e.consent.is_none());
+            assert_eq!(&text[e.span()], list.address(text, e));
+            assert_eq!(list.origin(e).source, SourceId(3));
+            assert!(list.consent(e).is_none());
         }
         assert!(list.problems.is_empty() && list.column.is_none() && !list.has_consent_columns);
     }
 
     #[test]
     fn empty_brackets_keep_the_line() {
-        let list = load("Ann <>\n");
-        assert_eq!(list.entries[0].address, "Ann <>");
+        let text = "Ann <>\n";
+        let list = load(text);
+        assert_eq!(list.address(text, &list.entries[0]), "Ann <>");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use crate::load::draft::LoadProblem;
-use crate::load::recipients::{Origin, RawEntry, RecipientList};
+use crate::load::recipients::RecipientList;
 use crate::model::error::InputError;
 use crate::model::finding::Label;
 use crate::model::source::SourceId;
@@ -21,13 +21,8 @@ pub fn parse(source: SourceId, name: &str, text: &str) -> Result<RecipientList, 
     let _ = name;
     let mut reader = Reader {
         source,
-        list: RecipientList {
-            source,
-            column: None,
-            has_consent_columns: false,
-            entries: Vec::new(),
-            problems: Vec::new(),
-        },
+        text,
+        list: RecipientList::new(source),
         card: None,
         no_email: 0,
         first_unreported: None,
@@ -104,8 +99,10 @@ struct Card {
     emails: usize,
 }
 
-struct Reader {
+struct Reader<'t> {
     source: SourceId,
+    /// The file's text, which entries point into.
+    text: &'t str,
     list: RecipientList,
     card: Option<Card>,
     /// Contacts without an address, and the first one not reported on its own.
@@ -119,7 +116,7 @@ struct Reader {
     first_unlisted: Option<Range<usize>>,
 }
 
-impl Reader {
+impl Reader<'_> {
     fn line(&mut self, logical: &str, segments: &[Range<usize>], line: usize) {
         if logical.trim().is_empty() {
             return;
@@ -180,15 +177,7 @@ impl Reader {
             let start = colon + 1 + (raw_value.len() - raw_value.trim_start().len());
             let end = start + value.len();
             let span = to_text(segments, start)..to_text(segments, end - 1) + 1;
-            self.list.entries.push(RawEntry {
-                address: value.to_string(),
-                origin: Origin {
-                    source: self.source,
-                    line,
-                    span,
-                },
-                consent: None,
-            });
+            self.list.push(self.text, value, line, span, None);
             if let Some(card) = &mut self.card {
                 card.emails += 1;
             }
@@ -423,8 +412,8 @@ mod tests {
         parse(SourceId(0), "contacts.vcf", text).unwrap()
     }
 
-    fn addresses(list: &RecipientList) -> Vec<&str> {
-        list.entries.iter().map(|e| e.address.as_str()).collect()
+    fn addresses<'a>(text: &'a str, list: &'a RecipientList) -> Vec<&'a str> {
+        list.entries.iter().map(|e| list.address(text, e)).collect()
     }
 
     fn messages(list: &RecipientList) -> Vec<&str> {
@@ -433,7 +422,7 @@ mod tests {
 
     fn assert_spans(text: &str, list: &RecipientList) {
         for e in &list.entries {
-            assert_eq!(&text[e.origin.span.clone()], e.address, "{e:?}");
+            assert_eq!(&text[e.span()], list.address(text, e), "{e:?}");
         }
     }
 
@@ -444,14 +433,11 @@ mod tests {
                     begin:vcard\nversion:2.1\nN:Roy;Bob\nemail;internet:bob@example.com\nend:vcard\n";
         let list = load(text);
         assert_eq!(
-            addresses(&list),
+            addresses(text, &list),
             ["ann@example.com", "ann@work.example", "bob@example.com"]
         );
         assert_eq!(
-            list.entries
-                .iter()
-                .map(|e| e.origin.line)
-                .collect::<Vec<_>>(),
+            list.entries.iter().map(|e| e.line()).collect::<Vec<_>>(),
             [4, 5, 11]
         );
         assert_spans(text, &list);
@@ -463,17 +449,14 @@ mod tests {
     fn folded_lines_are_unfolded() {
         let text = "BEGIN:VCARD\nVERSION:4.0\nFN:Ann\n Smith\nEMAIL;TYPE=work;\n PREF=1:ann@example.com\nEMAIL:cy@exa\r\n\tmple.com\nEND:VCARD\nBEGIN:VCARD\nFN:No\n  Mail\nEND:VCARD\n";
         let list = load(text);
-        assert_eq!(addresses(&list), ["ann@example.com", "cy@example.com"]);
         assert_eq!(
-            &text[list.entries[0].origin.span.clone()],
-            "ann@example.com"
+            addresses(text, &list),
+            ["ann@example.com", "cy@example.com"]
         );
-        assert_eq!(list.entries[0].origin.line, 5);
+        assert_eq!(&text[list.entries[0].span()], "ann@example.com");
+        assert_eq!(list.entries[0].line(), 5);
         // An address folded in two spans the fold.
-        assert_eq!(
-            &text[list.entries[1].origin.span.clone()],
-            "cy@exa\r\n\tmple.com"
-        );
+        assert_eq!(&text[list.entries[1].span()], "cy@exa\r\n\tmple.com");
         assert_eq!(messages(&list), ["contact No Mail has no email address"]);
     }
 
@@ -481,7 +464,7 @@ mod tests {
     fn contact_without_email_is_a_problem_at_its_begin_line() {
         let text = "BEGIN:VCARD\nFN:Ann Smith\nEMAIL:ann@example.com\nEND:VCARD\nBEGIN:VCARD\nVERSION:3.0\nFN:Dan\\, the baker\nTEL:555-0100\nEND:VCARD\nBEGIN:VCARD\nN:Roy;Bob;;;\nEMAIL:\nEND:VCARD\nBEGIN:VCARD\nTEL:1\nEND:VCARD\n";
         let list = load(text);
-        assert_eq!(addresses(&list), ["ann@example.com"]);
+        assert_eq!(addresses(text, &list), ["ann@example.com"]);
         assert_eq!(
             messages(&list),
             [
@@ -523,7 +506,7 @@ mod tests {
         let text = "BEGIN:VCARD\nFN:Ann\nEMAIL:ann@example.com\nBEGIN:VCARD\nFN:Bob\nEMAIL:bob@example.com\nEND:VCARD\nEND:VCARD\nBEGIN:VCARD\nEMAIL:cy@example.com\n";
         let list = load(text);
         assert_eq!(
-            addresses(&list),
+            addresses(text, &list),
             ["ann@example.com", "bob@example.com", "cy@example.com"]
         );
         assert_eq!(
@@ -544,7 +527,10 @@ mod tests {
         let text =
             "hello\nEMAIL:stray@example.com\nBEGIN:VCARD\nEMAIL:ann@example.com\nEND:VCARD\n";
         let list = load(text);
-        assert_eq!(addresses(&list), ["stray@example.com", "ann@example.com"]);
+        assert_eq!(
+            addresses(text, &list),
+            ["stray@example.com", "ann@example.com"]
+        );
         assert_eq!(
             messages(&list),
             ["2 lines are outside BEGIN:VCARD … END:VCARD, the first on line 1"]
@@ -557,8 +543,8 @@ mod tests {
                     FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=C3=89lodie=20Trem=\r\nblay=20:=20bakery\r\n\
                     TEL;CELL:555-0100\r\nEND:VCARD\r\nBEGIN:VCARD\r\nEMAIL;INTERNET:ann@example.com\r\nEND:VCARD\r\n";
         let list = load(text);
-        assert_eq!(addresses(&list), ["ann@example.com"]);
-        assert_eq!(list.entries[0].origin.line, 9);
+        assert_eq!(addresses(text, &list), ["ann@example.com"]);
+        assert_eq!(list.entries[0].line(), 9);
         assert_eq!(
             messages(&list),
             ["contact Élodie Tremblay : bakery has no email address"]
@@ -582,7 +568,7 @@ mod tests {
         };
         let list = load(&text);
         assert_eq!(
-            addresses(&list),
+            addresses(&text, &list),
             [
                 "asmithk@gmail.com",
                 "chrisy55d@yahoo.com",
@@ -590,10 +576,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            list.entries
-                .iter()
-                .map(|e| e.origin.line)
-                .collect::<Vec<_>>(),
+            list.entries.iter().map(|e| e.line()).collect::<Vec<_>>(),
             [5, 11, 17]
         );
         assert_spans(&text, &list);

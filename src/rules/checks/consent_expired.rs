@@ -30,7 +30,7 @@ pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &m
             basis,
             given,
             lapsed,
-        } = consent::assess(r.consent.as_deref(), as_of, &params.consent_expired)
+        } = consent::assess(r.consent, as_of, &params.consent_expired)
         {
             labels.push(Label {
                 source: r.origin.source,

@@ -25,13 +25,13 @@ pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &m
     }
     let mut labels = Vec::new();
     for r in send.recipients.unique() {
-        let Some(list) = send.recipients.list_of(r) else {
+        let Some(list) = send.recipients.list_of(&r) else {
             continue;
         };
         if !list.has_consent_columns {
             continue;
         }
-        if let Status::Missing(why) = consent::assess(r.consent.as_deref(), as_of, windows) {
+        if let Status::Missing(why) = consent::assess(r.consent, as_of, windows) {
             labels.push(Label {
                 source: r.origin.source,
                 span: r.origin.span.clone(),

@@ -124,7 +124,7 @@ pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &m
             None => send
                 .recipients
                 .unique()
-                .map(|r| history.hash(&r.address))
+                .map(|r| history.hash(r.address))
                 .collect(),
         };
         let named: Vec<String> = matches

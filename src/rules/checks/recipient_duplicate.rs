@@ -32,7 +32,7 @@ pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &m
                 .text
                 .get(d.first.span.clone())
                 .map(|t| t.trim().trim_matches('"').trim())
-                .filter(|t| local_part(t) != local_part(&d.address));
+                .filter(|t| local_part(t) != local_part(d.address));
             let message = match first {
                 Some(other) => format!(
                     "`{}` is listed twice, once as `{other}`: mail providers treat addresses that differ only in case as one mailbox",

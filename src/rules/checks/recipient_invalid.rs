@@ -1,7 +1,7 @@
 //! `recipient-invalid`: addresses that do not parse, and addresses at a misspelt big
 //! provider (`gmial.com`), which parse but bounce or reach a stranger.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use crate::load::recipients::Recipient;
 use crate::model::finding::{Finding, Label, Severity};
@@ -35,32 +35,39 @@ pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &m
             .with_label(Some(Label {
                 source: e.origin.source,
                 span: e.origin.span.clone(),
-                text: e.reason.clone(),
+                text: e.reason.to_string(),
             }))
             .help("Correct or remove it: mail to it bounces, and bounces count against the sender's reputation.")
         },
         out,
     );
 
-    // Each distinct domain is judged once: a million-row list has a few thousand.
-    let mut judged: BTreeMap<String, Option<&str>> = BTreeMap::new();
+    // Each distinct domain is judged once (a million-row list has a few thousand, listed once
+    // per run), and the recipients are looked at only when one of them is a slip.
     let known: HashSet<&str> = params.provider_domains.iter().map(String::as_str).collect();
-    let mut slips: Vec<(&Recipient, &str)> = Vec::new();
-    for r in send.recipients.unique() {
-        let domain = r.domain().to_ascii_lowercase();
-        let fix = *judged.entry(domain).or_insert_with_key(|d| {
-            (!known.contains(d.as_str()))
-                .then(|| {
-                    params
-                        .provider_domains
-                        .iter()
-                        .find(|p| one_slip_apart(d, p))
-                        .map(String::as_str)
-                })
-                .flatten()
-        });
-        if let Some(fix) = fix {
-            slips.push((r, fix));
+    let fixes: HashMap<String, &str, foldhash::fast::FixedState> = send
+        .recipients
+        .domains()
+        .filter(|d| !known.contains(d.as_ref()))
+        .filter_map(|d| {
+            let fix = params
+                .provider_domains
+                .iter()
+                .find(|p| one_slip_apart(&d, p))?;
+            Some((d.into_owned(), fix.as_str()))
+        })
+        .collect();
+    let mut slips: Vec<(Recipient, &str)> = Vec::new();
+    if !fixes.is_empty() {
+        // Lower-cased into one buffer: an allocation per recipient was most of this loop.
+        let mut domain = String::new();
+        for r in send.recipients.unique() {
+            domain.clear();
+            domain.push_str(r.domain());
+            domain.make_ascii_lowercase();
+            if let Some(&fix) = fixes.get(domain.as_str()) {
+                slips.push((r, fix));
+            }
         }
     }
     super::per_entry(
@@ -70,7 +77,7 @@ pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &m
         |(r, _)| &r.origin,
         "addresses at a misspelt provider",
         |(r, fix)| {
-            let (local, domain) = r.address.rsplit_once('@').unwrap_or((&r.address, ""));
+            let (local, domain) = r.address.rsplit_once('@').unwrap_or((r.address, ""));
             let mut f = rule
                 .finding(format!(
                     "`{}`: `{domain}` looks like a misspelling of `{fix}`",
