@@ -6,6 +6,15 @@
 //! It also turns the vendored caniemail snapshot (`vendor/caniemail/features.json`) into Rust
 //! statics (`$OUT_DIR/caniemail.rs`): a snapshot that does not parse, or names a client or note
 //! it does not define, fails the build, and nothing is parsed at run time.
+//!
+//! And it compiles sender identification's patterns (`src/analysis/identification/patterns.rs`,
+//! from the params of `rules/sender-identification.toml`) into DFAs, serialised into
+//! `$OUT_DIR/identification/`: compiling them was half of a one-template check's time; loading a
+//! serialised DFA costs a validation pass over its bytes.
+
+#[allow(dead_code)]
+#[path = "src/analysis/identification/patterns.rs"]
+mod patterns;
 
 use std::path::{Path, PathBuf};
 
@@ -53,6 +62,65 @@ fn main() {
     println!("cargo:rerun-if-changed={}", caniemail.display());
     std::fs::write(out.join("caniemail.rs"), caniemail_tables(caniemail))
         .unwrap_or_else(|e| panic!("cannot write caniemail.rs: {e}"));
+    println!("cargo:rerun-if-changed=src/analysis/identification/patterns.rs");
+    identification_dfas(&rules.join("sender-identification.toml"), &out);
+}
+
+/// Serialises a forward and a reverse DFA per pattern (what `regex_automata::dfa::regex::Regex`
+/// searches with: the forward one finds where a match ends, the reverse one where it starts),
+/// in the target's byte order, and writes `identification_dfas.rs`, which embeds them aligned
+/// for a zero-copy load. Sparse DFAs: the dense ones of the patterns with Latin letter classes
+/// are megabytes, the sparse ones a fraction of that, and the texts searched are short.
+fn identification_dfas(rule_file: &Path, out: &Path) {
+    use regex_automata::dfa::{dense, regex::Regex};
+
+    let table: toml::Table = read(rule_file)
+        .parse()
+        .unwrap_or_else(|e: toml::de::Error| fail(rule_file, &e.to_string()));
+    let params: patterns::Params = table
+        .get("params")
+        .cloned()
+        .unwrap_or_else(|| fail(rule_file, "no [params]"))
+        .try_into()
+        .unwrap_or_else(|e: toml::de::Error| fail(rule_file, &format!("[params]: {e}")));
+    let big_endian = std::env::var("CARGO_CFG_TARGET_ENDIAN").is_ok_and(|e| e == "big");
+    let dir = out.join("identification");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| fail(&dir, &e.to_string()));
+    let mut code = String::from(
+        "/// Each pattern's serialised forward and reverse DFA, in the order of `Which::ALL` (written by build.rs).\npub static DFAS: [(&[u8], &[u8]); ",
+    );
+    code.push_str(&format!("{}] = [\n", patterns::Which::ALL.len()));
+    for (which, text) in patterns::Which::ALL.iter().zip(patterns::texts(&params)) {
+        let regex = Regex::builder()
+            .dense(dense::Config::new().minimize(true))
+            .build(&text)
+            .unwrap_or_else(|e| {
+                fail(
+                    rule_file,
+                    &format!("the {} pattern does not compile: {e}", which.what()),
+                )
+            });
+        let mut halves = Vec::new();
+        for (half, dfa) in [("fwd", regex.forward()), ("rev", regex.reverse())] {
+            let sparse = dfa
+                .to_sparse()
+                .unwrap_or_else(|e| fail(rule_file, &format!("{}: {e}", which.what())));
+            let bytes = if big_endian {
+                sparse.to_bytes_big_endian()
+            } else {
+                sparse.to_bytes_little_endian()
+            };
+            let file = dir.join(format!("{which:?}.{half}"));
+            std::fs::write(&file, bytes).unwrap_or_else(|e| fail(&file, &e.to_string()));
+            halves.push(format!(
+                "include_bytes!(concat!(env!(\"OUT_DIR\"), \"/identification/{which:?}.{half}\"))"
+            ));
+        }
+        code.push_str(&format!("    ({}, {}),\n", halves[0], halves[1]));
+    }
+    code.push_str("];\n");
+    std::fs::write(out.join("identification_dfas.rs"), code)
+        .unwrap_or_else(|e| panic!("cannot write identification_dfas.rs: {e}"));
 }
 
 #[derive(serde::Deserialize)]
