@@ -1,5 +1,6 @@
 //! Checks the data files embedded in the binary (`rules/**/*.toml`) at build time, so a file
 //! that does not parse fails the build with its name and line rather than a run, and writes
+//! each as JSON for the library to embed (it reads several times faster than TOML); and writes
 //! what the command line needs before any of them is read: the provider ids clap offers for
 //! `--provider` (`$OUT_DIR/provider_ids.rs`), so `bulklint --version` parses no TOML at all.
 //!
@@ -20,16 +21,17 @@ use std::path::{Path, PathBuf};
 
 fn main() {
     let rules = Path::new("rules");
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     println!("cargo:rerun-if-changed=rules");
     let mut files = Vec::new();
     collect(rules, &mut files);
     files.sort();
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());
-        let text = read(file);
-        if let Err(e) = text.parse::<toml::Table>() {
-            fail(file, &e.to_string());
-        }
+        let table: toml::Table = read(file)
+            .parse()
+            .unwrap_or_else(|e: toml::de::Error| fail(file, &e.to_string()));
+        embed_as_json(rules, file, &table, &out);
     }
 
     let providers = rules.join("providers.toml");
@@ -52,7 +54,6 @@ fn main() {
         }
         ids.push(id);
     }
-    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let code = format!(
         "/// The provider ids of `rules/providers.toml`, in file order (written by build.rs).\npub const IDS: &[&str] = &{ids:?};\n"
     );
@@ -121,6 +122,32 @@ fn identification_dfas(rule_file: &Path, out: &Path) {
     code.push_str("];\n");
     std::fs::write(out.join("identification_dfas.rs"), code)
         .unwrap_or_else(|e| panic!("cannot write identification_dfas.rs: {e}"));
+}
+
+/// Writes a data file's table as JSON (`$OUT_DIR/data/<path under rules/>.json`), which the
+/// library embeds instead of the TOML (`data::embedded!`): the same values, read several times
+/// faster, and a cold check read all of them. TOML's dates have no JSON form: a file with one
+/// fails here rather than reading differently.
+fn embed_as_json(rules: &Path, file: &Path, table: &toml::Table, out: &Path) {
+    fn check_no_dates(file: &Path, key: &str, value: &toml::Value) {
+        match value {
+            toml::Value::Datetime(_) => fail(file, &format!("`{key}` is a date")),
+            toml::Value::Array(items) => items.iter().for_each(|v| check_no_dates(file, key, v)),
+            toml::Value::Table(t) => t.iter().for_each(|(k, v)| check_no_dates(file, k, v)),
+            _ => {}
+        }
+    }
+    table.iter().for_each(|(k, v)| check_no_dates(file, k, v));
+    let relative = file
+        .strip_prefix(rules)
+        .unwrap_or(file)
+        .with_extension("json");
+    let target = out.join("data").join(relative);
+    if let Some(dir) = target.parent() {
+        std::fs::create_dir_all(dir).unwrap_or_else(|e| fail(dir, &e.to_string()));
+    }
+    let json = serde_json::to_string(table).unwrap_or_else(|e| fail(file, &e.to_string()));
+    std::fs::write(&target, json).unwrap_or_else(|e| fail(&target, &e.to_string()));
 }
 
 #[derive(serde::Deserialize)]
