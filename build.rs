@@ -11,7 +11,8 @@
 //! And it compiles sender identification's patterns (`src/analysis/identification/patterns.rs`,
 //! from the params of `rules/sender-identification.toml`) into DFAs, serialised into
 //! `$OUT_DIR/identification/`: compiling them was half of a one-template check's time; loading a
-//! serialised DFA costs a validation pass over its bytes.
+//! serialised DFA in place costs nothing. The same for the merge-tag dialects' `inside` and
+//! `not-inside` patterns (`rules/merge-tags.toml`).
 
 #[allow(dead_code)]
 #[path = "src/analysis/identification/patterns.rs"]
@@ -65,6 +66,70 @@ fn main() {
         .unwrap_or_else(|e| panic!("cannot write caniemail.rs: {e}"));
     println!("cargo:rerun-if-changed=src/analysis/identification/patterns.rs");
     identification_dfas(&rules.join("sender-identification.toml"), &out);
+    merge_tag_dfas(&rules.join("merge-tags.toml"), &out);
+}
+
+/// A DFA as bytes in the target's byte order, which `data::dfa::load` reads in place.
+fn serialise(dfa: &regex_automata::dfa::dense::DFA<Vec<u32>>, file: &Path, what: &str) -> Vec<u8> {
+    let sparse = dfa
+        .to_sparse()
+        .unwrap_or_else(|e| fail(file, &format!("{what}: {e}")));
+    if std::env::var("CARGO_CFG_TARGET_ENDIAN").is_ok_and(|e| e == "big") {
+        sparse.to_bytes_big_endian()
+    } else {
+        sparse.to_bytes_little_endian()
+    }
+}
+
+/// Each merge-tag dialect's `inside` and `not-inside` patterns as one DFA each (a set: the
+/// scan asks only whether any of them matches), written to `$OUT_DIR/merge-tags/` with
+/// `merge_tag_dfas.rs` embedding them by dialect id. Compiled at run time, the two regex sets
+/// of every dialect were the largest fixed cost of a cold check after sender identification.
+fn merge_tag_dfas(file: &Path, out: &Path) {
+    use regex_automata::dfa::dense;
+
+    #[derive(serde::Deserialize)]
+    struct File {
+        dialect: Vec<Dialect>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "kebab-case")]
+    struct Dialect {
+        id: String,
+        inside: Vec<String>,
+        #[serde(default)]
+        not_inside: Vec<String>,
+    }
+    let parsed: File = toml::from_str(&read(file)).unwrap_or_else(|e| fail(file, &e.to_string()));
+    let dir = out.join("merge-tags");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| fail(&dir, &e.to_string()));
+    let mut code = String::from(
+        "/// Each dialect's id and its `inside` and `not-inside` sets as serialised DFAs (written by build.rs).\npub static INSIDES: &[(&str, &[u8], &[u8])] = &[\n",
+    );
+    for d in &parsed.dialect {
+        let mut halves = Vec::new();
+        for (key, patterns) in [("inside", &d.inside), ("not-inside", &d.not_inside)] {
+            let what = format!("dialect {}: {key}", d.id);
+            let dfa = dense::Builder::new()
+                .configure(dense::Config::new().minimize(true))
+                .build_many(patterns)
+                .unwrap_or_else(|e| fail(file, &format!("{what} does not compile: {e}")));
+            let name = format!("{}.{key}", d.id);
+            let target = dir.join(&name);
+            std::fs::write(&target, serialise(&dfa, file, &what))
+                .unwrap_or_else(|e| fail(&target, &e.to_string()));
+            halves.push(format!(
+                "include_bytes!(concat!(env!(\"OUT_DIR\"), \"/merge-tags/{name}\"))"
+            ));
+        }
+        code.push_str(&format!(
+            "    ({:?}, {}, {}),\n",
+            d.id, halves[0], halves[1]
+        ));
+    }
+    code.push_str("];\n");
+    std::fs::write(out.join("merge_tag_dfas.rs"), code)
+        .unwrap_or_else(|e| panic!("cannot write merge_tag_dfas.rs: {e}"));
 }
 
 /// Serialises a forward and a reverse DFA per pattern (what `regex_automata::dfa::regex::Regex`
@@ -84,7 +149,6 @@ fn identification_dfas(rule_file: &Path, out: &Path) {
         .unwrap_or_else(|| fail(rule_file, "no [params]"))
         .try_into()
         .unwrap_or_else(|e: toml::de::Error| fail(rule_file, &format!("[params]: {e}")));
-    let big_endian = std::env::var("CARGO_CFG_TARGET_ENDIAN").is_ok_and(|e| e == "big");
     let dir = out.join("identification");
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| fail(&dir, &e.to_string()));
     let mut code = String::from(
@@ -103,14 +167,7 @@ fn identification_dfas(rule_file: &Path, out: &Path) {
             });
         let mut halves = Vec::new();
         for (half, dfa) in [("fwd", regex.forward()), ("rev", regex.reverse())] {
-            let sparse = dfa
-                .to_sparse()
-                .unwrap_or_else(|e| fail(rule_file, &format!("{}: {e}", which.what())));
-            let bytes = if big_endian {
-                sparse.to_bytes_big_endian()
-            } else {
-                sparse.to_bytes_little_endian()
-            };
+            let bytes = serialise(dfa, rule_file, which.what());
             let file = dir.join(format!("{which:?}.{half}"));
             std::fs::write(&file, bytes).unwrap_or_else(|e| fail(&file, &e.to_string()));
             halves.push(format!(

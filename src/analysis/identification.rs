@@ -17,7 +17,7 @@ mod patterns;
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use regex_automata::dfa::{self, sparse};
+use regex_automata::dfa;
 use regex_automata::nfa::thompson::pikevm::PikeVM;
 use regex_automata::{Anchored, Input};
 
@@ -32,6 +32,7 @@ mod compiled {
 use crate::analysis::merge_tags;
 use crate::analysis::unsubscribe::{self, Placeholders};
 use crate::analysis::url;
+use crate::data;
 use crate::load::draft::Draft;
 use crate::model::source::Sources;
 
@@ -134,7 +135,7 @@ pub struct Detectors {
 #[derive(Debug)]
 struct Pattern {
     which: Which,
-    regex: OnceLock<dfa::regex::Regex<sparse::DFA<&'static [u8]>>>,
+    regex: OnceLock<dfa::regex::Regex<data::dfa::Dfa>>,
     /// The pattern's text, for its capture group (`None` for a pattern whose group is not read).
     source: Option<String>,
     groups: OnceLock<PikeVM>,
@@ -150,26 +151,14 @@ impl Pattern {
         }
     }
 
-    fn regex(&self) -> &dfa::regex::Regex<sparse::DFA<&'static [u8]>> {
+    fn regex(&self) -> &dfa::regex::Regex<data::dfa::Dfa> {
         self.regex.get_or_init(|| {
             let (forward, reverse) = compiled::DFAS[self.which as usize];
-            let load = |bytes: &'static [u8]| {
-                // SAFETY: the bytes are a DFA that build.rs serialised for this target's byte
-                // order with the regex-automata this crate links (one version in Cargo.lock),
-                // embedded unchanged. `from_bytes` would validate every transition first: for
-                // the largest DFA (7 MB) that is more than a whole check; the test
-                // `every_dfa_is_valid` runs that validation on every one instead. The header
-                // (label, byte order, version) is still checked here.
-                unsafe { sparse::DFA::from_bytes_unchecked(bytes) }
-                    .unwrap_or_else(|e| {
-                        panic!(
-                            "sender-identification: the {} DFA does not load: {e}",
-                            self.which.what()
-                        )
-                    })
-                    .0
-            };
-            dfa::regex::Regex::builder().build_from_dfas(load(forward), load(reverse))
+            let what = format!("sender-identification: the {} pattern", self.which.what());
+            dfa::regex::Regex::builder().build_from_dfas(
+                data::dfa::load(forward, &what),
+                data::dfa::load(reverse, &what),
+            )
         })
     }
 
@@ -904,20 +893,6 @@ mod tests {
         })
     }
 
-    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                files(&p, out);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-
     /// The DFAs built ahead of time find what the pattern texts compiled at run time (the meta
     /// regex, as the detectors compiled them before) find: the same matches and the same
     /// groups, over every fixture, accuracy case and (when it is there) the shared corpus, both
@@ -925,19 +900,8 @@ mod tests {
     #[test]
     fn build_time_dfas_match_as_the_pattern_texts_do() {
         use regex_automata::meta;
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut paths = Vec::new();
-        for dir in [
-            "tests/fixtures",
-            "tests/accuracy/cases",
-            "../shared/corpus/eml",
-            "../shared/corpus/templates",
-        ] {
-            files(&root.join(dir), &mut paths);
-        }
-        paths.sort();
         let mut texts = Vec::new();
-        for path in &paths {
+        for path in &data::dfa::sample_files() {
             let bytes = std::fs::read(path).unwrap();
             texts.push(String::from_utf8_lossy(&bytes).into_owned());
             let mut sources = crate::model::source::Sources::default();
@@ -979,12 +943,12 @@ mod tests {
         assert!(matches > 1000, "only {matches} matches");
     }
 
-    /// The check the detectors skip when they load a DFA (see `Pattern::regex`).
+    /// The check the detectors skip when they load a DFA (`data::dfa::load`).
     #[test]
     fn every_dfa_is_valid() {
         for (which, (forward, reverse)) in Which::ALL.iter().zip(compiled::DFAS) {
             for bytes in [forward, reverse] {
-                if let Err(e) = sparse::DFA::from_bytes(bytes) {
+                if let Err(e) = regex_automata::dfa::sparse::DFA::from_bytes(bytes) {
                     panic!("{which:?}: {e}");
                 }
             }

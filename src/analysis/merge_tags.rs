@@ -9,7 +9,7 @@
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use regex::RegexSet;
+use crate::data::dfa::{self, Dfa};
 use serde::Deserialize;
 
 use crate::load::draft::Draft;
@@ -75,8 +75,9 @@ pub struct Table {
     /// The dialects (indexes into `dialects`, longest opener first) whose opener begins with
     /// each byte: [`find`] stops only at such bytes and compares only those openers.
     by_first_byte: [Vec<usize>; 256],
-    /// `inside` and `not_inside` of each dialect, compiled, in the order of `dialects`.
-    insides: Vec<(RegexSet, RegexSet)>,
+    /// `inside` and `not_inside` of each dialect, in the order of `dialects`: DFAs build.rs
+    /// compiled (`data::dfa::merge_tags`).
+    insides: Vec<(Dfa, Dfa)>,
 }
 
 pub fn table() -> &'static Table {
@@ -96,14 +97,6 @@ pub fn table() -> &'static Table {
             });
             by_first_byte[usize::from(*first)].push(i);
         }
-        let compile = |d: &Dialect, what: &str, patterns: &[String]| {
-            RegexSet::new(patterns).unwrap_or_else(|e| {
-                panic!(
-                    "rules/merge-tags.toml: dialect {}: {what} does not compile: {e}",
-                    d.id
-                )
-            })
-        };
         let insides = dialects
             .iter()
             .map(|d| {
@@ -112,10 +105,12 @@ pub fn table() -> &'static Table {
                     "rules/merge-tags.toml: dialect {} accepts no inside",
                     d.id
                 );
-                (
-                    compile(d, "inside", &d.inside),
-                    compile(d, "not-inside", &d.not_inside),
-                )
+                let (_, inside, not_inside) = dfa::merge_tags::INSIDES
+                    .iter()
+                    .find(|(id, _, _)| *id == d.id)
+                    .unwrap_or_else(|| panic!("rules/merge-tags.toml: dialect {}: no DFAs", d.id));
+                let what = format!("rules/merge-tags.toml: dialect {}", d.id);
+                (dfa::load(inside, &what), dfa::load(not_inside, &what))
             })
             .collect();
         Table {
@@ -404,7 +399,7 @@ fn plausible(d: &Dialect, inner: &str) -> bool {
     } else {
         inner
     };
-    inside.is_match(inner) && !not_inside.is_match(inner)
+    dfa::is_match(inside, inner) && !dfa::is_match(not_inside, inner)
 }
 
 /// The comparable name of a tag body: lower-case, whitespace folded, braces trimmed.
