@@ -36,29 +36,24 @@ pub mod merge_tags {
 /// accuracy cases and, when it is beside the checkout, the shared corpus; sorted.
 #[cfg(test)]
 pub(crate) fn sample_files() -> Vec<std::path::PathBuf> {
-    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else {
-                out.push(p);
-            }
-        }
-    }
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut paths = Vec::new();
-    for dir in [
+    let mut paths: Vec<std::path::PathBuf> = [
         "tests/fixtures",
         "tests/accuracy/cases",
         "../shared/corpus/eml",
         "../shared/corpus/templates",
-    ] {
-        walk(&root.join(dir), &mut paths);
-    }
+    ]
+    .iter()
+    .filter(|dir| root.join(dir).is_dir())
+    .flat_map(|dir| {
+        ignore::WalkBuilder::new(root.join(dir))
+            .standard_filters(false)
+            .build()
+    })
+    .filter_map(Result::ok)
+    .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+    .map(ignore::DirEntry::into_path)
+    .collect();
     paths.sort();
     paths
 }
@@ -72,22 +67,33 @@ mod tests {
     /// fixtures, the accuracy cases and (when it is there) the shared corpus.
     #[test]
     fn merge_tag_dfas_match_as_the_patterns_do() {
-        #[derive(serde::Deserialize)]
-        struct File {
-            dialect: Vec<Dialect>,
-        }
-        #[derive(serde::Deserialize)]
-        #[serde(rename_all = "kebab-case")]
-        struct Dialect {
-            id: String,
-            open: String,
-            close: String,
-            inside: Vec<String>,
-            #[serde(default)]
-            not_inside: Vec<String>,
-        }
-        let file: File =
+        let file: serde_json::Value =
             serde_json::from_str(crate::data::embedded::embedded!("merge-tags")).unwrap();
+        let strings = |d: &serde_json::Value, key: &str| -> Vec<String> {
+            d.get(key)
+                .and_then(|v| v.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let dialects: Vec<(String, String, String, Vec<String>, Vec<String>)> = file["dialect"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let text = |key: &str| d[key].as_str().unwrap().to_string();
+                (
+                    text("id"),
+                    text("open"),
+                    text("close"),
+                    strings(d, "inside"),
+                    strings(d, "not-inside"),
+                )
+            })
+            .collect();
         let texts: Vec<String> = sample_files()
             .iter()
             .map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned())
@@ -96,27 +102,28 @@ mod tests {
         for text in &texts {
             pieces.extend(text.lines());
             pieces.extend(text.split_whitespace());
-            for d in &file.dialect {
+            for (_, open, close, _, _) in &dialects {
                 pieces.extend(
-                    text.split(d.open.as_str())
+                    text.split(open.as_str())
                         .skip(1)
-                        .filter_map(|after| after.find(d.close.as_str()).map(|end| &after[..end])),
+                        .filter_map(|after| after.find(close.as_str()).map(|end| &after[..end])),
                 );
             }
         }
         assert!(pieces.len() > 100_000, "only {} pieces", pieces.len());
         let mut matched = 0;
-        for d in &file.dialect {
+        for (id, _, _, inside_patterns, not_inside_patterns) in &dialects {
             let (_, inside, not_inside) = merge_tags::INSIDES
                 .iter()
-                .find(|(id, _, _)| *id == d.id)
+                .find(|(dfa_id, _, _)| dfa_id == id)
                 .unwrap();
-            for (bytes, patterns) in [(inside, &d.inside), (not_inside, &d.not_inside)] {
-                let dfa = load(bytes, &d.id);
+            for (bytes, patterns) in [(inside, inside_patterns), (not_inside, not_inside_patterns)]
+            {
+                let dfa = load(bytes, id);
                 let set = regex::RegexSet::new(patterns).unwrap();
                 for piece in &pieces {
                     let expected = set.is_match(piece);
-                    assert_eq!(is_match(&dfa, piece), expected, "{}: {piece:?}", d.id);
+                    assert_eq!(is_match(&dfa, piece), expected, "{id}: {piece:?}");
                     matched += usize::from(expected);
                 }
             }
