@@ -79,7 +79,9 @@ mod tests {
                 })
                 .unwrap_or_default()
         };
-        let dialects: Vec<(String, String, String, Vec<String>, Vec<String>)> = file["dialect"]
+        // Id, opener, closer, inside, not-inside.
+        type Dialect = (String, String, String, Vec<String>, Vec<String>);
+        let dialects: Vec<Dialect> = file["dialect"]
             .as_array()
             .unwrap()
             .iter()
