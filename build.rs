@@ -155,26 +155,45 @@ fn identification_dfas(rule_file: &Path, out: &Path) {
         "/// Each pattern's serialised forward and reverse DFA, in the order of `Which::ALL` (written by build.rs).\npub static DFAS: [(&[u8], &[u8]); ",
     );
     code.push_str(&format!("{}] = [\n", patterns::Which::ALL.len()));
+    // Minimising the DFAs takes about two minutes (the European street's forward DFA almost
+    // all of it), so a pattern whose text, byte order and compiler (this script's binary) are
+    // those of the DFAs already here is not compiled again: editing another rule file, or
+    // another word list of this one, rebuilds only what changed.
+    let compiler = std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .map(|m| format!("{} {:?}", m.len(), m.modified().ok()))
+        .unwrap_or_default();
+    let target = std::env::var("CARGO_CFG_TARGET_ENDIAN").unwrap_or_default();
     for (which, text) in patterns::Which::ALL.iter().zip(patterns::texts(&params)) {
-        let regex = Regex::builder()
-            .dense(dense::Config::new().minimize(true))
-            .build(&text)
-            .unwrap_or_else(|e| {
-                fail(
-                    rule_file,
-                    &format!("the {} pattern does not compile: {e}", which.what()),
-                )
-            });
-        let mut halves = Vec::new();
-        for (half, dfa) in [("fwd", regex.forward()), ("rev", regex.reverse())] {
-            let bytes = serialise(dfa, rule_file, which.what());
-            let file = dir.join(format!("{which:?}.{half}"));
-            std::fs::write(&file, bytes).unwrap_or_else(|e| fail(&file, &e.to_string()));
-            halves.push(format!(
-                "include_bytes!(concat!(env!(\"OUT_DIR\"), \"/identification/{which:?}.{half}\"))"
-            ));
+        let key = format!("{compiler}\n{target}\n{text}");
+        let key_file = dir.join(format!("{which:?}.key"));
+        let halves_of = |half: &str| dir.join(format!("{which:?}.{half}"));
+        let built = std::fs::read_to_string(&key_file).is_ok_and(|k| k == key)
+            && halves_of("fwd").is_file()
+            && halves_of("rev").is_file();
+        if !built {
+            let regex = Regex::builder()
+                .dense(dense::Config::new().minimize(true))
+                .build(&text)
+                .unwrap_or_else(|e| {
+                    fail(
+                        rule_file,
+                        &format!("the {} pattern does not compile: {e}", which.what()),
+                    )
+                });
+            for (half, dfa) in [("fwd", regex.forward()), ("rev", regex.reverse())] {
+                let bytes = serialise(dfa, rule_file, which.what());
+                let file = halves_of(half);
+                std::fs::write(&file, bytes).unwrap_or_else(|e| fail(&file, &e.to_string()));
+            }
+            std::fs::write(&key_file, &key).unwrap_or_else(|e| fail(&key_file, &e.to_string()));
         }
-        code.push_str(&format!("    ({}, {}),\n", halves[0], halves[1]));
+        let embed = |half: &str| {
+            format!(
+                "include_bytes!(concat!(env!(\"OUT_DIR\"), \"/identification/{which:?}.{half}\"))"
+            )
+        };
+        code.push_str(&format!("    ({}, {}),\n", embed("fwd"), embed("rev")));
     }
     code.push_str("];\n");
     std::fs::write(out.join("identification_dfas.rs"), code)
