@@ -1,26 +1,38 @@
 //! Checks the data files embedded in the binary (`rules/**/*.toml`) at build time, so a file
 //! that does not parse fails the build with its name and line rather than a run, and writes
+//! each as JSON for the library to embed (it reads several times faster than TOML); and writes
 //! what the command line needs before any of them is read: the provider ids clap offers for
 //! `--provider` (`$OUT_DIR/provider_ids.rs`), so `bulklint --version` parses no TOML at all.
 //!
 //! It also turns the vendored caniemail snapshot (`vendor/caniemail/features.json`) into Rust
 //! statics (`$OUT_DIR/caniemail.rs`): a snapshot that does not parse, or names a client or note
 //! it does not define, fails the build, and nothing is parsed at run time.
+//!
+//! And it compiles sender identification's patterns (`src/analysis/identification/patterns.rs`,
+//! from the params of `rules/sender-identification.toml`) into DFAs, serialised into
+//! `$OUT_DIR/identification/`: compiling them was half of a one-template check's time; loading a
+//! serialised DFA in place costs nothing. The same for the merge-tag dialects' `inside` and
+//! `not-inside` patterns (`rules/merge-tags.toml`).
+
+#[allow(dead_code)]
+#[path = "src/analysis/identification/patterns.rs"]
+mod patterns;
 
 use std::path::{Path, PathBuf};
 
 fn main() {
     let rules = Path::new("rules");
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     println!("cargo:rerun-if-changed=rules");
     let mut files = Vec::new();
     collect(rules, &mut files);
     files.sort();
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());
-        let text = read(file);
-        if let Err(e) = text.parse::<toml::Table>() {
-            fail(file, &e.to_string());
-        }
+        let table: toml::Table = read(file)
+            .parse()
+            .unwrap_or_else(|e: toml::de::Error| fail(file, &e.to_string()));
+        embed_as_json(rules, file, &table, &out);
     }
 
     let providers = rules.join("providers.toml");
@@ -43,7 +55,6 @@ fn main() {
         }
         ids.push(id);
     }
-    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let code = format!(
         "/// The provider ids of `rules/providers.toml`, in file order (written by build.rs).\npub const IDS: &[&str] = &{ids:?};\n"
     );
@@ -53,6 +64,166 @@ fn main() {
     println!("cargo:rerun-if-changed={}", caniemail.display());
     std::fs::write(out.join("caniemail.rs"), caniemail_tables(caniemail))
         .unwrap_or_else(|e| panic!("cannot write caniemail.rs: {e}"));
+    println!("cargo:rerun-if-changed=src/analysis/identification/patterns.rs");
+    identification_dfas(&rules.join("sender-identification.toml"), &out);
+    merge_tag_dfas(&rules.join("merge-tags.toml"), &out);
+}
+
+/// A DFA as bytes in the target's byte order, which `data::dfa::load` reads in place.
+fn serialise(dfa: &regex_automata::dfa::dense::DFA<Vec<u32>>, file: &Path, what: &str) -> Vec<u8> {
+    let sparse = dfa
+        .to_sparse()
+        .unwrap_or_else(|e| fail(file, &format!("{what}: {e}")));
+    if std::env::var("CARGO_CFG_TARGET_ENDIAN").is_ok_and(|e| e == "big") {
+        sparse.to_bytes_big_endian()
+    } else {
+        sparse.to_bytes_little_endian()
+    }
+}
+
+/// Each merge-tag dialect's `inside` and `not-inside` patterns as one DFA each (a set: the
+/// scan asks only whether any of them matches), written to `$OUT_DIR/merge-tags/` with
+/// `merge_tag_dfas.rs` embedding them by dialect id. Compiled at run time, the two regex sets
+/// of every dialect were the largest fixed cost of a cold check after sender identification.
+fn merge_tag_dfas(file: &Path, out: &Path) {
+    use regex_automata::dfa::dense;
+
+    #[derive(serde::Deserialize)]
+    struct File {
+        dialect: Vec<Dialect>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "kebab-case")]
+    struct Dialect {
+        id: String,
+        inside: Vec<String>,
+        #[serde(default)]
+        not_inside: Vec<String>,
+    }
+    let parsed: File = toml::from_str(&read(file)).unwrap_or_else(|e| fail(file, &e.to_string()));
+    let dir = out.join("merge-tags");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| fail(&dir, &e.to_string()));
+    let mut code = String::from(
+        "/// Each dialect's id and its `inside` and `not-inside` sets as serialised DFAs (written by build.rs).\npub static INSIDES: &[(&str, &[u8], &[u8])] = &[\n",
+    );
+    for d in &parsed.dialect {
+        let mut halves = Vec::new();
+        for (key, patterns) in [("inside", &d.inside), ("not-inside", &d.not_inside)] {
+            let what = format!("dialect {}: {key}", d.id);
+            let dfa = dense::Builder::new()
+                .configure(dense::Config::new().minimize(true))
+                .build_many(patterns)
+                .unwrap_or_else(|e| fail(file, &format!("{what} does not compile: {e}")));
+            let name = format!("{}.{key}", d.id);
+            let target = dir.join(&name);
+            std::fs::write(&target, serialise(&dfa, file, &what))
+                .unwrap_or_else(|e| fail(&target, &e.to_string()));
+            halves.push(format!(
+                "include_bytes!(concat!(env!(\"OUT_DIR\"), \"/merge-tags/{name}\"))"
+            ));
+        }
+        code.push_str(&format!(
+            "    ({:?}, {}, {}),\n",
+            d.id, halves[0], halves[1]
+        ));
+    }
+    code.push_str("];\n");
+    std::fs::write(out.join("merge_tag_dfas.rs"), code)
+        .unwrap_or_else(|e| panic!("cannot write merge_tag_dfas.rs: {e}"));
+}
+
+/// Serialises a forward and a reverse DFA per pattern (what `regex_automata::dfa::regex::Regex`
+/// searches with: the forward one finds where a match ends, the reverse one where it starts),
+/// in the target's byte order, and writes `identification_dfas.rs`, which embeds them aligned
+/// for a zero-copy load. Sparse DFAs: the dense ones of the patterns with Latin letter classes
+/// are megabytes, the sparse ones a fraction of that, and the texts searched are short.
+fn identification_dfas(rule_file: &Path, out: &Path) {
+    use regex_automata::dfa::{dense, regex::Regex};
+
+    let table: toml::Table = read(rule_file)
+        .parse()
+        .unwrap_or_else(|e: toml::de::Error| fail(rule_file, &e.to_string()));
+    let params: patterns::Params = table
+        .get("params")
+        .cloned()
+        .unwrap_or_else(|| fail(rule_file, "no [params]"))
+        .try_into()
+        .unwrap_or_else(|e: toml::de::Error| fail(rule_file, &format!("[params]: {e}")));
+    let dir = out.join("identification");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| fail(&dir, &e.to_string()));
+    let mut code = String::from(
+        "/// Each pattern's serialised forward and reverse DFA, in the order of `Which::ALL` (written by build.rs).\npub static DFAS: [(&[u8], &[u8]); ",
+    );
+    code.push_str(&format!("{}] = [\n", patterns::Which::ALL.len()));
+    // Minimising the DFAs takes about two minutes (the European street's forward DFA almost
+    // all of it), so a pattern whose text, byte order and compiler (this script's binary) are
+    // those of the DFAs already here is not compiled again: editing another rule file, or
+    // another word list of this one, rebuilds only what changed.
+    let compiler = std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .map(|m| format!("{} {:?}", m.len(), m.modified().ok()))
+        .unwrap_or_default();
+    let target = std::env::var("CARGO_CFG_TARGET_ENDIAN").unwrap_or_default();
+    for (which, text) in patterns::Which::ALL.iter().zip(patterns::texts(&params)) {
+        let key = format!("{compiler}\n{target}\n{text}");
+        let key_file = dir.join(format!("{which:?}.key"));
+        let halves_of = |half: &str| dir.join(format!("{which:?}.{half}"));
+        let built = std::fs::read_to_string(&key_file).is_ok_and(|k| k == key)
+            && halves_of("fwd").is_file()
+            && halves_of("rev").is_file();
+        if !built {
+            let regex = Regex::builder()
+                .dense(dense::Config::new().minimize(true))
+                .build(&text)
+                .unwrap_or_else(|e| {
+                    fail(
+                        rule_file,
+                        &format!("the {} pattern does not compile: {e}", which.what()),
+                    )
+                });
+            for (half, dfa) in [("fwd", regex.forward()), ("rev", regex.reverse())] {
+                let bytes = serialise(dfa, rule_file, which.what());
+                let file = halves_of(half);
+                std::fs::write(&file, bytes).unwrap_or_else(|e| fail(&file, &e.to_string()));
+            }
+            std::fs::write(&key_file, &key).unwrap_or_else(|e| fail(&key_file, &e.to_string()));
+        }
+        let embed = |half: &str| {
+            format!(
+                "include_bytes!(concat!(env!(\"OUT_DIR\"), \"/identification/{which:?}.{half}\"))"
+            )
+        };
+        code.push_str(&format!("    ({}, {}),\n", embed("fwd"), embed("rev")));
+    }
+    code.push_str("];\n");
+    std::fs::write(out.join("identification_dfas.rs"), code)
+        .unwrap_or_else(|e| panic!("cannot write identification_dfas.rs: {e}"));
+}
+
+/// Writes a data file's table as JSON (`$OUT_DIR/data/<path under rules/>.json`), which the
+/// library embeds instead of the TOML (`data::embedded!`): the same values, read several times
+/// faster, and a cold check read all of them. TOML's dates have no JSON form: a file with one
+/// fails here rather than reading differently.
+fn embed_as_json(rules: &Path, file: &Path, table: &toml::Table, out: &Path) {
+    fn check_no_dates(file: &Path, key: &str, value: &toml::Value) {
+        match value {
+            toml::Value::Datetime(_) => fail(file, &format!("`{key}` is a date")),
+            toml::Value::Array(items) => items.iter().for_each(|v| check_no_dates(file, key, v)),
+            toml::Value::Table(t) => t.iter().for_each(|(k, v)| check_no_dates(file, k, v)),
+            _ => {}
+        }
+    }
+    table.iter().for_each(|(k, v)| check_no_dates(file, k, v));
+    let relative = file
+        .strip_prefix(rules)
+        .unwrap_or(file)
+        .with_extension("json");
+    let target = out.join("data").join(relative);
+    if let Some(dir) = target.parent() {
+        std::fs::create_dir_all(dir).unwrap_or_else(|e| fail(dir, &e.to_string()));
+    }
+    let json = serde_json::to_string(table).unwrap_or_else(|e| fail(file, &e.to_string()));
+    std::fs::write(&target, json).unwrap_or_else(|e| fail(&target, &e.to_string()));
 }
 
 #[derive(serde::Deserialize)]

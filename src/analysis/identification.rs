@@ -2,60 +2,39 @@
 //! name, mailing address and contact details in a message.
 //!
 //! Every word list and code table the detectors use comes from the `[params]` of
-//! `rules/sender-identification.toml` ([`Params`]); the patterns are compiled from them once,
-//! by the rule (`rules::checks::sender_identification::detectors`).
+//! `rules/sender-identification.toml` ([`Params`]); the patterns written from them
+//! (`identification/patterns.rs`) are compiled into DFAs at build time (build.rs), and the
+//! detectors are made once, by the rule (`rules::checks::sender_identification::detectors`).
 //!
-//! Compiling them is most of what a one-template check costs (the pre-commit case), so the
-//! patterns stay cheap to build: letters are the Latin script's (the addresses and names of
-//! the laws checked, Canada, the US, the UK and Australia, are written in it) rather than all
-//! of Unicode's, and no literal prefilter is built (the texts searched are a message's visible
-//! text, where the lazy DFA alone is fast). See BENCHMARKS.md for what each bought.
+//! Compiling them at run time was most of what a one-template check cost (the pre-commit
+//! case). The patterns were written to stay cheap to build, and that keeps their DFAs small
+//! enough to ship (10 MB of sparse DFAs, the largest the European street's): letters are the
+//! Latin script's (the addresses and names of the laws checked, Canada, the US, the UK and
+//! Australia, are written in it) rather than all of Unicode's. See BENCHMARKS.md.
+
+mod patterns;
 
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use regex_automata::meta;
+use regex_automata::dfa;
+use regex_automata::nfa::thompson::pikevm::PikeVM;
+use regex_automata::{Anchored, Input};
+
+pub use patterns::Params;
+use patterns::Which;
+
+/// The patterns' DFAs, compiled and serialised by build.rs.
+mod compiled {
+    include!(concat!(env!("OUT_DIR"), "/identification_dfas.rs"));
+}
 
 use crate::analysis::merge_tags;
 use crate::analysis::unsubscribe::{self, Placeholders};
 use crate::analysis::url;
+use crate::data;
 use crate::load::draft::Draft;
 use crate::model::source::Sources;
-
-/// The word lists and code tables of `rules/sender-identification.toml`'s `[params]`.
-#[derive(Debug, Clone, serde::Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Params {
-    pub canadian_postal_first_letters: String,
-    pub canadian_postal_letters: String,
-    pub province_codes: Vec<String>,
-    pub province_names: Vec<String>,
-    pub us_state_codes: Vec<String>,
-    pub po_box_forms: Vec<String>,
-    pub street_types_en: Vec<String>,
-    pub street_types_fr: Vec<String>,
-    pub street_connectors_fr: Vec<String>,
-    pub organisation_suffixes: Vec<String>,
-    pub copyright_cues: Vec<String>,
-    pub copyright_not_names: Vec<String>,
-    pub name_connectors: Vec<String>,
-    pub not_names: Vec<String>,
-    pub name_tags: Vec<String>,
-    pub name_only_tags: Vec<String>,
-    pub phone_cues: Vec<String>,
-    pub email_cues: Vec<String>,
-    pub web_cues: Vec<String>,
-    pub web_tlds: Vec<String>,
-    pub contact_link_words: Vec<String>,
-    pub placeholder_texts: Vec<String>,
-    pub no_reply_local_parts: Vec<String>,
-    pub tracking_domains: Vec<String>,
-    pub street_words_intl: Vec<String>,
-    pub countries: Vec<String>,
-    pub irish_counties: Vec<String>,
-    pub australian_states: Vec<String>,
-    pub address_labels: Vec<String>,
-}
 
 /// What kind of mailing address was recognised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,19 +129,37 @@ pub struct Detectors {
 
 /// A detector pattern; matches are byte ranges of the searched text.
 ///
-/// Compiled on its first search, not with the others: compiling is most of a cold check's time,
-/// a message needs only some of the patterns (a transactional one none), and the binary
-/// compiles the rest on a second thread meanwhile ([`Detectors::compile_all`]).
+/// Its DFAs are compiled at build time and loaded on its first search: a message needs only
+/// some of the patterns (a transactional one none). The few patterns whose capture group is
+/// read also compile a PikeVM, on their first match, and run it over the matched span alone.
 #[derive(Debug)]
 struct Pattern {
-    what: &'static str,
-    source: String,
-    regex: OnceLock<meta::Regex>,
+    which: Which,
+    regex: OnceLock<dfa::regex::Regex<data::dfa::Dfa>>,
+    /// The pattern's text, for its capture group (`None` for a pattern whose group is not read).
+    source: Option<String>,
+    groups: OnceLock<PikeVM>,
 }
 
 impl Pattern {
-    fn regex(&self) -> &meta::Regex {
-        self.regex.get_or_init(|| build(self.what, &self.source))
+    fn new(which: Which, texts: &[String]) -> Pattern {
+        Pattern {
+            which,
+            regex: OnceLock::new(),
+            source: which.has_group().then(|| texts[which as usize].clone()),
+            groups: OnceLock::new(),
+        }
+    }
+
+    fn regex(&self) -> &dfa::regex::Regex<data::dfa::Dfa> {
+        self.regex.get_or_init(|| {
+            let (forward, reverse) = compiled::DFAS[self.which as usize];
+            let what = format!("sender-identification: the {} pattern", self.which.what());
+            dfa::regex::Regex::builder().build_from_dfas(
+                data::dfa::load(forward, &what),
+                data::dfa::load(reverse, &what),
+            )
+        })
     }
 
     fn find(&self, text: &str) -> Option<Range<usize>> {
@@ -173,97 +170,34 @@ impl Pattern {
         self.regex().find_iter(text).map(|m| m.range())
     }
 
-    /// The range of the first capture group of each match that has one.
+    /// The range of the first capture group of each match that has one. The DFAs find the
+    /// match; the PikeVM, anchored at its start and bounded by its end, finds the same match
+    /// (the leftmost-first one from there) with its groups.
     fn group_iter<'t>(&'t self, text: &'t str) -> impl Iterator<Item = Range<usize>> + 't {
-        self.regex()
-            .captures_iter(text)
-            .filter_map(|c| c.get_group(1).map(|s| s.range()))
+        let mut cache = None;
+        self.find_iter(text).filter_map(move |span| {
+            let vm = self.groups.get_or_init(|| {
+                let source = self.source.as_deref().unwrap_or_else(|| {
+                    panic!("the {} pattern's group is not read", self.which.what())
+                });
+                PikeVM::new(source).unwrap_or_else(|e| {
+                    panic!(
+                        "sender-identification: the {} pattern does not compile: {e}",
+                        self.which.what()
+                    )
+                })
+            });
+            let cache = cache.get_or_insert_with(|| vm.create_cache());
+            let mut caps = vm.create_captures();
+            let input = Input::new(text).span(span).anchored(Anchored::Yes);
+            vm.search(cache, &input, &mut caps);
+            caps.get_group(1).map(|s| s.range())
+        })
     }
 
     fn is_match(&self, text: &str) -> bool {
         self.regex().is_match(text)
     }
-}
-
-/// A letter, as a class: the Latin script's (see the module comment).
-const LETTER: &str = r"[\p{Latin}]";
-/// A capital letter: A–Z, Latin-1's and Latin Extended-A's (which mixes the cases: close
-/// enough, and a fraction of the cost of `\p{Lu}`).
-const UPPER: &str = "[A-ZÀ-ÖØ-ÞĀ-Ž]";
-/// Horizontal white space: an address sits on one line of the visible text.
-const SP: &str = r"[ \t\u{a0}]";
-/// What may stand before a number that starts a street line or a phone number: not a letter,
-/// digit, currency sign or `#`, so `$12`, `#1042` and `3.14` are not read as one.
-const NUM_GUARD: &str = r"(?:^|[^\p{Latin}0-9_$€£#.,:/+-])";
-/// A capitalised word of a name or a street name (`Main`, `Saint-Laurent`, `O'Connor`, `St.`):
-/// an [`UPPER`] letter, then [`LETTER`]s, digits and `&'’.-`.
-const CAP_WORD: &str = r"[A-ZÀ-ÖØ-ÞĀ-Ž][\p{Latin}0-9&'’.-]*";
-
-/// `a|b|c` of the escaped words, longest first so a word never shadows a longer one.
-fn alternation(words: &[String]) -> String {
-    let mut words: Vec<&String> = words.iter().filter(|w| !w.is_empty()).collect();
-    words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
-    words
-        .iter()
-        .map(|w| regex::escape(w))
-        .collect::<Vec<_>>()
-        .join("|")
-}
-
-/// Like [`alternation`], with each word's dots optional and its spaces flexible, so one entry
-/// `P.O. Box` also reads `PO Box` and `P. O. BOX`.
-fn loose_alternation(words: &[String]) -> String {
-    let mut words: Vec<&String> = words.iter().filter(|w| !w.is_empty()).collect();
-    words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
-    words
-        .iter()
-        .map(|w| {
-            let mut out = String::new();
-            for c in w.trim_end_matches('.').chars() {
-                match c {
-                    '.' => out.push_str(r"\.?\s*"),
-                    ' ' => out.push_str(r"\s*"),
-                    c => out.push_str(&regex::escape(&c.to_string())),
-                }
-            }
-            // A trailing dot ("Inc.", "C.P.") is always optional.
-            if w.ends_with('.') {
-                out.push_str(r"\.?");
-            }
-            out
-        })
-        .collect::<Vec<_>>()
-        .join("|")
-}
-
-/// Each word as written and in upper case (`Street`, `STREET`).
-fn with_upper(words: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = words.to_vec();
-    out.extend(words.iter().map(|w| w.to_uppercase()));
-    out.sort();
-    out.dedup();
-    out
-}
-
-fn compile(what: &'static str, pattern: &str) -> Pattern {
-    Pattern {
-        what,
-        source: pattern.to_string(),
-        regex: OnceLock::new(),
-    }
-}
-
-fn build(what: &str, pattern: &str) -> meta::Regex {
-    // Word boundaries are ASCII ones: with a Unicode `\b`, the lazy DFA gives up on any
-    // non-ASCII text and the (far slower) PikeVM searches instead, which a 50 MB template
-    // turned into seconds. The patterns are written with `\b` for readability.
-    let pattern = pattern.replace(r"\b", r"(?-u:\b)");
-    meta::Builder::new()
-        .configure(meta::Config::new().auto_prefilter(false).dfa(false))
-        .build(&pattern)
-        .unwrap_or_else(|e| {
-            panic!("sender-identification: the {what} pattern does not compile: {e}")
-        })
 }
 
 /// The comparable key of each merge tag as written in the params (`*|LIST:COMPANY|*` → `list:company`).
@@ -290,125 +224,37 @@ fn lower(words: Vec<String>) -> Vec<String> {
 impl Detectors {
     pub fn build(params: &Params, placeholders: &Placeholders) -> Detectors {
         let p = params;
-        let first = regex::escape(&p.canadian_postal_first_letters);
-        let letters = regex::escape(&p.canadian_postal_letters);
-        let provinces = format!(
-            r"(?:\b(?:{})\b|(?i:\b(?:{})))",
-            alternation(&p.province_codes.clone()),
-            alternation(&p.province_names.clone()),
-        );
-        let ca_postal = format!(r"\b[{first}][0-9][{letters}](?:{SP}|-)[0-9][{letters}][0-9]\b");
-        let ca_postal_bare =
-            format!(r"{provinces}\)?,?{SP}*[{first}][0-9][{letters}][0-9][{letters}][0-9]\b");
-        let states = alternation(&p.us_state_codes.clone());
-        let us_zip = format!(r"\b(?:{states})\.?,?{SP}+[0-9]{{5}}(?:-[0-9]{{4}})?\b");
-        // Outward code, space, inward code (whose letters are never C, I, K, M, O or V).
-        let uk_postcode =
-            r"\b[A-Z]{1,2}[0-9][A-Z0-9]?[ \u{a0}][0-9][ABD-HJLNP-UW-Z]{2}\b".to_string();
-        let po_forms = loose_alternation(&p.po_box_forms.clone());
-        let po_box = format!(r"(?i:\b(?:{po_forms}){SP}*(?:#|no\.?|n°|nº)?{SP}*[0-9]+)\b");
-        let number = r"[0-9]{1,6}[A-Za-z]?(?:-[0-9]{1,6}[A-Za-z]?)?";
-        let types_en = alternation(&with_upper(&p.street_types_en.clone()));
-        let street_en = format!(
-            r"{NUM_GUARD}{number}{SP}+(?:(?:[0-9]+(?:st|nd|rd|th)|{CAP_WORD}){SP}+){{1,4}}(?:{types_en})(?:\b|$)"
-        );
-        let types_fr = alternation(&p.street_types_fr.clone());
-        let connectors_fr = alternation(&p.street_connectors_fr.clone());
-        let street_fr = format!(
-            r"{NUM_GUARD}{number},?{SP}+(?i:{types_fr})\.?{SP}+(?:(?i:{connectors_fr}){SP}*)?{UPPER}"
-        );
-
-        let suffixes = loose_alternation(&p.organisation_suffixes.clone());
-        let org_suffix = format!(
-            r"{CAP_WORD}(?:{SP}+{CAP_WORD})*,?{SP}+(?:&{SP}+)?(?i:{suffixes})(?:[^\p{{Latin}}0-9]|$)"
-        );
-        let org_suffix_word = format!(r"^(?i:{suffixes})[,.]?$");
-        let cues = alternation(&p.copyright_cues.clone());
-        // "© Copyright 2016 Name", "©2\u{200c}016 Name" (a zero-width joiner inside the year).
-        let copyright = format!(
-            r"(?:(?i:{cues}){SP}*)+(?:[0-9\p{{Cf}}]{{4,}}(?:{SP}*[-–—]{SP}*[0-9\p{{Cf}}]{{4,}})?{SP}*,?)?{SP}*({LETTER}[^\n]*)"
-        );
-        let phone_cues = p.phone_cues.clone();
-        let phone_nanp = format!(
-            r"{NUM_GUARD}((?:\+?1[ .\u{{a0}}-]?)?(?:\([0-9]{{3}}\)[ .\u{{a0}}-]?|[0-9]{{3}}[ .\u{{a0}}-])[0-9]{{3}}[ .\u{{a0}}-][0-9]{{4}})\b"
-        );
-        let phone_intl =
-            format!(r"{NUM_GUARD}(\+[0-9]{{1,3}}(?:[ .\u{{a0}}-]?\(?[0-9]{{1,5}}\)?){{2,6}})");
-        let phone_cued = format!(
-            r"(?i:\b(?:{}))\.?{SP}*(?:[:.#-]{SP}*)?(\+?[0-9(][0-9 ().\u{{a0}}-]{{5,}}[0-9])",
-            alternation(&phone_cues)
-        );
-        let email =
-            r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}".to_string();
-        let tlds = alternation(&p.web_tlds.clone());
-        let web_cues = p.web_cues.clone();
-        // A bare domain counts with a known TLD, or after a cue ("Web: boulangerie.example").
-        let web = format!(
-            r"(?i:\bhttps?://[\p{{Latin}}0-9_-]+(?:\.[\p{{Latin}}0-9_-]+)+(?:/[^\s<>]*)?|\bwww\.[\p{{Latin}}0-9_-]+(?:\.[\p{{Latin}}0-9_-]+)+|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:{tlds})\b|\b(?:{}){SP}*:?{SP}*[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)",
-            alternation(&web_cues)
-        );
-
-        // "Musterstraße 12, 10115 Berlin", "Via Roma 3 ⏎ 00185 Roma": a street word within a
-        // capitalised name, a house number, then a postcode and a capitalised town.
-        let intl_words = loose_alternation(&p.street_words_intl.clone());
-        // The town (of up to three words, "Emmerich am Rhein") may also come before the
-        // postcode, as Mailchimp writes a list address ("Albert-Hahn-Straße 20  Duisburg
-        // 47269   Germany").
-        let intl_street = format!(
-            r"(?i:{LETTER}*(?:{intl_words}))\.?,?{SP}*(?:{CAP_WORD}{SP}+){{0,3}}[0-9]{{1,4}}[a-zA-Z]?(?:{SP}*[-/]{SP}*[0-9]{{1,4}})?[,.·|•–-]?[ \t\u{{a0}},·|•–-]*\n?[ \t\u{{a0}}]*(?:(?:[A-Z]{{1,2}}-)?[0-9]{{4,5}}(?:{SP}?[A-Z]{{2}})?,?{SP}+{UPPER}|{CAP_WORD}(?:{SP}+{LETTER}+){{0,2}}[ \t\u{{a0}},]+(?:[A-Z]{{1,2}}-)?[0-9]{{4,5}}\b)"
-        );
-        let countries = alternation(&p.countries.clone());
-        let intl_postcode_country = format!(
-            r"\b(?:[A-Z]{{1,2}}-)?[0-9]{{4,5}}{SP}+{CAP_WORD}(?:{SP}+{CAP_WORD})?{SP}*[,·|•–-]?{SP}*(?:{countries})\b"
-        );
-        let irish = format!(
-            r"\b(?:Co\.?|County){SP}+(?:{})\b|\b[ACDEFHKNPRTVWXY][0-9][0-9W]{SP}[0-9ACDEFHKNPRTVWXY]{{4}}\b",
-            alternation(&p.irish_counties.clone())
-        );
-        let australian = format!(
-            r"{CAP_WORD}{SP}+(?:{}){SP}+[0-9]{{4}}\b",
-            alternation(&p.australian_states.clone())
-        );
-
-        // "Our mailing address is: ⏎ ETEnergyworld.com, FC6, Sector 16 A, Noida - 201301",
-        // "所在地　京都府城陽市寺田８−２" (a label, then a colon or an ideographic space): the
-        // footer says what the text is, in any country's format. The address is what follows on
-        // that line and the next; it needs a number (a house, a box or a postcode) and some
-        // words to be more than a heading.
-        let labelled = format!(
-            r"(?:^|[^\p{{Latin}}])(?i:(?:{})){SP}*(?::|：|\u{{3000}})[ \t\u{{a0}}\u{{3000}}]*\n?{SP}*([^\n]+(?:\n{SP}*[^\n]+)?)",
-            alternation(&p.address_labels.clone())
-        );
-
+        let texts = patterns::texts(p);
+        let compile = |which: Which| Pattern::new(which, &texts);
         Detectors {
-            labelled: compile("labelled address", &labelled),
-            intl_street: compile("European street", &intl_street),
-            intl_postcode_country: compile("postcode and country", &intl_postcode_country),
-            irish: compile("Irish address", &irish),
-            australian: compile("Australian address", &australian),
-            ca_postal: compile("Canadian postal code", &ca_postal),
-            ca_postal_bare: compile("Canadian postal code", &ca_postal_bare),
-            us_zip: compile("US ZIP code", &us_zip),
-            uk_postcode: compile("UK postcode", &uk_postcode),
-            po_box: compile("post office box", &po_box),
-            street_en: compile("English street", &street_en),
-            street_fr: compile("French street", &street_fr),
-            org_suffix: compile("organisation suffix", &org_suffix),
-            org_suffix_word: compile("organisation suffix", &org_suffix_word),
-            copyright: compile("copyright", &copyright),
+            labelled: compile(Which::Labelled),
+            intl_street: compile(Which::IntlStreet),
+            intl_postcode_country: compile(Which::IntlPostcodeCountry),
+            irish: compile(Which::Irish),
+            australian: compile(Which::Australian),
+            ca_postal: compile(Which::CaPostal),
+            ca_postal_bare: compile(Which::CaPostalBare),
+            us_zip: compile(Which::UsZip),
+            uk_postcode: compile(Which::UkPostcode),
+            po_box: compile(Which::PoBox),
+            street_en: compile(Which::StreetEn),
+            street_fr: compile(Which::StreetFr),
+            org_suffix: compile(Which::OrgSuffix),
+            org_suffix_word: compile(Which::OrgSuffixWord),
+            copyright: compile(Which::Copyright),
             copyright_not_names: lower(p.copyright_not_names.clone()),
             name_connectors: lower(p.name_connectors.clone()),
             not_names: lower(p.not_names.clone()),
             name_tag_keys: tag_keys("name-tags", &p.name_tags),
             name_only_tag_keys: tag_keys("name-only-tags", &p.name_only_tags),
-            phone_nanp: compile("telephone", &phone_nanp),
-            phone_intl: compile("telephone", &phone_intl),
-            phone_cued: compile("telephone", &phone_cued),
-            phone_cues: lower(phone_cues),
+            phone_nanp: compile(Which::PhoneNanp),
+            phone_intl: compile(Which::PhoneIntl),
+            phone_cued: compile(Which::PhoneCued),
+            phone_cues: lower(p.phone_cues.clone()),
             email_cues: lower(p.email_cues.clone()),
-            web_cues: lower(web_cues),
-            email: compile("email", &email),
-            web: compile("web address", &web),
+            web_cues: lower(p.web_cues.clone()),
+            email: compile(Which::Email),
+            web: compile(Which::Web),
             contact_link_words: lower(p.contact_link_words.clone()),
             placeholder_texts: lower(p.placeholder_texts.clone()),
             no_reply_local_parts: lower(p.no_reply_local_parts.clone()),
@@ -417,10 +263,10 @@ impl Detectors {
         }
     }
 
-    /// Compiles every pattern not compiled yet, the last first: run beside a check, which
-    /// compiles the ones it needs from the first, they meet in the middle.
-    pub fn compile_all(&self) {
-        let patterns = [
+    /// Every pattern, in the order of [`Which::ALL`].
+    #[cfg(test)]
+    fn patterns(&self) -> [&Pattern; 20] {
+        [
             &self.labelled,
             &self.intl_street,
             &self.intl_postcode_country,
@@ -441,10 +287,7 @@ impl Detectors {
             &self.phone_cued,
             &self.email,
             &self.web,
-        ];
-        for p in patterns.iter().rev() {
-            p.regex();
-        }
+        ]
     }
 
     /// Whether an address is one nobody reads (`noreply@…`).
@@ -1028,15 +871,16 @@ fn has_real_destination(href: &str, placeholders: &Placeholders) -> bool {
 mod tests {
     use super::*;
 
+    fn params<T: serde::de::DeserializeOwned>(text: &str) -> T {
+        let file: toml::Table = toml::from_str(text).unwrap();
+        file["params"].clone().try_into().unwrap()
+    }
+
     /// The detectors from the shipped rule files, read here directly: the rules layer (which
     /// builds them for checks) sits above this one.
     fn detectors() -> &'static Detectors {
         static DETECTORS: std::sync::OnceLock<Detectors> = std::sync::OnceLock::new();
         DETECTORS.get_or_init(|| {
-            fn params<T: serde::de::DeserializeOwned>(text: &str) -> T {
-                let file: toml::Table = toml::from_str(text).unwrap();
-                file["params"].clone().try_into().unwrap()
-            }
             Detectors::build(
                 &params(include_str!("../../rules/sender-identification.toml")),
                 &params(include_str!("../../rules/unsubscribe-placeholder.toml")),
@@ -1044,9 +888,74 @@ mod tests {
         })
     }
 
+    /// The DFAs built ahead of time find what the pattern texts compiled at run time (the meta
+    /// regex, as the detectors compiled them before) find: the same matches and the same
+    /// groups, over every fixture, accuracy case and (when it is there) the shared corpus, both
+    /// as raw text and as each draft's visible text.
     #[test]
-    fn every_pattern_compiles() {
-        detectors().compile_all();
+    fn build_time_dfas_match_as_the_pattern_texts_do() {
+        use regex_automata::meta;
+        let mut texts = Vec::new();
+        for path in &data::dfa::sample_files() {
+            let bytes = std::fs::read(path).unwrap();
+            texts.push(String::from_utf8_lossy(&bytes).into_owned());
+            let mut sources = crate::model::source::Sources::default();
+            let name = path.display().to_string();
+            if let Ok(draft) = crate::load::draft::load(&mut sources, &name, bytes) {
+                texts.push(draft.visible_text().to_string());
+            }
+        }
+        assert!(texts.len() > 500, "only {} texts", texts.len());
+        let d = detectors();
+        let sources = patterns::texts(&params(include_str!(
+            "../../rules/sender-identification.toml"
+        )));
+        let mut matches = 0;
+        for (p, source) in d.patterns().into_iter().zip(&sources) {
+            let reference = meta::Builder::new()
+                .configure(meta::Config::new().auto_prefilter(false).dfa(false))
+                .build(source)
+                .unwrap();
+            for text in &texts {
+                let expected: Vec<Range<usize>> = if p.which.has_group() {
+                    reference
+                        .captures_iter(text)
+                        .filter_map(|c| c.get_group(1).map(|s| s.range()))
+                        .collect()
+                } else {
+                    reference.find_iter(text).map(|m| m.range()).collect()
+                };
+                let found: Vec<Range<usize>> = if p.which.has_group() {
+                    p.group_iter(text).collect()
+                } else {
+                    p.find_iter(text).collect()
+                };
+                assert_eq!(found, expected, "{:?}", p.which);
+                assert_eq!(p.is_match(text), reference.is_match(text));
+                matches += found.len();
+            }
+        }
+        assert!(matches > 1000, "only {matches} matches");
+    }
+
+    /// The check the detectors skip when they load a DFA (`data::dfa::load`).
+    #[test]
+    fn every_dfa_is_valid() {
+        for (which, (forward, reverse)) in Which::ALL.iter().zip(compiled::DFAS) {
+            for bytes in [forward, reverse] {
+                if let Err(e) = regex_automata::dfa::sparse::DFA::from_bytes(bytes) {
+                    panic!("{which:?}: {e}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_pattern_loads_in_order() {
+        for (p, which) in detectors().patterns().into_iter().zip(Which::ALL) {
+            assert_eq!(p.which, which);
+            p.regex();
+        }
     }
 
     fn address(text: &str) -> Option<AddressKind> {

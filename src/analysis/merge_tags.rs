@@ -10,9 +10,9 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, Input, MatchKind};
-use regex::RegexSet;
 use serde::Deserialize;
 
+use crate::data::dfa::{self, Dfa};
 use crate::load::draft::Draft;
 use crate::model::source::{SourceId, Sources};
 
@@ -79,8 +79,9 @@ pub struct Table {
     /// Every opener, searched for together (SIMD where the CPU has it): most of a body holds
     /// none, and a byte-by-byte walk over it was most of the scan's time.
     openers: AhoCorasick,
-    /// `inside` and `not_inside` of each dialect, compiled, in the order of `dialects`.
-    insides: Vec<(RegexSet, RegexSet)>,
+    /// `inside` and `not_inside` of each dialect, in the order of `dialects`: DFAs build.rs
+    /// compiled (`data::dfa::merge_tags`).
+    insides: Vec<(Dfa, Dfa)>,
 }
 
 pub fn table() -> &'static Table {
@@ -100,14 +101,6 @@ pub fn table() -> &'static Table {
             });
             by_first_byte[usize::from(*first)].push(i);
         }
-        let compile = |d: &Dialect, what: &str, patterns: &[String]| {
-            RegexSet::new(patterns).unwrap_or_else(|e| {
-                panic!(
-                    "rules/merge-tags.toml: dialect {}: {what} does not compile: {e}",
-                    d.id
-                )
-            })
-        };
         let insides = dialects
             .iter()
             .map(|d| {
@@ -116,10 +109,12 @@ pub fn table() -> &'static Table {
                     "rules/merge-tags.toml: dialect {} accepts no inside",
                     d.id
                 );
-                (
-                    compile(d, "inside", &d.inside),
-                    compile(d, "not-inside", &d.not_inside),
-                )
+                let (_, inside, not_inside) = dfa::merge_tags::INSIDES
+                    .iter()
+                    .find(|(id, _, _)| *id == d.id)
+                    .unwrap_or_else(|| panic!("rules/merge-tags.toml: dialect {}: no DFAs", d.id));
+                let what = format!("rules/merge-tags.toml: dialect {}", d.id);
+                (dfa::load(inside, &what), dfa::load(not_inside, &what))
             })
             .collect();
         let openers = AhoCorasick::builder()
@@ -415,7 +410,7 @@ fn plausible(d: &Dialect, inner: &str) -> bool {
     } else {
         inner
     };
-    inside.is_match(inner) && !not_inside.is_match(inner)
+    dfa::is_match(inside, inner) && !dfa::is_match(not_inside, inner)
 }
 
 /// The comparable name of a tag body: lower-case, whitespace folded, braces trimmed.

@@ -7,6 +7,8 @@ use std::sync::OnceLock;
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use serde::Deserialize;
 
+use crate::data::embedded;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Phrases {
@@ -116,8 +118,7 @@ fn is_han_or_kana(c: char) -> bool {
 pub fn get() -> &'static Phrases {
     static PHRASES: OnceLock<Phrases> = OnceLock::new();
     PHRASES.get_or_init(|| {
-        let mut p: Phrases = toml::from_str(include_str!("../../rules/phrases.toml"))
-            .unwrap_or_else(|e| panic!("rules/phrases.toml does not parse: {e}"));
+        let mut p: Phrases = embedded::read("phrases", embedded::embedded!("phrases"));
         for list in [
             &mut p.unsubscribe,
             &mut p.transactional,

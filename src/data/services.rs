@@ -3,6 +3,8 @@
 
 use std::sync::OnceLock;
 
+use crate::data::embedded;
+
 use serde::Deserialize;
 
 /// One bulk-mail service `export` writes for.
@@ -79,10 +81,7 @@ pub struct DataFile {
 /// The whole file, read once.
 pub fn data() -> &'static DataFile {
     static DATA: OnceLock<DataFile> = OnceLock::new();
-    DATA.get_or_init(|| {
-        toml::from_str(include_str!("../../rules/export/services.toml"))
-            .unwrap_or_else(|e| panic!("rules/export/services.toml does not parse: {e}"))
-    })
+    DATA.get_or_init(|| embedded::read("export/services", embedded::embedded!("export/services")))
 }
 
 pub fn services() -> &'static [Service] {

@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use crate::analysis::merge_tags;
+use crate::data::embedded;
 use crate::load::draft::{Draft, DraftFormat};
 use crate::model::finding::Label;
 use crate::model::source::Sources;
@@ -117,8 +118,7 @@ struct ProvidersFile {
 pub fn profiles() -> &'static [Profile] {
     static PROFILES: OnceLock<Vec<Profile>> = OnceLock::new();
     PROFILES.get_or_init(|| {
-        let file: ProvidersFile = toml::from_str(include_str!("../../rules/providers.toml"))
-            .unwrap_or_else(|e| panic!("rules/providers.toml does not parse: {e}"));
+        let file: ProvidersFile = embedded::read("providers", embedded::embedded!("providers"));
         file.provider
     })
 }

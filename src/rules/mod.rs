@@ -14,6 +14,7 @@ use std::sync::OnceLock;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use crate::data::embedded;
 use crate::model::finding::{Finding, Severity};
 use crate::model::rule::{Category, RuleId};
 pub use subject::Subject;
@@ -114,7 +115,7 @@ macro_rules! registry {
 
         fn file(id: RuleId) -> &'static str {
             match id {
-                $(RuleId::$variant => include_str!(concat!("../../rules/", $file, ".toml")),)*
+                $(RuleId::$variant => embedded::embedded!($file),)*
             }
         }
 
@@ -227,8 +228,7 @@ fn catalogue() -> &'static Catalogue {
         let files: Vec<(RuleId, RuleFile)> = RuleId::ALL
             .iter()
             .map(|&id| {
-                let file: RuleFile = toml::from_str(file(id))
-                    .unwrap_or_else(|e| panic!("rules/{id}.toml does not parse: {e}"));
+                let file: RuleFile = embedded::read(id.as_str(), file(id));
                 assert_eq!(
                     file.id,
                     id.as_str(),

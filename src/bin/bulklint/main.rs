@@ -17,15 +17,6 @@ pub const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
     bulklint::model::panic_guard::install_quiet_hook();
-    // Compiling sender identification's patterns is the largest fixed cost of a check: start
-    // it now, beside argument parsing, configuration and loading, rather than after them. The
-    // check compiles the patterns it needs itself when this thread has not reached them yet,
-    // so it never waits for all of them.
-    if std::env::args_os().nth(1).is_some_and(|c| c == "check") {
-        std::thread::spawn(|| {
-            bulklint::rules::checks::sender_identification::detectors().compile_all();
-        });
-    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => commands::check::run(args),
