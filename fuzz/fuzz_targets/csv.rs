@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(list) = bulklint::load::recipients::load(&mut sources, "fuzz.csv", rest.to_vec(), column) {
         let text = &sources.get(list.source).text;
         for e in &list.entries {
-            let span = &e.origin.span;
+            let span = &e.span();
             assert!(span.end <= text.len() && text.is_char_boundary(span.start) && text.is_char_boundary(span.end), "{span:?}");
         }
     }
