@@ -40,10 +40,7 @@ pub fn declarations(text: &str) -> Vec<Declaration<'_>> {
     // One pass: each top-level `;` ends a declaration, its first top-level `:` splits it.
     let mut start = 0;
     let mut colon = None;
-    for at in top_level(text, 0)
-        .filter(|&i| matches!(text.as_bytes()[i], b';' | b':'))
-        .chain([text.len()])
-    {
+    for at in top_level(text, 0, b";:").chain([text.len()]) {
         if at < text.len() && text.as_bytes()[at] == b':' {
             colon = colon.or(Some(at - start));
             continue;
@@ -141,14 +138,12 @@ fn holds_rules(name: &str) -> bool {
 /// Where the top-level `stop` byte is in `text` from `from` (strings, comments and brackets
 /// skipped); `text.len()` when it is not there.
 fn find_top(text: &str, from: usize, stops: &[u8]) -> usize {
-    top_level(text, from)
-        .find(|&i| stops.contains(&text.as_bytes()[i]))
-        .unwrap_or(text.len())
+    top_level(text, from, stops).next().unwrap_or(text.len())
 }
 
-/// The places of `text` from `from` that stand outside strings, comments and brackets, other
-/// than the quotes, comment marks and brackets themselves.
-fn top_level(text: &str, from: usize) -> impl Iterator<Item = usize> + '_ {
+/// The places of the `stops` bytes in `text` from `from` that stand outside strings, comments
+/// and brackets.
+fn top_level<'t>(text: &'t str, from: usize, stops: &'t [u8]) -> impl Iterator<Item = usize> + 't {
     let bytes = text.as_bytes();
     let mut i = from;
     let mut depth = 0usize;
@@ -170,7 +165,7 @@ fn top_level(text: &str, from: usize) -> impl Iterator<Item = usize> + '_ {
                 }
                 b'(' | b'[' => depth += 1,
                 b')' | b']' => depth = depth.saturating_sub(1),
-                _ if depth == 0 => return Some(at),
+                b if depth == 0 && stops.contains(&b) => return Some(at),
                 _ => {}
             }
         }
