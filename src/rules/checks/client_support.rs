@@ -169,7 +169,7 @@ pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &m
     let in_hidden = |at: usize| hidden.iter().any(|r| r.contains(&at));
     // The inline declarations, as hashes of property and value: a `<style>` rule that repeats
     // one is an enhancement of it.
-    let mut inline: HashSet<u64> = HashSet::new();
+    let mut inline: HashSet<u64, foldhash::fast::FixedState> = HashSet::default();
     let doc_css = send.css();
     for (e, decls) in doc.elements.iter().zip(&doc_css.inline) {
         let in_body = e.name == "style" && ancestors(doc, e).any(|a| a.name == "body");
@@ -247,8 +247,8 @@ fn ancestors<'d>(doc: &'d HtmlDoc, e: &Element) -> impl Iterator<Item = &'d Elem
 
 /// A hash of a declaration's property and value, to compare declarations without copying them.
 fn declaration_hash(d: &Declaration) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut h = foldhash::fast::FixedState::default().build_hasher();
     d.property.hash(&mut h);
     d.plain_value().hash(&mut h);
     h.finish()
