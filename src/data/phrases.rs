@@ -88,8 +88,12 @@ pub fn normalize(text: &str) -> String {
     if text.is_ascii() {
         return text.to_ascii_lowercase();
     }
-    use unicode_normalization::UnicodeNormalization;
-    let lower = text.nfc().collect::<String>().to_lowercase();
+    use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+    // Nearly all text is composed already: the quick check spares copying it through NFC.
+    let lower = match is_nfc_quick(text.chars()) {
+        IsNormalized::Yes => text.to_lowercase(),
+        _ => text.nfc().collect::<String>().to_lowercase(),
+    };
     // Japanese and Chinese put no spaces between words; a space between two of their
     // characters is padding (spam spaces out 受信 拒否 to slip past filters), so it goes.
     if !lower.contains(' ') {
