@@ -255,6 +255,12 @@ fn is_blank(c: char) -> bool {
 
 /// `s` with invisible characters dropped, whitespace runs collapsed to one space, and trimmed.
 fn collapse(s: &str) -> String {
+    // Most text between a template's tags is indentation: nothing to keep or allocate.
+    if s.bytes()
+        .all(|b| matches!(b, b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r' | b' '))
+    {
+        return String::new();
+    }
     let mut out = String::with_capacity(s.len());
     let mut space = false;
     for c in s.chars() {
