@@ -453,6 +453,8 @@ fn family_of(dialect_id: &str) -> &str {
 struct WrittenTags {
     unsubscribe: Vec<Vec<Tag<'static>>>,
     address: Vec<Vec<Tag<'static>>>,
+    /// The dialect family each ESP writes in.
+    family: Vec<&'static str>,
 }
 
 fn written_tags() -> &'static WrittenTags {
@@ -463,6 +465,7 @@ fn written_tags() -> &'static WrittenTags {
         WrittenTags {
             unsubscribe: esps.iter().map(|e| parse(&e.unsubscribe)).collect(),
             address: esps.iter().map(|e| parse(&e.address)).collect(),
+            family: esps.iter().map(|e| family_of(&e.dialect)).collect(),
         }
     })
 }
@@ -475,10 +478,11 @@ fn esp_of_tag(
     tags_of: fn(&WrittenTags) -> &[Vec<Tag<'static>>],
 ) -> Option<&'static Esp> {
     let esps = &table().esps;
-    let listed = tags_of(written_tags());
+    let written = written_tags();
+    let listed = tags_of(written);
     let family = family_of(tag.dialect);
     let same_name = |i: &usize, same_braces: bool| {
-        family_of(&esps[*i].dialect) == family
+        written.family[*i] == family
             && listed[*i]
                 .iter()
                 .any(|w| matches_key(&tag.key, &w.key) && (!same_braces || w.braces == tag.braces))
