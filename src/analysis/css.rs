@@ -40,7 +40,7 @@ pub fn declarations(text: &str) -> Vec<Declaration<'_>> {
     // One pass: each top-level `;` ends a declaration, its first top-level `:` splits it.
     let mut start = 0;
     let mut colon = None;
-    for at in top_level(text, 0, b";:").chain([text.len()]) {
+    for at in top_level(text, 0, &DECLARATION).chain([text.len()]) {
         if at < text.len() && text.as_bytes()[at] == b':' {
             colon = colon.or(Some(at - start));
             continue;
@@ -135,20 +135,55 @@ fn holds_rules(name: &str) -> bool {
     .any(|n| name.eq_ignore_ascii_case(n))
 }
 
-/// Where the top-level `stop` byte is in `text` from `from` (strings, comments and brackets
-/// skipped); `text.len()` when it is not there.
-fn find_top(text: &str, from: usize, stops: &[u8]) -> usize {
+/// The bytes a top-level scan stops at, and those that open or close what it skips (strings,
+/// comments, brackets), as a table: most bytes of a style sheet are neither, and one lookup
+/// per byte passes over them.
+struct Stops([bool; 256]);
+
+impl Stops {
+    const fn new(stops: &[u8]) -> Stops {
+        let mut table = [false; 256];
+        let skipped = b"\"'/([)]";
+        let mut i = 0;
+        while i < skipped.len() {
+            table[skipped[i] as usize] = true;
+            i += 1;
+        }
+        let mut i = 0;
+        while i < stops.len() {
+            table[stops[i] as usize] = true;
+            i += 1;
+        }
+        Stops(table)
+    }
+}
+
+/// Declarations: `;` ends one, its first `:` splits it.
+const DECLARATION: Stops = Stops::new(b";:");
+/// A selector or block: `{` opens one, `}` closes one.
+const BRACES: Stops = Stops::new(b"{}");
+/// An at-rule's prelude ends at its block or at `;` (or at the enclosing block's end).
+const AT_RULE: Stops = Stops::new(b"{;}");
+
+/// Where the first top-level `stops` byte is in `text` from `from` (strings, comments and
+/// brackets skipped); `text.len()` when there is none.
+fn find_top(text: &str, from: usize, stops: &Stops) -> usize {
     top_level(text, from, stops).next().unwrap_or(text.len())
 }
 
 /// The places of the `stops` bytes in `text` from `from` that stand outside strings, comments
 /// and brackets.
-fn top_level<'t>(text: &'t str, from: usize, stops: &'t [u8]) -> impl Iterator<Item = usize> + 't {
+fn top_level<'t>(text: &'t str, from: usize, stops: &'t Stops) -> impl Iterator<Item = usize> + 't {
     let bytes = text.as_bytes();
     let mut i = from;
     let mut depth = 0usize;
     std::iter::from_fn(move || {
         while i < bytes.len() {
+            // Bytes of no interest (the table says which) are passed over in a tight loop.
+            if !stops.0[usize::from(bytes[i])] {
+                i += 1;
+                continue;
+            }
             let at = i;
             i += 1;
             match bytes[at] {
@@ -165,7 +200,8 @@ fn top_level<'t>(text: &'t str, from: usize, stops: &'t [u8]) -> impl Iterator<I
                 }
                 b'(' | b'[' => depth += 1,
                 b')' | b']' => depth = depth.saturating_sub(1),
-                b if depth == 0 && stops.contains(&b) => return Some(at),
+                b'/' => {}
+                _ if depth == 0 => return Some(at),
                 _ => {}
             }
         }
@@ -178,7 +214,7 @@ fn block_end(text: &str, open: usize) -> usize {
     let mut depth = 0usize;
     let mut i = open;
     loop {
-        let at = find_top(text, i, b"{}");
+        let at = find_top(text, i, &BRACES);
         if at >= text.len() {
             return text.len();
         }
@@ -228,7 +264,7 @@ pub fn sheet(text: &str) -> Sheet<'_> {
             let name_end = text[i + 1..]
                 .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
                 .map_or(bytes.len(), |e| i + 1 + e);
-            let stop = find_top(text, name_end, b"{;}").min(limit);
+            let stop = find_top(text, name_end, &AT_RULE).min(limit);
             out.at_rules.push(AtRule {
                 name: &text[i + 1..name_end],
                 prelude: text[name_end..stop].trim(),
@@ -263,7 +299,7 @@ pub fn sheet(text: &str) -> Sheet<'_> {
             i = stop + 1;
             continue;
         }
-        let stop = find_top(text, i, b"{}").min(limit);
+        let stop = find_top(text, i, &BRACES).min(limit);
         if stop >= limit || bytes[stop] != b'{' {
             i = stop + 1;
             continue;

@@ -29,7 +29,7 @@ mod compiled {
     include!(concat!(env!("OUT_DIR"), "/identification_dfas.rs"));
 }
 
-use crate::analysis::merge_tags;
+use crate::analysis::merge_tags::{self, BodyTags};
 use crate::analysis::unsubscribe::{self, Placeholders};
 use crate::analysis::url;
 use crate::data;
@@ -622,7 +622,12 @@ pub fn from_display_name(draft: &Draft) -> Option<String> {
 /// headers, the visible text of its HTML part and its text part, and the ESP merge tags in its
 /// raw sources.
 /// Finds the sender's name, address and contact in a draft.
-pub fn identify(d: &Detectors, draft: &Draft, sources: &Sources) -> Identification {
+pub fn identify(
+    d: &Detectors,
+    draft: &Draft,
+    sources: &Sources,
+    body_tags: &BodyTags,
+) -> Identification {
     let mut found = Identification::default();
 
     if let Some(name) = from_display_name(draft) {
@@ -630,12 +635,11 @@ pub fn identify(d: &Detectors, draft: &Draft, sources: &Sources) -> Identificati
     }
 
     // ESP merge tags fill the footer from the account settings when the message is sent.
-    for id in draft.body_sources() {
+    for (id, tags) in body_tags.iter() {
         let text = &sources.get(id).text;
-        let tags = merge_tags::find(text);
         if found.address.is_none() {
             if let Some((_, esp)) =
-                merge_tags::address_tags(&tags).find(|(tag, _)| !d.is_name_only_tag(&tag.key))
+                merge_tags::address_tags(tags).find(|(tag, _)| !d.is_name_only_tag(&tag.key))
             {
                 found.address = Some(format!("{}'s address merge tag", esp.name));
             }
@@ -1220,7 +1224,7 @@ mod tests {
     fn identify_html(html: &str) -> Identification {
         let mut sources = crate::model::source::Sources::default();
         let d = crate::load::draft::load(&mut sources, "x.html", html.as_bytes().to_vec()).unwrap();
-        identify(detectors(), &d, &sources)
+        identify(detectors(), &d, &sources, &BodyTags::of(&d, &sources))
     }
 
     #[test]

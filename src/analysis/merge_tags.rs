@@ -361,7 +361,9 @@ fn tag_at(text: &str, start: usize, d: &'static Dialect) -> Option<Tag<'static>>
     let window = text
         .get(after_open..window_end)
         .or_else(|| text.get(after_open..))?;
-    let close_at = window.find(d.close.as_str())?;
+    // A tag's window is short and searched once per opener: memmem beats `str::find`'s
+    // two-way set-up there.
+    let close_at = memchr::memmem::find(window.as_bytes(), d.close.as_bytes())?;
     let inner = &window[..close_at];
     let end = after_open + close_at + d.close.len();
     // Triple-brace handlebars: swallow the third closing brace into the tag.
@@ -493,6 +495,35 @@ fn esp_of_tag(
     Some(&esps[index])
 }
 
+/// The merge tags of each of a draft's body sources ([`Draft::body_sources`]), found once:
+/// provider choice, the unsubscribe analysis and sender identification all read them.
+#[derive(Debug, Clone, Default)]
+pub struct BodyTags(Vec<(SourceId, Vec<Tag<'static>>)>);
+
+impl BodyTags {
+    pub fn of(draft: &Draft, sources: &Sources) -> BodyTags {
+        BodyTags(
+            draft
+                .body_sources()
+                .into_iter()
+                .map(|id| (id, find(&sources.get(id).text)))
+                .collect(),
+        )
+    }
+
+    /// Each body source with the tags of its whole text, the draft's own source first.
+    pub fn iter(&self) -> impl Iterator<Item = (SourceId, &[Tag<'static>])> {
+        self.0.iter().map(|(id, tags)| (*id, tags.as_slice()))
+    }
+
+    /// The tags of source `id`'s whole text, if it is one of the body sources.
+    pub fn get(&self, id: SourceId) -> Option<&[Tag<'static>]> {
+        self.iter()
+            .find(|(source, _)| *source == id)
+            .map(|(_, tags)| tags)
+    }
+}
+
 /// An ESP's unsubscribe tag, or any tag whose name says unsubscribe (an ESP not in the table
 /// uses the same words), found in `text`.
 pub fn find_unsubscribe_tag(text: &str) -> Option<(Tag<'static>, Option<&'static Esp>)> {
@@ -560,7 +591,7 @@ pub fn malformed(text: &str, tags: &[Tag<'static>], dialect: &Dialect) -> Vec<Ma
     }
     let inside = |i: usize| tags.iter().any(|t| t.span.contains(&i));
     let skips = skipped(text);
-    for (i, _) in text.match_indices(dialect.open.as_str()) {
+    for i in memchr::memmem::find_iter(text.as_bytes(), dialect.open.as_bytes()) {
         if inside(i) || skips.iter().any(|s| s.contains(&i)) {
             continue;
         }
@@ -568,10 +599,11 @@ pub fn malformed(text: &str, tags: &[Tag<'static>], dialect: &Dialect) -> Vec<Ma
         // written in the same delimiters (code, a template language's expression spread over
         // lines), not a tag left open.
         let after = i + dialect.open.len();
-        let next_open = text[after..]
-            .find(dialect.open.as_str())
+        let next_open = memchr::memmem::find(&text.as_bytes()[after..], dialect.open.as_bytes())
             .map_or(text.len(), |n| after + n);
-        if text[after..next_open].contains(dialect.close.as_str()) {
+        if memchr::memmem::find(&text.as_bytes()[after..next_open], dialect.close.as_bytes())
+            .is_some()
+        {
             continue;
         }
         // The broken tag runs to the next space, quote or markup, at most to the line's end.

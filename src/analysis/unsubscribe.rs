@@ -9,7 +9,7 @@
 //! instruction to email an address or to reply; a mailing list's footer; List-Unsubscribe.
 //! Email and reply mechanisms work but are not one click: [`Analysis::one_click`] says so.
 
-use crate::analysis::merge_tags;
+use crate::analysis::merge_tags::{self, BodyTags};
 use crate::data::phrases;
 use crate::load::draft::Draft;
 use crate::load::draft::Link;
@@ -85,7 +85,12 @@ const NEARBY_LINK_BYTES: usize = 300;
 /// How many lines after an instruction ("To unsubscribe, click here:") its URL may stand.
 const INSTRUCTION_LOOKAHEAD_LINES: usize = 3;
 
-pub fn analyze(draft: &Draft, sources: &Sources, placeholders: &Placeholders) -> Analysis {
+pub fn analyze(
+    draft: &Draft,
+    sources: &Sources,
+    body_tags: &BodyTags,
+    placeholders: &Placeholders,
+) -> Analysis {
     let mut analysis = Analysis::default();
 
     if let Some(h) = draft.header("List-Unsubscribe") {
@@ -164,7 +169,7 @@ pub fn analyze(draft: &Draft, sources: &Sources, placeholders: &Placeholders) ->
 
     // ESP merge tags, and template fields named for unsubscribing, anywhere in the draft's
     // sources (raw HTML, text part, headers).
-    for id in draft.body_sources() {
+    for (id, tags) in body_tags.iter() {
         let text = &sources.get(id).text;
         let decoded;
         let haystack = if text.contains("%7B")
@@ -178,7 +183,12 @@ pub fn analyze(draft: &Draft, sources: &Sources, placeholders: &Placeholders) ->
             text
         };
         let same = std::ptr::eq(haystack, text);
-        if let Some((tag, esp)) = merge_tags::find_unsubscribe_tag(haystack) {
+        let found = if same {
+            merge_tags::unsubscribe_tag(tags).map(|(tag, esp)| (tag.clone(), esp))
+        } else {
+            merge_tags::find_unsubscribe_tag(haystack)
+        };
+        if let Some((tag, esp)) = found {
             let name = esp.map_or("an ESP".to_string(), |e| e.name.clone());
             analysis.add(
                 Means::Tag,
@@ -629,7 +639,7 @@ mod tests {
     fn analysis_of(name: &str, text: &str) -> Analysis {
         let mut sources = Sources::default();
         let d = draft::load(&mut sources, name, text.as_bytes().to_vec()).unwrap();
-        analyze(&d, &sources, &placeholders())
+        analyze(&d, &sources, &BodyTags::of(&d, &sources), &placeholders())
     }
 
     #[test]

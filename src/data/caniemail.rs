@@ -41,15 +41,24 @@ impl Feature {
     }
 }
 
-/// A client's name for people: "Outlook Windows", "Gmail Android".
-pub fn client_name(client: usize) -> String {
-    let (family, platform) = CLIENTS[client];
-    let name = |table: &[(&'static str, &'static str)], id: &str| {
-        table
-            .binary_search_by_key(&id, |&(k, _)| k)
-            .map_or(id.to_string(), |i| table[i].1.to_string())
-    };
-    format!("{} {}", name(FAMILIES, family), name(PLATFORMS, platform))
+/// A client's name for people: "Outlook Windows", "Gmail Android". Every finding names
+/// several, so the names are made once.
+pub fn client_name(client: usize) -> &'static str {
+    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        let name = |table: &[(&'static str, &'static str)], id: &'static str| {
+            table
+                .binary_search_by_key(&id, |&(k, _)| k)
+                .map_or(id, |i| table[i].1)
+        };
+        CLIENTS
+            .iter()
+            .map(|&(family, platform)| {
+                format!("{} {}", name(FAMILIES, family), name(PLATFORMS, platform))
+            })
+            .collect()
+    });
+    &names[client]
 }
 
 /// The clients a target names: a family (`gmail`: all its platforms) or a family and platform

@@ -821,12 +821,14 @@ fn template_view(html: &str, as_of: Date) -> Result<(Mailing, Needs), InputError
     let analysis = unsubscribe::analyze(
         &send.draft,
         &send.sources,
+        &send.body_tags,
         &rules::params().unsubscribe_placeholder,
     );
     let found = identification::identify(
         crate::rules::checks::sender_identification::detectors(),
         &send.draft,
         &send.sources,
+        &send.body_tags,
     );
     let needs = Needs {
         identity: found.name.is_none() || found.address.is_none(),
@@ -847,6 +849,7 @@ fn repoint_placeholders(template: &Mailing, html: &str, url: &str) -> (String, u
     let analysis = unsubscribe::analyze(
         &template.draft,
         &template.sources,
+        &template.body_tags,
         &rules::params().unsubscribe_placeholder,
     );
     let mut spans: Vec<Range<usize>> = analysis

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::analysis::kind;
+use crate::analysis::merge_tags::BodyTags;
 use crate::load::draft;
 use crate::load::input_limits::InputLimits;
 use crate::load::recipients::{ReadLists, RecipientSet};
@@ -82,7 +83,8 @@ pub fn load_with(
     )?;
     let recipients =
         RecipientSet::with_lists(Some(&draft), lists.parsed(options.column.as_deref())?);
-    let mut provider = provider::choose(explicit, &draft, &sources);
+    let body_tags = BodyTags::of(&draft, &sources);
+    let mut provider = provider::choose(explicit, &draft, &body_tags);
     for (key, value) in &options.limits {
         provider
             .profile
@@ -112,6 +114,7 @@ pub fn load_with(
         .collect();
     Ok(Mailing {
         suppressions,
+        body_tags,
         sources,
         draft,
         recipients,

@@ -31,6 +31,8 @@ pub struct Mailing {
     pub as_of: Option<crate::model::date::Date>,
     /// The laws the send is judged under.
     pub laws: Vec<crate::model::law::Law>,
+    /// The merge tags of the draft's body sources.
+    pub body_tags: crate::analysis::merge_tags::BodyTags,
     /// Inline suppressions found in the draft.
     pub suppressions: Vec<crate::mailing::suppress::Directive>,
     /// The send ledger's last 24 hours before this send, if it was consulted.

@@ -5,11 +5,10 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::analysis::merge_tags;
+use crate::analysis::merge_tags::{self, BodyTags};
 use crate::data::embedded;
 use crate::load::draft::{Draft, DraftFormat};
 use crate::model::finding::Label;
-use crate::model::source::Sources;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -152,7 +151,7 @@ pub struct Choice {
 pub const DEFAULT_PROFILE: &str = "microsoft365";
 
 /// Picks the profile: an explicit choice wins; otherwise the draft's headers and body decide.
-pub fn choose(explicit: Option<&'static Profile>, draft: &Draft, sources: &Sources) -> Choice {
+pub fn choose(explicit: Option<&'static Profile>, draft: &Draft, body_tags: &BodyTags) -> Choice {
     if let Some(profile) = explicit {
         return Choice {
             profile: profile.clone(),
@@ -162,7 +161,7 @@ pub fn choose(explicit: Option<&'static Profile>, draft: &Draft, sources: &Sourc
         };
     }
     detect(draft)
-        .or_else(|| detect_template_esp(draft, sources))
+        .or_else(|| detect_template_esp(draft, body_tags))
         .unwrap_or_else(|| Choice {
             profile: profile(DEFAULT_PROFILE)
                 .expect("default profile exists")
@@ -268,16 +267,15 @@ fn detect(draft: &Draft) -> Option<Choice> {
 
 /// A bare template written in an ESP's merge-tag language is headed for that ESP: the tags
 /// only make sense there.
-fn detect_template_esp(draft: &Draft, sources: &Sources) -> Option<Choice> {
+fn detect_template_esp(draft: &Draft, body_tags: &BodyTags) -> Option<Choice> {
     if draft.format == DraftFormat::Message {
         return None;
     }
-    let text = &sources.get(draft.source).text;
     let esp = profile("esp")?;
-    let tags = merge_tags::find(text);
-    let named = merge_tags::unsubscribe_tag(&tags)
+    let tags = body_tags.get(draft.source)?;
+    let named = merge_tags::unsubscribe_tag(tags)
         .and_then(|(tag, esp)| esp.map(|e| (tag, e)))
-        .or_else(|| merge_tags::address_tags(&tags).next());
+        .or_else(|| merge_tags::address_tags(tags).next());
     let (tag, reason) = match named {
         Some((tag, esp)) => (tag, format!("detected from {} merge tags", esp.name)),
         None => (

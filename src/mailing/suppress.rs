@@ -34,7 +34,7 @@ pub fn parse(sources: &Sources, source: SourceId) -> Vec<Directive> {
     let file = sources.get(source);
     let text = &file.text;
     let mut out = Vec::new();
-    for (at, _) in text.match_indices(FILE) {
+    for at in memchr::memmem::find_iter(text.as_bytes(), FILE) {
         let rest = &text[at..];
         let end = rest
             .find("-->")

@@ -34,7 +34,12 @@ impl<'m> Subject<'m> {
     pub fn unsubscribe(&self) -> &Analysis {
         self.unsubscribe.get_or_init(|| {
             let m = self.mailing;
-            unsubscribe::analyze(&m.draft, &m.sources, &self.params.unsubscribe_placeholder)
+            unsubscribe::analyze(
+                &m.draft,
+                &m.sources,
+                &m.body_tags,
+                &self.params.unsubscribe_placeholder,
+            )
         })
     }
 

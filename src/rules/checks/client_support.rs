@@ -15,7 +15,9 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
+use std::sync::LazyLock;
 
+use aho_corasick::AhoCorasick;
 use serde::Deserialize;
 
 use crate::analysis::css::{self, Declaration};
@@ -688,30 +690,39 @@ fn at_rule(found: &mut Gathered, a: &css::AtRule, at: &dyn Fn() -> Range<usize>,
 /// Whether a selector is a hack aimed at one client (`u + .body` and `.gmail-fix` for Gmail,
 /// `[owa]` and `[data-ogsc]` for Outlook): its rules are meant for that client only.
 fn aims_at_one_client(selector: &str) -> bool {
-    let s = selector.to_ascii_lowercase();
-    [
-        "gmail",
-        "u + ",
-        "[owa]",
-        "[data-ogs",
-        "#outlook",
-        ".outlook",
-        "yahoo",
-        "[x-apple",
-    ]
-    .iter()
-    .any(|hack| s.contains(hack))
+    static HACKS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+        any_case([
+            "gmail",
+            "u + ",
+            "[owa]",
+            "[data-ogs",
+            "#outlook",
+            ".outlook",
+            "yahoo",
+            "[x-apple",
+        ])
+    });
+    HACKS.is_match(selector)
 }
 
 /// Whether a selector styles an interactive state (`a:hover`, `.button:focus`): where the state
 /// is unsupported the element keeps its usual style.
 fn styles_a_state(selector: &str) -> bool {
-    let s = selector.to_ascii_lowercase();
-    [
-        ":hover", ":focus", ":active", ":visited", ":checked", ":target",
-    ]
-    .iter()
-    .any(|state| s.contains(state))
+    static STATES: LazyLock<AhoCorasick> = LazyLock::new(|| {
+        any_case([
+            ":hover", ":focus", ":active", ":visited", ":checked", ":target",
+        ])
+    });
+    STATES.is_match(selector)
+}
+
+/// A searcher for `words` in any ASCII case. Every block of every sheet is asked two such
+/// questions; one automaton answers each without a lowercased copy of the selector.
+fn any_case<const N: usize>(words: [&str; N]) -> AhoCorasick {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(words)
+        .expect("a handful of literal words always builds")
 }
 
 /// Pseudo-classes and pseudo-elements in a selector: styles for a state or a decoration, which

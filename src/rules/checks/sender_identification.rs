@@ -29,7 +29,7 @@ pub fn check(send: &Subject, rule: &Rule, _params: &crate::rules::Params, out: &
         return;
     }
     let need = Needs::under(&send.laws);
-    let found = identification::identify(detectors(), &send.draft, &send.sources);
+    let found = identification::identify(detectors(), &send.draft, &send.sources, &send.body_tags);
     if need.met_by(&found) && found.unfilled.is_empty() {
         return;
     }
