@@ -10,6 +10,7 @@ use html5ever::tokenizer::states::RawKind;
 use html5ever::tokenizer::{
     BufferQueue, EndTag, Tag, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
 };
+pub use html5ever::LocalName;
 
 use crate::load::draft::{Draft, DraftFormat};
 use crate::model::source::{SourceId, Sources};
@@ -51,10 +52,11 @@ pub struct TextRun {
 /// read markup: name, attributes and where it stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Element {
-    /// The tag name, ASCII lowercased.
-    pub name: String,
-    /// Attributes in source order: name (lowercased) and decoded value.
-    pub attrs: Vec<(String, String)>,
+    /// The tag name, ASCII lowercased. An interned name (html5ever's atom): most tags of a
+    /// template are a few names, and a start tag costs no allocation for its name.
+    pub name: LocalName,
+    /// Attributes in source order: name (lowercased, interned) and decoded value.
+    pub attrs: Vec<(LocalName, String)>,
     /// The start tag `<name …>` in the source.
     pub span: Range<usize>,
     /// The element it stands in (an index into [`HtmlDoc::elements`]), from the open elements
@@ -927,17 +929,17 @@ impl<'a> State<'a> {
             if let Some(depth) = self
                 .open
                 .iter()
-                .rposition(|&i| self.elements[i].name == name)
+                .rposition(|&i| &*self.elements[i].name == name)
             {
                 self.open.truncate(depth);
             }
         } else {
             self.elements.push(Element {
-                name: name.to_string(),
+                name: tag.name.clone(),
                 attrs: tag
                     .attrs
                     .iter()
-                    .map(|a| (a.name.local.to_string(), a.value.to_string()))
+                    .map(|a| (a.name.local.clone(), a.value.to_string()))
                     .collect(),
                 span: span.clone(),
                 parent: self.open.last().copied(),
@@ -1459,7 +1461,7 @@ mod tests {
         assert_eq!(d.styles.len(), 1);
         assert_eq!(d.styles[0].text, "p { color: red }");
         assert_eq!(d.styles[0].span, span_of(html, "p { color: red }"));
-        assert_eq!(d.elements[d.styles[0].element].name, "style");
+        assert_eq!(&*d.elements[d.styles[0].element].name, "style");
         assert_eq!(d.comments.len(), 1);
         assert!(d.comments[0].text.starts_with("[if mso]>"));
         assert_eq!(

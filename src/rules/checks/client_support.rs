@@ -174,7 +174,7 @@ pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &m
     let mut inline: HashSet<u64, foldhash::fast::FixedState> = HashSet::default();
     let doc_css = send.css();
     for (e, decls) in doc.elements.iter().zip(&doc_css.inline) {
-        let in_body = e.name == "style" && ancestors(doc, e).any(|a| a.name == "body");
+        let in_body = &*e.name == "style" && ancestors(doc, e).any(|a| &*a.name == "body");
         element(&mut found, e, in_body, in_hidden(e.span.start));
         let Some(style) = e.attr("style") else {
             continue;
@@ -811,7 +811,7 @@ fn element(found: &mut Gathered, e: &Element, in_body: bool, hidden: bool) {
         if let Some(feature) = feature {
             let what = || {
                 if value.is_empty() {
-                    attr.clone()
+                    attr.to_string()
                 } else {
                     format!("{attr}=\"{}\"", crate::model::format::excerpt(value, 40))
                 }

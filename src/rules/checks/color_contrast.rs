@@ -208,7 +208,7 @@ fn resolve(
                 Paint::Color(c) => fg = Some((c, i)),
                 Paint::Unknown => return None,
                 // A link not coloured by itself or within is in the client's link colour.
-                Paint::Unset | Paint::Transparent if element.name == "a" => return None,
+                Paint::Unset | Paint::Transparent if &*element.name == "a" => return None,
                 Paint::Unset | Paint::Transparent => {}
             }
         }
@@ -259,9 +259,9 @@ fn read(e: &Element, declarations: &[Declaration]) -> Own {
         match name.as_str() {
             "bgcolor" => own.background = color::parse_attribute(value),
             "background" if !value.trim().is_empty() => own.image = true,
-            "color" if e.name == "font" => own.color = color::parse_attribute(value),
-            "text" if e.name == "body" => own.color = color::parse_attribute(value),
-            "size" if e.name == "font" => own.size = Some(font_size_attribute(value)),
+            "color" if &*e.name == "font" => own.color = color::parse_attribute(value),
+            "text" if &*e.name == "body" => own.color = color::parse_attribute(value),
+            "size" if &*e.name == "font" => own.size = Some(font_size_attribute(value)),
             "hidden" => own.hidden = true,
             _ => {}
         }
@@ -402,7 +402,7 @@ impl Targets {
 
     fn matches(&self, e: &Element) -> bool {
         self.every
-            || self.tags.contains(&e.name)
+            || self.tags.contains(&*e.name)
             || e.attr("id").is_some_and(|id| self.ids.contains(id))
             || e.attr("class")
                 .is_some_and(|c| c.split_whitespace().any(|c| self.classes.contains(c)))

@@ -63,7 +63,7 @@ fn paints_colour(d: &css::Declaration) -> bool {
 fn look(doc: &HtmlDoc, doc_css: &DocCss, p: &Params) -> Seen {
     let mut seen = Seen::default();
     for (e, decls) in doc.elements.iter().zip(&doc_css.inline) {
-        if e.name == "meta"
+        if &*e.name == "meta"
             && e.attr("name")
                 .is_some_and(|n| p.meta_names.iter().any(|m| n.eq_ignore_ascii_case(m)))
         {

@@ -18,12 +18,12 @@ pub fn check(send: &Subject, rule: &Rule, _: &crate::rules::Params, out: &mut Ve
     };
     // A file without `<html>` is a partial (a body or a block a layout includes): the layout
     // that wraps it is where `lang` goes, and it is not this file.
-    let Some(html) = doc.elements.iter().find(|e| e.name == "html") else {
+    let Some(html) = doc.elements.iter().find(|e| &*e.name == "html") else {
         return;
     };
     let place = Place::of(send, doc.markup.0, html);
     // `lang` and `dir` on `<body>` cover every word a reader sees: Outlook writes them there.
-    let body = doc.elements.iter().find(|e| e.name == "body");
+    let body = doc.elements.iter().find(|e| &*e.name == "body");
     let said = |name: &str| {
         [Some(html), body]
             .into_iter()

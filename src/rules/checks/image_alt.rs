@@ -18,7 +18,7 @@ pub fn check(send: &Subject, rule: &Rule, _: &crate::rules::Params, out: &mut Ve
     };
     // `doc.images` and the `<img>` elements come from the same start tags, in order; the
     // images' spans are the ones moved back into an MJML template.
-    let elements = doc.elements.iter().filter(|e| e.name == "img");
+    let elements = doc.elements.iter().filter(|e| &*e.name == "img");
     let mut missing: Vec<Range<usize>> = Vec::new();
     let mut pixels = 0usize;
     let mut file_names: Vec<Range<usize>> = Vec::new();

@@ -81,7 +81,7 @@ pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &m
     let images: Vec<(usize, u64)> = doc
         .elements
         .iter()
-        .filter(|e| e.name == "img")
+        .filter(|e| &*e.name == "img")
         .enumerate()
         .filter_map(|(i, e)| Some((i, size(e, p)?)))
         .filter(|(_, (w, h))| *w > p.pixel_max || *h > p.pixel_max)

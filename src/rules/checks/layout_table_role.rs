@@ -25,14 +25,14 @@ pub fn check(send: &Subject, rule: &Rule, _: &crate::rules::Params, out: &mut Ve
     let mut tables = 0usize;
     for (i, e) in elements.iter().enumerate() {
         let nearest = e.parent.and_then(|p| {
-            if elements[p].name == "table" {
+            if &*elements[p].name == "table" {
                 Some(p)
             } else {
                 table_of.get(p).copied().flatten()
             }
         });
         table_of.push(nearest);
-        if e.name == "table" {
+        if &*e.name == "table" {
             tables += 1;
             data[i] |= says_data(e);
         } else if let Some(t) = nearest {
@@ -42,7 +42,7 @@ pub fn check(send: &Subject, rule: &Rule, _: &crate::rules::Params, out: &mut Ve
     let places: Vec<_> = elements
         .iter()
         .enumerate()
-        .filter(|&(i, e)| e.name == "table" && !data[i] && !presentational(e))
+        .filter(|&(i, e)| &*e.name == "table" && !data[i] && !presentational(e))
         .map(|(_, e)| e.span.clone())
         .collect();
     if places.is_empty() {
@@ -75,7 +75,7 @@ fn says_data(table: &Element) -> bool {
 /// headers.
 fn marks_data(e: &Element) -> bool {
     matches!(e.name.as_str(), "th" | "caption" | "thead")
-        || (e.name == "td" && (e.attr("headers").is_some() || e.attr("scope").is_some()))
+        || (&*e.name == "td" && (e.attr("headers").is_some() || e.attr("scope").is_some()))
 }
 
 fn presentational(table: &Element) -> bool {

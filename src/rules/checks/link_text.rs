@@ -36,7 +36,7 @@ pub fn check(send: &Subject, rule: &Rule, params: &crate::rules::Params, out: &m
         .iter()
         .enumerate()
         .filter(|(_, e)| {
-            e.name == "a"
+            &*e.name == "a"
                 || (matches!(e.name.as_str(), "button" | "item") && e.attr("href").is_some())
         })
         .map(|(i, _)| i)

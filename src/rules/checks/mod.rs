@@ -66,7 +66,7 @@ const MAIL_CLIENT_MARKS: &[&str] = &["gmail_", "divRplyFwdMsg", "moz-cite-prefix
 /// Whether the HTML was written in a mail client's compose window rather than designed.
 fn written_in_mail_client(doc: &HtmlDoc) -> bool {
     let generator = |e: &crate::load::draft::html::Element, content: &str| {
-        e.name == "meta"
+        &*e.name == "meta"
             && e.attr("name")
                 .is_some_and(|n| n.eq_ignore_ascii_case("generator"))
             && MAIL_CLIENT_GENERATORS.iter().any(|g| {
