@@ -412,15 +412,16 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
             .as_ref()
             .and_then(|t| phrases::find_unsubscribe(&t.content))
     });
-    if s.unsubscribe.is_none() {
-        if let Some(html) = &draft.html {
-            s.unsubscribe = html.links.iter().find_map(|l| {
-                l.href
-                    .as_deref()
-                    .and_then(|h| merge_tags::find_unsubscribe_tag(&merge_tags::percent_decode(h)))
-                    .map(|_| "an unsubscribe merge tag")
-            });
-        }
+    // A link to a service's unsubscribe tag: a way out, and a sign of bulk mail.
+    let unsubscribe_tag_link = draft.html.as_ref().is_some_and(|h| {
+        h.links.iter().any(|l| {
+            l.href.as_deref().is_some_and(|href| {
+                merge_tags::find_unsubscribe_tag(&merge_tags::percent_decode(href)).is_some()
+            })
+        })
+    });
+    if s.unsubscribe.is_none() && unsubscribe_tag_link {
+        s.unsubscribe = Some("an unsubscribe merge tag");
     }
     s.nonprofit = in_body.nonprofit.first().copied();
     s.marker = first_in_either(|f| &f.markers);
@@ -464,13 +465,12 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
     s.shop_field = shop_field(body, &p.shop_field_words);
     // A template's own engine ({{ }}, {% %}) says nothing about bulk; a service's unsubscribe
     // or address tag does.
-    let service_tag = draft.html.as_ref().is_some_and(|h| {
-        h.links.iter().any(|l| {
-            l.href.as_deref().is_some_and(|href| {
-                merge_tags::find_unsubscribe_tag(&merge_tags::percent_decode(href)).is_some()
-            })
-        }) || merge_tags::has_service_tag(&h.visible_text)
-    }) || draft
+    let service_tag = unsubscribe_tag_link
+        || draft
+            .html
+            .as_ref()
+            .is_some_and(|h| merge_tags::has_service_tag(&h.visible_text))
+        || draft
         .text
         .as_ref()
         .is_some_and(|t| merge_tags::has_service_tag(&t.content));

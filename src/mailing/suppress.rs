@@ -82,6 +82,9 @@ pub fn apply(
     directives: &[Directive],
     sources: &Sources,
 ) -> Vec<Directive> {
+    if directives.is_empty() {
+        return Vec::new();
+    }
     let mut used = vec![false; directives.len()];
     findings.retain(|f| {
         let at = f

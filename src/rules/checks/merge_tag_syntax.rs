@@ -14,14 +14,24 @@ pub fn check(send: &Subject, rule: &Rule, _params: &crate::rules::Params, out: &
     for region in merge_tags::readable_regions(&send.draft, &send.sources) {
         let source = region.source;
         let at = region.span.start;
-        let text = &send.sources.get(source).text[region.span];
-        let tags = merge_tags::find(text);
-        let Some(main) = merge_tags::main_dialect(&tags) else {
+        let whole = &send.sources.get(source).text;
+        let is_whole = region.span == (0..whole.len());
+        let text = &whole[region.span];
+        // A template's region is its whole source, whose tags were found already.
+        let found;
+        let tags = match send.body_tags.get(source).filter(|_| is_whole) {
+            Some(tags) => tags,
+            None => {
+                found = merge_tags::find(text);
+                &found
+            }
+        };
+        let Some(main) = merge_tags::main_dialect(tags) else {
             continue;
         };
         // Percent signs are too common in prose to call a lone one an unclosed tag.
         if main.open != "%" {
-            for m in merge_tags::malformed(text, &tags, main) {
+            for m in merge_tags::malformed(text, tags, main) {
                 out.push(
                     rule.finding(format!("malformed {} merge tag: {}", main.name, m.why))
                         .with_label(Some(Label {
@@ -36,7 +46,7 @@ pub fn check(send: &Subject, rule: &Rule, _params: &crate::rules::Params, out: &
                 );
             }
         }
-        for tag in &tags {
+        for tag in tags {
             let Some(d) = merge_tags::dialect(tag.dialect) else {
                 continue;
             };
