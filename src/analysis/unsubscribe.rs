@@ -326,9 +326,13 @@ fn unsubscribe_field(text: &str) -> Option<std::ops::Range<usize>> {
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        if !matches!(bytes[i], b'{' | b'[' | b'%' | b'#' | b'$') {
-            i += 1;
-            continue;
+        // Openers are rare among a source's bytes: jump to the next one.
+        match bytes[i..]
+            .iter()
+            .position(|b| matches!(b, b'{' | b'[' | b'%' | b'#' | b'$'))
+        {
+            Some(n) => i += n,
+            None => break,
         }
         let Some((open, close)) = OPENERS
             .iter()
@@ -342,7 +346,7 @@ fn unsubscribe_field(text: &str) -> Option<std::ops::Range<usize>> {
         // A field name is short and has no spaces but those around it.
         let window_end = (inner_start + 60).min(text.len());
         let window = text.get(inner_start..window_end).unwrap_or("");
-        if let Some(end) = window.find(close) {
+        if let Some(end) = memchr::memmem::find(window.as_bytes(), close.as_bytes()) {
             let inner = window[..end].trim();
             let field_like = !inner.is_empty()
                 && inner
