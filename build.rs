@@ -132,11 +132,27 @@ fn merge_tag_dfas(file: &Path, out: &Path) {
         .unwrap_or_else(|e| panic!("cannot write merge_tag_dfas.rs: {e}"));
 }
 
+/// A dense DFA as bytes in the target's byte order, without the alignment padding (the
+/// generated code aligns the embedded bytes), which `data::dfa::load_dense` reads in place.
+fn serialise_dense(dfa: &regex_automata::dfa::dense::DFA<Vec<u32>>) -> Vec<u8> {
+    let (bytes, pad) = if std::env::var("CARGO_CFG_TARGET_ENDIAN").is_ok_and(|e| e == "big") {
+        dfa.to_bytes_big_endian()
+    } else {
+        dfa.to_bytes_little_endian()
+    };
+    bytes[pad..].to_vec()
+}
+
+/// The most a pattern's two dense DFAs may take together and still be embedded dense.
+const DENSE_LIMIT: usize = 256 * 1024;
+
 /// Serialises a forward and a reverse DFA per pattern (what `regex_automata::dfa::regex::Regex`
 /// searches with: the forward one finds where a match ends, the reverse one where it starts),
-/// in the target's byte order, and writes `identification_dfas.rs`, which embeds them aligned
-/// for a zero-copy load. Sparse DFAs: the dense ones of the patterns with Latin letter classes
-/// are megabytes, the sparse ones a fraction of that, and the texts searched are short.
+/// in the target's byte order, and writes `identification_dfas.rs`, which embeds them for a
+/// zero-copy load. A dense DFA reads a byte with one table lookup, a sparse one searches the
+/// state's transitions: the small patterns (postcodes, phone numbers, e-mail addresses) stay
+/// dense, under [`DENSE_LIMIT`] for both halves, about a megabyte in all; the patterns with
+/// long word lists (streets, countries, web addresses) would be megabytes dense and are sparse.
 fn identification_dfas(rule_file: &Path, out: &Path) {
     use regex_automata::dfa::{dense, regex::Regex};
 
@@ -152,9 +168,10 @@ fn identification_dfas(rule_file: &Path, out: &Path) {
     let dir = out.join("identification");
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| fail(&dir, &e.to_string()));
     let mut code = String::from(
-        "/// Each pattern's serialised forward and reverse DFA, in the order of `Which::ALL` (written by build.rs).\npub static DFAS: [(&[u8], &[u8]); ",
+        "/// Each pattern's serialised forward and reverse DFA, in the order of `Which::ALL` (written by build.rs).\npub static DFAS: [Compiled; ",
     );
     code.push_str(&format!("{}] = [\n", patterns::Which::ALL.len()));
+    let mut statics = String::new();
     // Minimising the DFAs takes about two minutes (the European street's forward DFA almost
     // all of it), so a pattern whose text, byte order and compiler (this script's binary) are
     // those of the DFAs already here is not compiled again: editing another rule file, or
@@ -168,9 +185,11 @@ fn identification_dfas(rule_file: &Path, out: &Path) {
         let key = format!("{compiler}\n{target}\n{text}");
         let key_file = dir.join(format!("{which:?}.key"));
         let halves_of = |half: &str| dir.join(format!("{which:?}.{half}"));
+        let form_file = dir.join(format!("{which:?}.form"));
         let built = std::fs::read_to_string(&key_file).is_ok_and(|k| k == key)
             && halves_of("fwd").is_file()
-            && halves_of("rev").is_file();
+            && halves_of("rev").is_file()
+            && form_file.is_file();
         if !built {
             let regex = Regex::builder()
                 .dense(dense::Config::new().minimize(true))
@@ -181,21 +200,43 @@ fn identification_dfas(rule_file: &Path, out: &Path) {
                         &format!("the {} pattern does not compile: {e}", which.what()),
                     )
                 });
+            let dense =
+                regex.forward().memory_usage() + regex.reverse().memory_usage() <= DENSE_LIMIT;
             for (half, dfa) in [("fwd", regex.forward()), ("rev", regex.reverse())] {
-                let bytes = serialise(dfa, rule_file, which.what());
+                let bytes = if dense {
+                    serialise_dense(dfa)
+                } else {
+                    serialise(dfa, rule_file, which.what())
+                };
                 let file = halves_of(half);
                 std::fs::write(&file, bytes).unwrap_or_else(|e| fail(&file, &e.to_string()));
             }
+            let form = if dense { "Dense" } else { "Sparse" };
+            std::fs::write(&form_file, form).unwrap_or_else(|e| fail(&form_file, &e.to_string()));
             std::fs::write(&key_file, &key).unwrap_or_else(|e| fail(&key_file, &e.to_string()));
         }
-        let embed = |half: &str| {
-            format!(
-                "include_bytes!(concat!(env!(\"OUT_DIR\"), \"/identification/{which:?}.{half}\"))"
-            )
+        let form = read(&form_file);
+        // A dense DFA is read as `u32`s in place: every half is embedded 4-byte aligned.
+        let mut embed = |half: &str| {
+            let file = halves_of(half);
+            let len = std::fs::metadata(&file)
+                .unwrap_or_else(|e| fail(&file, &e.to_string()))
+                .len();
+            let name = format!(
+                "{}_{}",
+                format!("{which:?}").to_uppercase(),
+                half.to_uppercase()
+            );
+            statics.push_str(&format!(
+                "static {name}: Aligned<[u8; {len}]> = Aligned {{ _align: [], bytes: *include_bytes!(concat!(env!(\"OUT_DIR\"), \"/identification/{which:?}.{half}\")) }};\n"
+            ));
+            format!("&{name}.bytes")
         };
-        code.push_str(&format!("    ({}, {}),\n", embed("fwd"), embed("rev")));
+        let (forward, reverse) = (embed("fwd"), embed("rev"));
+        code.push_str(&format!("    Compiled::{form}({forward}, {reverse}),\n"));
     }
     code.push_str("];\n");
+    code.push_str(&statics);
     std::fs::write(out.join("identification_dfas.rs"), code)
         .unwrap_or_else(|e| panic!("cannot write identification_dfas.rs: {e}"));
 }

@@ -26,7 +26,29 @@ use patterns::Which;
 
 /// The patterns' DFAs, compiled and serialised by build.rs.
 mod compiled {
+    /// A pattern's forward and reverse DFA as build.rs embedded them: dense for the small
+    /// patterns, sparse for those with long word lists.
+    #[derive(Clone, Copy)]
+    pub enum Compiled {
+        Dense(&'static [u8], &'static [u8]),
+        Sparse(&'static [u8], &'static [u8]),
+    }
+
+    /// Bytes at a 4-byte boundary: a dense DFA is read in place as `u32`s.
+    #[repr(C)]
+    struct Aligned<B: ?Sized> {
+        _align: [u32; 0],
+        bytes: B,
+    }
+
     include!(concat!(env!("OUT_DIR"), "/identification_dfas.rs"));
+}
+
+/// A pattern's DFAs, loaded.
+#[derive(Debug)]
+enum Engine {
+    Dense(dfa::regex::Regex<data::dfa::DenseDfa>),
+    Sparse(dfa::regex::Regex<data::dfa::Dfa>),
 }
 
 use crate::analysis::merge_tags::{self, BodyTags};
@@ -135,7 +157,7 @@ pub struct Detectors {
 #[derive(Debug)]
 struct Pattern {
     which: Which,
-    regex: OnceLock<dfa::regex::Regex<data::dfa::Dfa>>,
+    regex: OnceLock<Engine>,
     /// The pattern's text, for its capture group (`None` for a pattern whose group is not read).
     source: Option<String>,
     groups: OnceLock<PikeVM>,
@@ -151,23 +173,46 @@ impl Pattern {
         }
     }
 
-    fn regex(&self) -> &dfa::regex::Regex<data::dfa::Dfa> {
+    fn regex(&self) -> &Engine {
         self.regex.get_or_init(|| {
-            let (forward, reverse) = compiled::DFAS[self.which as usize];
             let what = format!("sender-identification: the {} pattern", self.which.what());
-            dfa::regex::Regex::builder().build_from_dfas(
-                data::dfa::load(forward, &what),
-                data::dfa::load(reverse, &what),
-            )
+            let builder = dfa::regex::Regex::builder();
+            match compiled::DFAS[self.which as usize] {
+                compiled::Compiled::Dense(forward, reverse) => {
+                    Engine::Dense(builder.build_from_dfas(
+                        data::dfa::load_dense(forward, &what),
+                        data::dfa::load_dense(reverse, &what),
+                    ))
+                }
+                compiled::Compiled::Sparse(forward, reverse) => {
+                    Engine::Sparse(builder.build_from_dfas(
+                        data::dfa::load(forward, &what),
+                        data::dfa::load(reverse, &what),
+                    ))
+                }
+            }
         })
     }
 
     fn find(&self, text: &str) -> Option<Range<usize>> {
-        self.regex().find(text).map(|m| m.range())
+        match self.regex() {
+            Engine::Dense(r) => r.find(text),
+            Engine::Sparse(r) => r.find(text),
+        }
+        .map(|m| m.range())
     }
 
     fn find_iter<'t>(&'t self, text: &'t str) -> impl Iterator<Item = Range<usize>> + 't {
-        self.regex().find_iter(text).map(|m| m.range())
+        // One of the two is there: each engine's iterator, chained, without a box.
+        let (dense, sparse) = match self.regex() {
+            Engine::Dense(r) => (Some(r.find_iter(text)), None),
+            Engine::Sparse(r) => (None, Some(r.find_iter(text))),
+        };
+        dense
+            .into_iter()
+            .flatten()
+            .chain(sparse.into_iter().flatten())
+            .map(|m| m.range())
     }
 
     /// The range of the first capture group of each match that has one. The DFAs find the
@@ -196,7 +241,10 @@ impl Pattern {
     }
 
     fn is_match(&self, text: &str) -> bool {
-        self.regex().is_match(text)
+        match self.regex() {
+            Engine::Dense(r) => r.is_match(text),
+            Engine::Sparse(r) => r.is_match(text),
+        }
     }
 }
 
@@ -945,11 +993,18 @@ mod tests {
     /// The check the detectors skip when they load a DFA (`data::dfa::load`).
     #[test]
     fn every_dfa_is_valid() {
-        for (which, (forward, reverse)) in Which::ALL.iter().zip(compiled::DFAS) {
-            for bytes in [forward, reverse] {
-                if let Err(e) = regex_automata::dfa::sparse::DFA::from_bytes(bytes) {
-                    panic!("{which:?}: {e}");
-                }
+        use regex_automata::dfa::{dense, sparse};
+        for (which, compiled) in Which::ALL.iter().zip(compiled::DFAS) {
+            let checked = match compiled {
+                compiled::Compiled::Dense(forward, reverse) => dense::DFA::from_bytes(forward)
+                    .and(dense::DFA::from_bytes(reverse))
+                    .map(|_| ()),
+                compiled::Compiled::Sparse(forward, reverse) => sparse::DFA::from_bytes(forward)
+                    .and(sparse::DFA::from_bytes(reverse))
+                    .map(|_| ()),
+            };
+            if let Err(e) = checked {
+                panic!("{which:?}: {e}");
             }
         }
     }

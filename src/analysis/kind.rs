@@ -471,9 +471,9 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
             .as_ref()
             .is_some_and(|h| merge_tags::has_service_tag(&h.visible_text))
         || draft
-        .text
-        .as_ref()
-        .is_some_and(|t| merge_tags::has_service_tag(&t.content));
+            .text
+            .as_ref()
+            .is_some_and(|t| merge_tags::has_service_tag(&t.content));
     s.bulk = match via_service {
         Some(service) if message => Some(format!("sent through {service}")),
         Some(service) if service_tag => Some(format!("a template for {service} (its merge tags)")),

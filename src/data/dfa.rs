@@ -2,11 +2,14 @@
 //! dialects' insides), read in place from the binary: compiling the patterns at run time was
 //! most of a cold check's time.
 
-use regex_automata::dfa::{sparse, Automaton};
+use regex_automata::dfa::{dense, sparse, Automaton};
 use regex_automata::Input;
 
 /// A serialised DFA of build.rs, read where it lies in the binary.
 pub type Dfa = sparse::DFA<&'static [u8]>;
+
+/// A dense DFA of build.rs (a small pattern's: one table lookup per byte), read in place.
+pub type DenseDfa = dense::DFA<&'static [u32]>;
 
 /// Reads a DFA build.rs serialised. `what` names it in the panic of a build defect.
 pub fn load(bytes: &'static [u8], what: &str) -> Dfa {
@@ -16,6 +19,16 @@ pub fn load(bytes: &'static [u8], what: &str) -> Dfa {
     // longer than a whole check. The test `every_embedded_dfa_is_valid` runs that validation on
     // every one instead; the header (label, byte order, version) is still checked here.
     unsafe { sparse::DFA::from_bytes_unchecked(bytes) }
+        .unwrap_or_else(|e| panic!("{what}: the DFA built with the binary does not load: {e}"))
+        .0
+}
+
+/// Reads a dense DFA build.rs serialised and embedded 4-byte aligned, as [`load`] does.
+pub fn load_dense(bytes: &'static [u8], what: &str) -> DenseDfa {
+    // SAFETY: as for `load`: the bytes are a dense DFA build.rs serialised for this target's
+    // byte order with the regex-automata this crate links, embedded unchanged at a 4-byte
+    // boundary; `every_dfa_is_valid` validates them in full. The header is still checked here.
+    unsafe { dense::DFA::from_bytes_unchecked(bytes) }
         .unwrap_or_else(|e| panic!("{what}: the DFA built with the binary does not load: {e}"))
         .0
 }
