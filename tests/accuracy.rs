@@ -251,7 +251,7 @@ const SCORED: &[&str] = &[
 const THRESHOLDS: &[(&str, f64, f64)] = &[
     ("unsubscribe-missing", 0.96, 0.71),
     ("unsubscribe-placeholder", 0.92, 0.90),
-    ("sender-identification", 0.91, 0.81),
+    ("sender-identification", 0.93, 0.81),
     ("unrendered-merge-tag", 0.95, 0.0),
 ];
 /// At most this share of non-commercial items may get a compliance error (goal: 2 %).

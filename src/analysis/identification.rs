@@ -145,6 +145,7 @@ pub struct Detectors {
     intl_postcode_country: Pattern,
     irish: Pattern,
     australian: Pattern,
+    japanese: Pattern,
     labelled: Pattern,
     placeholders: Placeholders,
 }
@@ -280,6 +281,7 @@ impl Detectors {
             intl_postcode_country: compile(Which::IntlPostcodeCountry),
             irish: compile(Which::Irish),
             australian: compile(Which::Australian),
+            japanese: compile(Which::Japanese),
             ca_postal: compile(Which::CaPostal),
             ca_postal_bare: compile(Which::CaPostalBare),
             us_zip: compile(Which::UsZip),
@@ -313,13 +315,14 @@ impl Detectors {
 
     /// Every pattern, in the order of [`Which::ALL`].
     #[cfg(test)]
-    fn patterns(&self) -> [&Pattern; 20] {
+    fn patterns(&self) -> [&Pattern; 21] {
         [
             &self.labelled,
             &self.intl_street,
             &self.intl_postcode_country,
             &self.irish,
             &self.australian,
+            &self.japanese,
             &self.ca_postal,
             &self.ca_postal_bare,
             &self.us_zip,
@@ -396,7 +399,7 @@ impl Detectors {
                 range,
             });
         }
-        let detectors: [(&Pattern, AddressKind); 11] = [
+        let detectors: [(&Pattern, AddressKind); 12] = [
             (&self.ca_postal, AddressKind::CanadianPostalCode),
             (&self.ca_postal_bare, AddressKind::CanadianPostalCode),
             (&self.us_zip, AddressKind::UsZip),
@@ -408,6 +411,7 @@ impl Detectors {
             (&self.intl_postcode_country, AddressKind::International),
             (&self.irish, AddressKind::International),
             (&self.australian, AddressKind::International),
+            (&self.japanese, AddressKind::International),
         ];
         detectors
             .iter()
@@ -1036,12 +1040,17 @@ mod tests {
             "12 George St, Sydney NSW 2000",
             "Postfach, 8021 Zürich, Schweiz",
             "Schreib GmbH   Albert-Hahn-Straße 20  Duisburg   47269   Germany",
+            "Katjes GmbH Dechant-Sprünken-Straße 53-57 Emmerich am Rhein, NRW 46446",
+            "<送信業者> DM-Master 東京都世田谷区駒沢1-2-27 石川　徹",
+            "〒150-0002 渋谷",
+            "大阪府大阪市北区梅田３丁目",
         ] {
             assert!(address(text).is_some(), "{text}");
         }
         // Prose with a number and a town is not an address.
         assert!(address("We moved 2000 boxes to Berlin last week").is_none());
         assert!(address("Top 10 Wall Street tips").is_none());
+        assert!(address("東京都内で2000人が参加").is_none());
     }
 
     #[test]

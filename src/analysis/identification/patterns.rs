@@ -51,6 +51,7 @@ pub enum Which {
     IntlPostcodeCountry,
     Irish,
     Australian,
+    Japanese,
     CaPostal,
     CaPostalBare,
     UsZip,
@@ -71,12 +72,13 @@ pub enum Which {
 impl Which {
     /// Every pattern, in the order of [`texts`]: what build.rs compiles (and the tests check).
     #[cfg_attr(not(test), allow(dead_code))]
-    pub const ALL: [Which; 20] = [
+    pub const ALL: [Which; 21] = [
         Which::Labelled,
         Which::IntlStreet,
         Which::IntlPostcodeCountry,
         Which::Irish,
         Which::Australian,
+        Which::Japanese,
         Which::CaPostal,
         Which::CaPostalBare,
         Which::UsZip,
@@ -102,6 +104,7 @@ impl Which {
             Which::IntlPostcodeCountry => "postcode and country",
             Which::Irish => "Irish address",
             Which::Australian => "Australian address",
+            Which::Japanese => "Japanese address",
             Which::CaPostal => "Canadian postal code",
             Which::CaPostalBare => "Canadian postal code",
             Which::UsZip => "US ZIP code",
@@ -258,9 +261,10 @@ pub fn texts(params: &Params) -> Vec<String> {
     let intl_words = loose_alternation(&p.street_words_intl);
     // The town (of up to three words, "Emmerich am Rhein") may also come before the
     // postcode, as Mailchimp writes a list address ("Albert-Hahn-Straße 20  Duisburg
-    // 47269   Germany").
+    // 47269   Germany"), with a region code between them as services that write every
+    // address the US way do ("Emmerich am Rhein, NRW 46446").
     let intl_street = format!(
-        r"(?i:{LETTER}*(?:{intl_words}))\.?,?{SP}*(?:{CAP_WORD}{SP}+){{0,3}}[0-9]{{1,4}}[a-zA-Z]?(?:{SP}*[-/]{SP}*[0-9]{{1,4}})?[,.·|•–-]?[ \t\u{{a0}},·|•–-]*\n?[ \t\u{{a0}}]*(?:(?:[A-Z]{{1,2}}-)?[0-9]{{4,5}}(?:{SP}?[A-Z]{{2}})?,?{SP}+{UPPER}|{CAP_WORD}(?:{SP}+{LETTER}+){{0,2}}[ \t\u{{a0}},]+(?:[A-Z]{{1,2}}-)?[0-9]{{4,5}}\b)"
+        r"(?i:{LETTER}*(?:{intl_words}))\.?,?{SP}*(?:{CAP_WORD}{SP}+){{0,3}}[0-9]{{1,4}}[a-zA-Z]?(?:{SP}*[-/]{SP}*[0-9]{{1,4}})?[,.·|•–-]?[ \t\u{{a0}},·|•–-]*\n?[ \t\u{{a0}}]*(?:(?:[A-Z]{{1,2}}-)?[0-9]{{4,5}}(?:{SP}?[A-Z]{{2}})?,?{SP}+{UPPER}|{CAP_WORD}(?:{SP}+{LETTER}+){{0,2}}[ \t\u{{a0}},]+(?:[A-Z]{{2,3}}{SP}+)?(?:[A-Z]{{1,2}}-)?[0-9]{{4,5}}\b)"
     );
     let countries = alternation(&p.countries);
     let intl_postcode_country = format!(
@@ -273,6 +277,15 @@ pub fn texts(params: &Params) -> Vec<String> {
     let australian = format!(
         r"{CAP_WORD}{SP}+(?:{}){SP}+[0-9]{{4}}\b",
         alternation(&p.australian_states)
+    );
+
+    // "〒150-0002", "東京都世田谷区駒沢1-2-27": the postal mark and its code, or a prefecture
+    // (都, 道, 府 or a 県 of two or three characters), the city or ward and district, and the
+    // block and house numbers (`1-2-27`, in ASCII or full-width digits, or 丁目).
+    let digit = "[0-9０-９]";
+    let dash = "[-－‐ー−]";
+    let japanese = format!(
+        r"〒{SP}*{digit}{{3}}{dash}{digit}{{4}}|(?:東京都|北海道|京都府|大阪府|\p{{Han}}{{2,3}}県)[\p{{Han}}\p{{Hiragana}}\p{{Katakana}}ー]{{1,12}}{digit}{{1,4}}(?:{dash}{digit}{{1,4}}|丁目)"
     );
 
     // "Our mailing address is: ⏎ ETEnergyworld.com, FC6, Sector 16 A, Noida - 201301",
@@ -291,6 +304,7 @@ pub fn texts(params: &Params) -> Vec<String> {
         intl_postcode_country,
         irish,
         australian,
+        japanese,
         ca_postal,
         ca_postal_bare,
         us_zip,
