@@ -413,8 +413,13 @@ impl Detectors {
             (&self.australian, AddressKind::International),
             (&self.japanese, AddressKind::International),
         ];
+        // Every Japanese address holds 〒 or a prefecture's 都, 道, 府 or 県, characters from
+        // U+3000 up, whose UTF-8 lead byte is 0xE3 or more: text without such a byte (nearly
+        // every template) is not searched for one.
+        let cjk = text.bytes().any(|b| b >= 0xE3);
         detectors
             .iter()
+            .filter(|(re, _)| cjk || re.which != Which::Japanese)
             .filter_map(|(re, kind)| {
                 re.find_iter(text)
                     .map(|m| Hit {
