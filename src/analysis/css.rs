@@ -57,8 +57,12 @@ pub fn declarations(text: &str) -> Vec<Declaration<'_>> {
 /// no property name.
 fn declaration(text: &str, part: Range<usize>, colon: usize) -> Option<Declaration<'_>> {
     let raw = &text[part.clone()];
-    let name = strip_comments(&raw[..colon]);
-    let name = name.trim();
+    // The name without comments, when it held one.
+    let stripped_name = match strip_comments(&raw[..colon]) {
+        std::borrow::Cow::Owned(stripped) => Some(stripped),
+        std::borrow::Cow::Borrowed(_) => None,
+    };
+    let name = stripped_name.as_deref().unwrap_or(&raw[..colon]).trim();
     if name.is_empty()
         || !name
             .bytes()
@@ -71,12 +75,11 @@ fn declaration(text: &str, part: Range<usize>, colon: usize) -> Option<Declarati
     let trail = raw.len() - raw.trim_end().len();
     let property = if name.bytes().any(|b| b.is_ascii_uppercase()) {
         std::borrow::Cow::Owned(name.to_ascii_lowercase())
+    } else if stripped_name.is_none() {
+        // No comment in the name: it is the source text itself.
+        std::borrow::Cow::Borrowed(raw[..colon].trim())
     } else {
-        // `name` may borrow from a comment-free copy; keep the source text where it can.
-        match raw[..colon].trim() {
-            t if t == name => std::borrow::Cow::Borrowed(t),
-            _ => std::borrow::Cow::Owned(name.to_string()),
-        }
+        std::borrow::Cow::Owned(name.to_string())
     };
     Some(Declaration {
         property,

@@ -264,7 +264,8 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
     let body = draft.visible_text();
     // Templates often hold translation keys instead of words (`order_summary`,
     // `emailAddressAlreadyRegistered`): read those as the words they stand for.
-    let lower_body = phrases::normalize(&split_identifiers(body));
+    let split_body = split_identifiers(body);
+    let lower_body = phrases::normalize(&split_body);
     let in_body = BodyLists::find(&lower_body);
     let message = draft.format == DraftFormat::Message;
 
@@ -406,7 +407,13 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
     s.price = find_price(subject)
         .or_else(|| find_price(body))
         .or_else(|| text_part.and_then(find_price));
-    s.unsubscribe = phrases::find_unsubscribe(body).or_else(|| {
+    // The body normalised for the lists is the body's own normal form when it has no
+    // identifiers to split.
+    let unsubscribe_in_body = match split_body {
+        std::borrow::Cow::Borrowed(_) => phrases::find_unsubscribe_normalized(&lower_body),
+        std::borrow::Cow::Owned(_) => phrases::find_unsubscribe(body),
+    };
+    s.unsubscribe = unsubscribe_in_body.or_else(|| {
         draft
             .text
             .as_ref()

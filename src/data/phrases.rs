@@ -331,13 +331,21 @@ pub fn find_unsubscribe_in_url(url: &str) -> Option<&'static str> {
     unsubscribe_in(url, false)
 }
 
+/// [`find_unsubscribe`] of text that [`normalize`] gave already.
+pub fn find_unsubscribe_normalized(lower: &str) -> Option<&'static str> {
+    unsubscribe_in_normalized(lower, true)
+}
+
 fn unsubscribe_in(text: &str, bounded: bool) -> Option<&'static str> {
-    let lower = normalize(text);
+    unsubscribe_in_normalized(&normalize(text), bounded)
+}
+
+fn unsubscribe_in_normalized(lower: &str, bounded: bool) -> Option<&'static str> {
     let forms = unsubscribe_forms();
     let words = &get().unsubscribe;
     forms
         .automaton
-        .find_overlapping_iter(&lower)
+        .find_overlapping_iter(lower)
         .filter(|m| {
             // A word starts here ("unsubtle" holds no "unsub"scribe, but "/unsubscribe?" and
             // "unsubscribed" do); a phrase of several words also ends at a word's end.
