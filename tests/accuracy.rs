@@ -249,9 +249,9 @@ const SCORED: &[&str] = &[
 /// (rule, minimum precision, minimum recall): floors at what the rules reach today, so a change
 /// that makes them worse fails. The goals (95 % and more, ACCURACY.md) are above them.
 const THRESHOLDS: &[(&str, f64, f64)] = &[
-    ("unsubscribe-missing", 0.96, 0.71),
+    ("unsubscribe-missing", 0.96, 0.77),
     ("unsubscribe-placeholder", 0.92, 0.90),
-    ("sender-identification", 0.93, 0.81),
+    ("sender-identification", 0.93, 0.83),
     ("unrendered-merge-tag", 0.95, 0.0),
 ];
 /// At most this share of non-commercial items may get a compliance error (goal: 2 %).

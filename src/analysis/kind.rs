@@ -469,7 +469,7 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
                 .then(|| href.to_string())
         })
     });
-    s.shop_field = shop_field(body, &p.shop_field_words);
+    s.shop_field = template_field(body, &p.shop_field_words);
     // A template's own engine ({{ }}, {% %}) says nothing about bulk; a service's unsubscribe
     // or address tag does.
     let service_tag = unsubscribe_tag_link
@@ -489,25 +489,50 @@ fn gather(draft: &Draft, via_service: Option<&str>) -> Signals {
         }
         _ => None,
     };
+    // A newsletter engine's campaign layout names the campaign or its feed
+    // (`{{ campaign.subject }}`, `{{ .Campaign.Subject }}`, `{% for a in var:rss %}`): what it
+    // wraps is a campaign, whatever the slot will hold.
+    if s.bulk.is_none() && !message {
+        s.bulk = template_field(body, &p.campaign_field_words)
+            .map(|f| format!("a newsletter engine's campaign field (`{f}`)"));
+    }
     s
 }
 
-/// The first template field (`{shop_name}`, `{{var product_url}}`, `{{ store.name }}`) whose
+/// The first template field (`{shop_name}`, `{{var product_url}}`, `{{ store.name }}`, or a
+/// name in a tag's expression: `{% if campaign.subject %}`, `{% for a in var:rss %}`) whose
 /// name has one of `words` as a part.
-fn shop_field(text: &str, words: &[String]) -> Option<String> {
+fn template_field(text: &str, words: &[String]) -> Option<String> {
+    let has_word = |name: &str| {
+        let parts = split_identifiers(name).to_ascii_lowercase();
+        parts
+            .split(['_', '.', ':', ' '])
+            .any(|part| words.iter().any(|w| w == part))
+    };
+    let is_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':');
     text.match_indices('{').find_map(|(at, _)| {
-        let rest = text[at..].trim_start_matches(['{', '$', ' ']);
+        let inner = &text[at + 1..];
+        // A tag (`{% … %}`): every name in its expression, up to the closer.
+        if let Some(tag) = inner.strip_prefix('%') {
+            let end = tag.find("%}").filter(|&e| e <= 200)?;
+            // Names outside quotes: a quoted template path or route name
+            // (`'@ShopBundle:Email:layout.html.twig'`) names a file, not a field.
+            return tag[..end]
+                .split(['\'', '"'])
+                .step_by(2)
+                .flat_map(|unquoted| unquoted.split(|c: char| !is_name(c)))
+                .find(|name| name.starts_with(|c: char| c.is_ascii_alphabetic()) && has_word(name))
+                .map(str::to_string);
+        }
+        // An output field (`{name}`, `{{ name }}`, `{{var name}}`, `{$name}`): the name alone,
+        // closed by a brace, a filter or a call.
+        let rest = inner.trim_start_matches(['{', '$', ' ']);
         let rest = rest.strip_prefix("var ").unwrap_or(rest).trim_start();
         let name: &str = &rest[..rest
             .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.')))
             .unwrap_or(rest.len())];
         let closes = rest[name.len()..].trim_start().starts_with(['}', '|', '(']);
-        let parts = split_identifiers(name).to_ascii_lowercase();
-        (closes
-            && parts
-                .split(['_', '.', ' '])
-                .any(|part| words.iter().any(|w| w == part)))
-        .then(|| name.to_string())
+        (closes && has_word(name)).then(|| name.to_string())
     })
 }
 
@@ -787,14 +812,29 @@ mod tests {
     fn a_shops_template_that_is_no_receipt_is_its_marketing() {
         let words: Vec<String> = ["shop", "product", "voucher"].map(String::from).into();
         assert_eq!(
-            shop_field("Hola {firstname}, {message} {shop_name}", &words).as_deref(),
+            template_field("Hola {firstname}, {message} {shop_name}", &words).as_deref(),
             Some("shop_name")
         );
         assert_eq!(
-            shop_field("{{var product_url}} {{ storeName }}", &words).as_deref(),
+            template_field("{{var product_url}} {{ storeName }}", &words).as_deref(),
             Some("product_url")
         );
-        assert_eq!(shop_field("{{ shopping }} {workshop_date}", &words), None);
+        assert_eq!(
+            template_field("{{ shopping }} {workshop_date}", &words),
+            None
+        );
+        // Names in a tag's expression count; quoted paths and route names do not.
+        assert_eq!(
+            template_field("{% blocktrans with t=alert.product.title|safe %}", &words).as_deref(),
+            Some("alert.product.title")
+        );
+        assert_eq!(
+            template_field(
+                "{% extends '@ShopBundle:Email:layout.html.twig' %}{% set u = path(\"shop_verify\") %}",
+                &words
+            ),
+            None
+        );
         let mut sources = Sources::default();
         let news = draft::load(
             &mut sources,
@@ -812,6 +852,42 @@ mod tests {
         )
         .unwrap();
         assert_eq!(classify(None, &receipt, None).kind, Kind::Transactional);
+    }
+
+    #[test]
+    fn a_newsletter_engines_campaign_layout_is_a_bulk_template() {
+        let mut sources = Sources::default();
+        let layout = |name: &str, body: &str| {
+            let mut sources = Sources::default();
+            draft::load(&mut sources, name, body.as_bytes().to_vec()).unwrap()
+        };
+        let wrapper = layout(
+            "layout.html",
+            "<p>{{ campaign.preview_text }}</p>{% render \"content\" %}<p>{{ signature_html }}</p>",
+        );
+        let k = classify(None, &wrapper, None);
+        assert_eq!(k.kind, Kind::Commercial, "{}", k.reason);
+        assert!(k.reason.contains("campaign.preview_text"), "{}", k.reason);
+        let feed = layout(
+            "rss.html",
+            "{% for article in var:rss %}<h2>{{article.title}}</h2>{% endfor %}",
+        );
+        assert_eq!(classify(None, &feed, None).kind, Kind::Commercial);
+        // A sent message's fields are filled in: the words alone say nothing.
+        let sent = draft::load(
+            &mut sources,
+            "sent.eml",
+            b"From: a@example.com\nTo: b@example.org\nSubject: notes\n\nThe {{ campaign.name }} notes.\n"
+                .to_vec(),
+        )
+        .unwrap();
+        assert_eq!(classify(None, &sent, None).kind, Kind::Unknown);
+        // A bare layout that names nothing stays unknown.
+        let bare = layout(
+            "bare.html",
+            "<table><tr><td>{{ main_content }}</td></tr></table>",
+        );
+        assert_eq!(classify(None, &bare, None).kind, Kind::Unknown);
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub struct Phrases {
     pub greetings: PhraseList,
     pub reply_instructions: PhraseList,
     pub shop_field_words: PhraseList,
+    pub campaign_field_words: PhraseList,
     pub upsell_wording: PhraseList,
 }
 
@@ -144,6 +145,7 @@ pub fn get() -> &'static Phrases {
             &mut p.greetings,
             &mut p.reply_instructions,
             &mut p.shop_field_words,
+            &mut p.campaign_field_words,
             &mut p.upsell_wording,
         ] {
             list.normalize();
